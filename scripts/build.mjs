@@ -1,0 +1,41 @@
+// Builds dist/: the element bundle, the worker bundle, and the Pyodide runtime files copied from the
+// pinned `pyodide` npm package, so pages run offline with no CDN.
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const pyodideDir = dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+const PYODIDE_FILES = ['pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
+
+const shared = {
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'linked',
+  loader: { '.py': 'text' },
+  logLevel: 'warning',
+  tsconfig: join(root, 'tsconfig.json'),
+};
+
+export async function build() {
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(join(dist, 'pyodide'), { recursive: true });
+  await Promise.all([
+    esbuild.build({ ...shared, entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'bento-lite.js'), metafile: true }),
+    // pyodide.mjs carries Node-only branches; they never run in a worker.
+    esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
+    ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
+  ]);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const started = Date.now();
+  await build();
+  console.log(`built dist/ in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,16 @@
+// `npm test`: the whole suite in real Chromium, twice: as a plain page and cross-origin isolated.
+import { spawnSync } from 'node:child_process';
+import { ensureChromium } from './chromium.mjs';
+
+const chrome = ensureChromium();
+const extra = process.argv.slice(2);
+let failed = false;
+for (const isolated of ['0', '1']) {
+  console.log(`\n== tests ${isolated === '1' ? 'cross-origin isolated (COOP/COEP)' : 'on a plain page'} ==`);
+  const run = spawnSync('npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs', ...extra], {
+    stdio: 'inherit',
+    env: { ...process.env, CHROME_PATH: chrome, BENTO_ISOLATED: isolated },
+  });
+  if (run.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);

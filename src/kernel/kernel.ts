@@ -1,0 +1,73 @@
+import type {
+  CompleteReplyContent,
+  ExecuteReply,
+  InputRequestContent,
+  InspectReplyContent,
+  IOPubMessage,
+  IsCompleteReplyContent,
+  KernelInfo,
+  KernelStatus,
+} from './protocol.ts';
+
+/** A status change, with a sentence for the user when something happened to their state. */
+export interface KernelStatusChange {
+  status: KernelStatus;
+  /** Set when the change is worth telling the user, e.g. "State was lost: the runtime was restarted". */
+  message?: string;
+  /** True when the session's variables were lost (worker terminated, crashed, or restarted). */
+  stateLost?: boolean;
+}
+
+/** Startup progress for a progress bar: bytes while downloading, then phases. */
+export interface StartupProgress {
+  phase: 'download' | 'compile' | 'boot' | 'ready';
+  /** Bytes received so far (download phase). */
+  loaded?: number;
+  /** Total bytes expected, when the server said (download phase). */
+  total?: number;
+  /** 0..1 overall estimate, monotonic. */
+  fraction: number;
+}
+
+export interface ExecuteOptions {
+  /** Every IOPub message of this execution, in order: status, execute_input, stream, display_data, ... */
+  onIOPub?: (message: IOPubMessage) => void;
+  /**
+   * Answers `input()`. Without it, `input()` raises an error in Python (as Jupyter does with
+   * allow_stdin=False).
+   */
+  onInput?: (request: InputRequestContent) => Promise<string> | string;
+  /** Silent executions do not increment the count nor publish results. */
+  silent?: boolean;
+  storeHistory?: boolean;
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * One kernel session: the same interface for the serverless (Pyodide) kernel and a remote Jupyter kernel.
+ * Shaped by the Jupyter messaging protocol 5.3, so its messages can be saved as notebook outputs.
+ */
+export interface Kernel {
+  /** Jupyter session id; appears in every message header. */
+  readonly session: string;
+  /** Kernelspec-like name, e.g. `python-pyodide`. */
+  readonly name: string;
+  /** Human name for a selector, e.g. "Python (in browser)". */
+  readonly displayName: string;
+  readonly status: KernelStatus;
+  /** Resolves once the kernel can execute. */
+  ready(): Promise<KernelInfo>;
+  onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe;
+  onStartupProgress(listener: (progress: StartupProgress) => void): Unsubscribe;
+  /** Runs code; streams IOPub messages to `options.onIOPub`; resolves with the execute_reply. Never hangs forever. */
+  execute(code: string, options?: ExecuteOptions): Promise<ExecuteReply>;
+  complete(code: string, cursorPos: number): Promise<CompleteReplyContent>;
+  inspect(code: string, cursorPos: number, detailLevel?: 0 | 1): Promise<InspectReplyContent>;
+  isComplete(code: string): Promise<IsCompleteReplyContent>;
+  /** Stops the running execution with KeyboardInterrupt (or restarts the runtime where that is impossible). */
+  interrupt(): Promise<void>;
+  /** Clears this session's state: variables, history and execution count. */
+  restart(): Promise<void>;
+  shutdown(): Promise<void>;
+}

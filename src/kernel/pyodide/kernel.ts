@@ -1,0 +1,212 @@
+import type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from '../kernel.ts';
+import {
+  makeMessage,
+  newId,
+  type CompleteReplyContent,
+  type ExecuteReply,
+  type ExecuteReplyContent,
+  type InspectReplyContent,
+  type IOPubMessage,
+  type IsCompleteReplyContent,
+  type KernelInfo,
+  type KernelStatus,
+  type MessageHeader,
+} from '../protocol.ts';
+import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
+
+export interface PyodideKernelOptions {
+  /**
+   * Session name. Kernels that name the same session share one Python namespace (a docs page whose cells
+   * build on each other); by default every kernel gets its own.
+   */
+  session?: string;
+  /** The runtime to run in; default: the page's shared runtime. */
+  runtime?: PyodideRuntime;
+}
+
+/**
+ * The serverless kernel: one Python namespace in a Pyodide runtime that runs in a worker. Speaks the
+ * Jupyter messaging protocol, so its messages are the ones a Jupyter kernel would send.
+ */
+export class PyodideKernel implements Kernel {
+  readonly name = 'python-pyodide';
+  readonly displayName = 'Python (in browser)';
+  readonly session: string;
+  readonly runtime: PyodideRuntime;
+  private readonly statusListeners = new Set<(change: KernelStatusChange) => void>();
+  private readonly progressListeners = new Set<(progress: StartupProgress) => void>();
+  private readonly running = new Set<string>();
+  private readonly unsubscribeRuntime: () => void;
+  private currentStatus: KernelStatus = 'unknown';
+  private isShutdown = false;
+
+  constructor(options: PyodideKernelOptions = {}) {
+    this.session = options.session ?? newId();
+    this.runtime = options.runtime ?? PyodideRuntime.default();
+    this.unsubscribeRuntime = this.runtime.subscribe((event) => this.onRuntimeEvent(event));
+    if (this.runtime.state === 'ready') this.currentStatus = 'idle';
+    else if (this.runtime.state === 'starting') this.currentStatus = 'starting';
+  }
+
+  get status(): KernelStatus {
+    return this.currentStatus;
+  }
+
+  onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  onStartupProgress(listener: (progress: StartupProgress) => void): Unsubscribe {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  async ready(): Promise<KernelInfo> {
+    this.assertUsable();
+    const info = await this.runtime.start();
+    return {
+      protocol_version: '5.3',
+      implementation: 'bento-pyodide',
+      implementation_version: info.pyodideVersion,
+      language_info: {
+        name: 'python',
+        version: info.pythonVersion,
+        mimetype: 'text/x-python',
+        file_extension: '.py',
+        pygments_lexer: 'ipython3',
+        codemirror_mode: { name: 'ipython', version: 3 },
+      },
+      banner: `Python ${info.pythonVersion} on Pyodide ${info.pyodideVersion}, in a Web Worker`,
+    };
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteReply> {
+    this.assertUsable();
+    const silent = options.silent ?? false;
+    const request = makeMessage(
+      'execute_request',
+      { code, silent, store_history: options.storeHistory ?? !silent, user_expressions: {}, allow_stdin: Boolean(options.onInput), stop_on_error: true },
+      { session: this.session, channel: 'shell' },
+    );
+    const parent = request.header;
+    const publish = (msgType: string, content: unknown) => {
+      options.onIOPub?.(makeMessage(msgType, content, { session: this.session, channel: 'iopub', parent }) as IOPubMessage);
+    };
+    const execId = parent.msg_id;
+    this.running.add(execId);
+    this.setStatus({ status: 'busy' });
+    publish('status', { execution_state: 'busy' });
+    let content: ExecuteReplyContent;
+    try {
+      const json = await this.runtime.execute(
+        { sessionId: this.session, execId, code, silent, storeHistory: options.storeHistory ?? !silent, allowStdin: Boolean(options.onInput) },
+        (msgType, contentJson) => publish(msgType, JSON.parse(contentJson)),
+        async (prompt, password) => {
+          publish('input_request', { prompt, password });
+          return options.onInput!({ prompt, password });
+        },
+      );
+      content = JSON.parse(json) as ExecuteReplyContent;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const ename = error instanceof RuntimeDiedError ? 'DeadKernelError' : 'KernelError';
+      const traceback = [`\x1b[31m${ename}\x1b[39m: ${message}`];
+      publish('error', { ename, evalue: message, traceback });
+      content = { status: 'error', execution_count: 0, ename, evalue: message, traceback };
+    } finally {
+      this.running.delete(execId);
+    }
+    publish('status', { execution_state: 'idle' });
+    if (this.running.size === 0 && this.currentStatus === 'busy') this.setStatus({ status: 'idle' });
+    return this.reply(content, parent);
+  }
+
+  async complete(code: string, cursorPos: number): Promise<CompleteReplyContent> {
+    this.assertUsable();
+    return JSON.parse(await this.runtime.call((api) => api.complete(this.session, code, cursorPos)));
+  }
+
+  async inspect(code: string, cursorPos: number, detailLevel: 0 | 1 = 0): Promise<InspectReplyContent> {
+    this.assertUsable();
+    return JSON.parse(await this.runtime.call((api) => api.inspect(this.session, code, cursorPos, detailLevel)));
+  }
+
+  async isComplete(code: string): Promise<IsCompleteReplyContent> {
+    this.assertUsable();
+    return JSON.parse(await this.runtime.call((api) => api.isComplete(code)));
+  }
+
+  async interrupt(): Promise<void> {
+    for (const execId of [...this.running]) {
+      const outcome = await this.runtime.interrupt(execId);
+      if (outcome.result === 'impossible') {
+        this.setStatus({
+          status: 'busy',
+          message:
+            'This cell cannot be interrupted: the Python runtime is shared across tabs (SharedWorker mode), which ' +
+            'browsers give no way to stop. Close every tab of this site to stop it.',
+        });
+      }
+    }
+  }
+
+  async restart(): Promise<void> {
+    this.assertUsable();
+    this.setStatus({ status: 'restarting' });
+    if (this.running.size > 0) await this.interrupt();
+    if (this.runtime.state === 'dead') await this.runtime.start();
+    else await this.runtime.call((api) => api.resetSession(this.session));
+    this.setStatus({ status: 'idle', message: 'Kernel restarted: variables and history were cleared.', stateLost: true });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
+    this.isShutdown = true;
+    this.unsubscribeRuntime();
+    if (this.runtime.state === 'ready') await this.runtime.call((api) => api.dropSession(this.session)).catch(() => {});
+    this.setStatus({ status: 'dead', message: 'Kernel shut down.' });
+    this.statusListeners.clear();
+    this.progressListeners.clear();
+  }
+
+  private reply(content: ExecuteReplyContent, parent: MessageHeader): ExecuteReply {
+    return makeMessage('execute_reply', content, { session: this.session, channel: 'shell', parent });
+  }
+
+  private assertUsable(): void {
+    if (this.isShutdown) throw new Error('This kernel was shut down; create a new one.');
+  }
+
+  private setStatus(change: KernelStatusChange): void {
+    this.currentStatus = change.status;
+    for (const listener of [...this.statusListeners]) listener(change);
+  }
+
+  private onRuntimeEvent(event: RuntimeEvent): void {
+    if (event.type === 'progress') {
+      for (const listener of [...this.progressListeners]) listener(event.progress);
+      return;
+    }
+    switch (event.state) {
+      case 'starting':
+        this.setStatus({ status: 'starting' });
+        break;
+      case 'ready':
+        this.setStatus({ status: this.running.size > 0 ? 'busy' : 'idle' });
+        break;
+      case 'dead':
+        this.setStatus({ status: 'dead', message: event.message, stateLost: event.stateLost });
+        break;
+      case 'stopped':
+        break;
+    }
+  }
+}
+
+/** The page's default session, used by cells outside any notebook. */
+let pageKernel: PyodideKernel | undefined;
+export function defaultKernel(): PyodideKernel {
+  pageKernel ??= new PyodideKernel({ session: 'page-default' });
+  return pageKernel;
+}

@@ -1,0 +1,349 @@
+import * as Comlink from 'comlink';
+import type { StartupProgress } from '../kernel.ts';
+import {
+  INPUT_BUFFER_BYTES,
+  INPUT_STATE,
+  type BootInfo,
+  type BootOptions,
+  type EmitCallback,
+  type ExecuteRequest,
+  type WorkerApi,
+} from './worker-api.ts';
+
+/** The exact Pyodide build this package ships (package.json pins the same version; a test checks both agree). */
+export const PYODIDE_VERSION = '314.0.7';
+
+export interface PyodideRuntimeOptions {
+  /** URL of the worker bundle. Default: `worker.js` beside the Bento Lite bundle. */
+  workerURL?: string | URL;
+  /** Where the Pyodide runtime files are served. Default: `pyodide/` beside the Bento Lite bundle. */
+  indexURL?: string | URL;
+  /** Lockfile listing installable packages. Default: `pyodide-lock.json` in indexURL. */
+  lockFileURL?: string | URL;
+  /** Where package wheels come from. Default: the Pyodide CDN for the pinned version; point air-gapped sites at a mirror. */
+  packageBaseUrl?: string | URL;
+  /** `worker` (default): a dedicated module Worker, interruptible. `shared-worker`: one runtime for every tab of the origin. */
+  mode?: 'worker' | 'shared-worker';
+  /** SharedWorker name: tabs using the same name share a runtime. */
+  sharedWorkerName?: string;
+  /** How long the runtime may take to start before it is reported dead. Default 60 s. */
+  bootTimeoutMs?: number;
+  /** How long one package load may take. Default 60 s. */
+  packageTimeoutMs?: number;
+  /** Without cross-origin isolation: how long an interrupt waits for a suspended cell before restarting the runtime. */
+  interruptGraceMs?: number;
+}
+
+/** Options with every default filled in and every URL as a string. */
+export type ResolvedRuntimeOptions = {
+  [K in keyof PyodideRuntimeOptions]-?: Exclude<PyodideRuntimeOptions[K], URL>;
+};
+
+export type RuntimeEvent =
+  | { type: 'progress'; progress: StartupProgress }
+  | { type: 'state'; state: RuntimeState; message?: string; stateLost?: boolean };
+
+export type RuntimeState = 'stopped' | 'starting' | 'ready' | 'dead';
+
+/** Thrown into every call that was waiting on a runtime that died. */
+export class RuntimeDiedError extends Error {
+  override name = 'RuntimeDiedError';
+}
+
+export interface InterruptOutcome {
+  /** `interrupted`: KeyboardInterrupt raised in place. `restarted`: the runtime was replaced and state lost.
+   * `impossible`: a SharedWorker runtime busy in synchronous code cannot be stopped. `idle`: nothing ran. */
+  result: 'interrupted' | 'restarted' | 'impossible' | 'idle';
+}
+
+interface Incarnation {
+  generation: number;
+  worker?: Worker;
+  port?: MessagePort;
+  api: Comlink.Remote<WorkerApi>;
+  boot: Promise<BootInfo>;
+  info?: BootInfo;
+  died: Promise<never>;
+  die(reason: string): void;
+  interruptBuffer?: Int32Array;
+  inputBuffer?: Int32Array;
+}
+
+function defaultAssetURL(path: string): string {
+  return new URL(path, import.meta.url).href;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * One Python runtime in a worker, shared by every kernel session that uses it. Starts lazily, reports
+ * progress, detects a worker that died (a Web Lock the worker holds is released), and replaces itself on
+ * demand. Nothing waiting on it ever hangs: calls race against the runtime's death.
+ */
+export class PyodideRuntime {
+  private static defaultRuntime?: PyodideRuntime;
+  private static defaultOptions: PyodideRuntimeOptions = {};
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private current?: Incarnation;
+  private generation = 0;
+  private lastProgress: StartupProgress = { phase: 'download', fraction: 0 };
+  readonly options: ResolvedRuntimeOptions;
+  state: RuntimeState = 'stopped';
+
+  /** Sets the options of the page's default runtime; call before the first kernel starts. */
+  static configureDefault(options: PyodideRuntimeOptions): void {
+    if (PyodideRuntime.defaultRuntime) throw new Error('The default Python runtime has already started; configure it before the first cell runs.');
+    PyodideRuntime.defaultOptions = options;
+  }
+
+  /** The page's default runtime, shared by every notebook and cell that does not bring its own. */
+  static default(): PyodideRuntime {
+    PyodideRuntime.defaultRuntime ??= new PyodideRuntime(PyodideRuntime.defaultOptions);
+    return PyodideRuntime.defaultRuntime;
+  }
+
+  constructor(options: PyodideRuntimeOptions = {}) {
+    const indexURL = withSlash(String(options.indexURL ?? defaultAssetURL('./pyodide/')));
+    this.options = {
+      workerURL: String(options.workerURL ?? defaultAssetURL('./worker.js')),
+      indexURL,
+      lockFileURL: String(options.lockFileURL ?? `${indexURL}pyodide-lock.json`),
+      packageBaseUrl: withSlash(String(options.packageBaseUrl ?? `https://cdn.jsdelivr.net/pyodide/v${PYODIDE_VERSION}/full/`)),
+      mode: options.mode ?? 'worker',
+      sharedWorkerName: options.sharedWorkerName ?? 'bento-lite-python',
+      bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
+      packageTimeoutMs: options.packageTimeoutMs ?? 60_000,
+      interruptGraceMs: options.interruptGraceMs ?? 300,
+    };
+  }
+
+  /** True when a running cell can be stopped in place (SharedArrayBuffer interrupt). */
+  get interruptible(): boolean {
+    return this.options.mode === 'worker' && globalThis.crossOriginIsolated === true;
+  }
+
+  get progress(): StartupProgress {
+    return this.lastProgress;
+  }
+
+  get info(): BootInfo | undefined {
+    return this.current?.info;
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts the runtime if it is not running; resolves when it can execute. */
+  start(): Promise<BootInfo> {
+    if (!this.current || this.state === 'dead') this.current = this.spawn();
+    return this.current.boot;
+  }
+
+  /** Calls the worker; rejects with RuntimeDiedError if the runtime dies first. */
+  async call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    await this.start();
+    const incarnation = this.current!;
+    return Promise.race([fn(incarnation.api), incarnation.died]);
+  }
+
+  async execute(
+    request: ExecuteRequest,
+    emit: EmitCallback,
+    onInput: (prompt: string, password: boolean) => Promise<string>,
+  ): Promise<string> {
+    await this.start();
+    const incarnation = this.current!;
+    const answer = async (prompt: string, password: boolean): Promise<string | null> => {
+      let text: string | null;
+      try {
+        text = await onInput(prompt, password);
+      } catch {
+        text = null;
+      }
+      const control = incarnation.inputBuffer;
+      if (control) {
+        if (text === null) {
+          Atomics.store(control, 0, INPUT_STATE.cancelled);
+        } else {
+          const bytes = new TextEncoder().encode(text).slice(0, INPUT_BUFFER_BYTES - 8);
+          new Uint8Array(control.buffer, 8, bytes.length).set(bytes);
+          Atomics.store(control, 1, bytes.length);
+          Atomics.store(control, 0, INPUT_STATE.answered);
+        }
+        Atomics.notify(control, 0);
+      }
+      return text;
+    };
+    const pending = this.call((api) => api.execute(request, Comlink.proxy(emit), Comlink.proxy(answer)));
+    this.inflight.set(request.execId, pending);
+    try {
+      return await pending;
+    } finally {
+      this.inflight.delete(request.execId);
+    }
+  }
+
+  /**
+   * The interrupt ladder: SharedArrayBuffer interrupt when cross-origin isolated; otherwise cancel the cell if
+   * it is suspended (await, input()), and if it is computing, terminate the worker and start a fresh runtime,
+   * telling every session that its state was lost.
+   */
+  async interrupt(execId: string): Promise<InterruptOutcome> {
+    const pending = this.inflight.get(execId);
+    const incarnation = this.current;
+    if (!pending || !incarnation) return { result: 'idle' };
+    if (incarnation.interruptBuffer) {
+      Atomics.store(incarnation.interruptBuffer, 0, 2); // SIGINT
+      if (incarnation.inputBuffer) {
+        Atomics.store(incarnation.inputBuffer, 0, INPUT_STATE.cancelled);
+        Atomics.notify(incarnation.inputBuffer, 0);
+      }
+      void incarnation.api.softInterrupt(execId).catch(() => {});
+      return { result: 'interrupted' };
+    }
+    void incarnation.api.softInterrupt(execId).catch(() => {});
+    const settled = await Promise.race([
+      pending.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), this.options.interruptGraceMs)),
+    ]);
+    if (settled) return { result: 'interrupted' };
+    if (this.options.mode === 'shared-worker') return { result: 'impossible' };
+    this.replace(
+      'The Python runtime was restarted to stop a running cell: this page is not cross-origin isolated, so ' +
+        'Python cannot be interrupted in place. Variables of every notebook on this page were lost.',
+    );
+    return { result: 'restarted' };
+  }
+
+  /** Terminates the worker (dedicated mode) and starts a fresh runtime; every session loses its state. */
+  replace(message: string): void {
+    const old = this.current;
+    this.current = undefined;
+    if (old) {
+      old.die(message);
+      old.worker?.terminate();
+      old.port?.close();
+    }
+    this.emit({ type: 'state', state: 'dead', message, stateLost: true });
+    void this.start().catch(() => {});
+  }
+
+  /** Ends the runtime for good (a later start() spawns a new one). */
+  terminate(): void {
+    const old = this.current;
+    this.current = undefined;
+    this.state = 'stopped';
+    if (old) {
+      old.die('The Python runtime was shut down.');
+      old.worker?.terminate();
+      old.port?.close();
+    }
+  }
+
+  private emit(event: RuntimeEvent): void {
+    if (event.type === 'state') this.state = event.state;
+    if (event.type === 'progress') this.lastProgress = event.progress;
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  private spawn(): Incarnation {
+    const generation = ++this.generation;
+    const isolated = this.options.mode === 'worker' && globalThis.crossOriginIsolated === true;
+    let worker: Worker | undefined;
+    let port: MessagePort | undefined;
+    let endpoint: Comlink.Endpoint;
+    if (this.options.mode === 'shared-worker') {
+      const shared = new SharedWorker(this.options.workerURL, { type: 'module', name: this.options.sharedWorkerName });
+      port = shared.port;
+      port.start();
+      endpoint = port;
+    } else {
+      worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });
+      endpoint = worker;
+    }
+    let die!: (reason: string) => void;
+    const died = new Promise<never>((_, reject) => {
+      die = (reason: string) => reject(new RuntimeDiedError(reason));
+    });
+    died.catch(() => {});
+    const incarnation: Incarnation = {
+      generation,
+      worker,
+      port,
+      api: Comlink.wrap<WorkerApi>(endpoint),
+      boot: Promise.resolve() as unknown as Promise<BootInfo>,
+      died,
+      die,
+      interruptBuffer: isolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
+      inputBuffer: isolated ? new Int32Array(new SharedArrayBuffer(INPUT_BUFFER_BYTES)) : undefined,
+    };
+    const isCurrent = () => this.current?.generation === generation;
+    const fail = (message: string) => {
+      if (!isCurrent()) return;
+      incarnation.die(message);
+      worker?.terminate();
+      this.emit({ type: 'state', state: 'dead', message, stateLost: true });
+    };
+    worker?.addEventListener('error', (event) => {
+      event.preventDefault();
+      fail(`The Python worker failed: ${event.message || `could not load ${this.options.workerURL}`}.`);
+    });
+    this.emit({ type: 'state', state: 'starting' });
+    this.emit({ type: 'progress', progress: { phase: 'download', fraction: 0 } });
+    incarnation.boot = this.boot(incarnation, fail).then((info) => {
+      incarnation.info = info;
+      if (isCurrent()) this.emit({ type: 'state', state: 'ready' });
+      // The worker holds this lock until it ends; getting it means the worker is gone.
+      void navigator.locks.request(info.lockName, () => {
+        fail('The Python runtime stopped unexpectedly (it crashed or ran out of memory). Its state is lost; run a cell or restart to start a fresh one.');
+      });
+      return info;
+    });
+    incarnation.boot.catch(() => {});
+    return incarnation;
+  }
+
+  private async boot(incarnation: Incarnation, fail: (message: string) => void): Promise<BootInfo> {
+    const options: BootOptions = {
+      indexURL: this.options.indexURL,
+      lockFileURL: this.options.lockFileURL,
+      packageBaseUrl: this.options.packageBaseUrl,
+      packageTimeoutMs: this.options.packageTimeoutMs,
+      interruptBuffer: incarnation.interruptBuffer,
+      inputBuffer: incarnation.inputBuffer,
+    };
+    const onProgress = Comlink.proxy((p: { phase: StartupProgress['phase']; loaded?: number; total?: number }) => {
+      const downloadShare = p.total ? (0.75 * (p.loaded ?? 0)) / p.total : 0;
+      const fraction = { download: downloadShare, compile: 0.8, boot: 0.9, ready: 1 }[p.phase];
+      this.emit({ type: 'progress', progress: { ...p, fraction: Math.max(fraction, Math.min(this.lastProgress.fraction, 0.99)) } });
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message =
+          `Python did not start within ${Math.round(this.options.bootTimeoutMs / 1000)} s from ${this.options.indexURL}. ` +
+          'Check that the server serves .wasm files as application/wasm and that the Pyodide files are there.';
+        fail(message);
+        reject(new RuntimeDiedError(message));
+      }, this.options.bootTimeoutMs);
+    });
+    try {
+      return await Promise.race([incarnation.api.boot(options, onProgress), incarnation.died, timedOut]);
+    } catch (error) {
+      const message =
+        error instanceof RuntimeDiedError ? error.message : `Python failed to start: ${error instanceof Error ? error.message : String(error)}`;
+      fail(message);
+      throw new RuntimeDiedError(message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

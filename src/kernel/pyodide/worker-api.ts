@@ -1,0 +1,56 @@
+/** The contract between the page and the Pyodide worker (both sides import these types only). */
+
+export interface BootOptions {
+  /** Where pyodide.asm.wasm, python_stdlib.zip and pyodide.asm.mjs are served (ends with `/`). */
+  indexURL: string;
+  /** The lockfile that lists installable packages; default: the one beside the runtime. */
+  lockFileURL: string;
+  /** Base URL for package wheels named relatively in the lockfile (a mirror, or the Pyodide CDN). */
+  packageBaseUrl: string;
+  /** Milliseconds allowed for a package load before it is reported as failed. */
+  packageTimeoutMs: number;
+  /** Int32Array over a SharedArrayBuffer: Pyodide's interrupt buffer (only when cross-origin isolated). */
+  interruptBuffer?: Int32Array;
+  /** Int32Array over a SharedArrayBuffer: [state, byteLength, ...utf8 answer] for input() without JSPI. */
+  inputBuffer?: Int32Array;
+}
+
+export interface BootInfo {
+  /** A Web Lock the worker holds for its whole life: when the page obtains it, the worker is gone. */
+  lockName: string;
+  pyodideVersion: string;
+  pythonVersion: string;
+  /** JSPI is available: synchronous Python can wait for JavaScript (input()). */
+  canRunSync: boolean;
+}
+
+export type ProgressCallback = (progress: { phase: 'download' | 'compile' | 'boot' | 'ready'; loaded?: number; total?: number }) => void;
+export type EmitCallback = (msgType: string, contentJson: string) => void;
+export type InputCallback = (prompt: string, password: boolean) => Promise<string | null>;
+
+export interface ExecuteRequest {
+  sessionId: string;
+  execId: string;
+  code: string;
+  silent: boolean;
+  storeHistory: boolean;
+  /** The page answers input(); false means input() raises, as Jupyter does with allow_stdin=False. */
+  allowStdin: boolean;
+}
+
+export interface WorkerApi {
+  boot(options: BootOptions, onProgress: ProgressCallback): Promise<BootInfo>;
+  /** Resolves with the execute_reply content as JSON. */
+  execute(request: ExecuteRequest, emit: EmitCallback, requestInput: InputCallback): Promise<string>;
+  complete(sessionId: string, code: string, cursorPos: number): Promise<string>;
+  inspect(sessionId: string, code: string, cursorPos: number, detailLevel: number): Promise<string>;
+  isComplete(code: string): Promise<string>;
+  /** Cancels execution `execId` if it is suspended (awaiting, or waiting for input). */
+  softInterrupt(execId: string): Promise<boolean>;
+  resetSession(sessionId: string): Promise<void>;
+  dropSession(sessionId: string): Promise<void>;
+}
+
+/** Layout of the input SharedArrayBuffer's control words. */
+export const INPUT_STATE = { waiting: 0, answered: 1, cancelled: 2 } as const;
+export const INPUT_BUFFER_BYTES = 64 * 1024;

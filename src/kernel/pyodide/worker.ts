@@ -1,0 +1,270 @@
+/// <reference lib="webworker" />
+/**
+ * The Pyodide worker: one Python runtime, shared by every kernel session of the page (dedicated Worker)
+ * or of the origin (SharedWorker). Executions are serialised; each session has its own namespace.
+ */
+import * as Comlink from 'comlink';
+import { loadPyodide, type PyodideInterface } from 'pyodide';
+import type { PyProxy } from 'pyodide/ffi';
+import kernelSource from './bento_kernel.py';
+import {
+  INPUT_STATE,
+  type BootInfo,
+  type BootOptions,
+  type EmitCallback,
+  type ExecuteRequest,
+  type InputCallback,
+  type ProgressCallback,
+  type WorkerApi,
+} from './worker-api.ts';
+
+interface KernelModule extends PyProxy {
+  run_cell: PyProxy & { callPromising(...args: unknown[]): Promise<string> };
+  complete(sessionId: string, code: string, pos: number): string;
+  inspect_code(sessionId: string, code: string, pos: number, level: number): string;
+  is_complete(code: string): string;
+  interrupt_if_waiting(execId: string): boolean;
+  reset_session(sessionId: string): void;
+  drop_session(sessionId: string): void;
+  configure(importsJson: string, index: string): void;
+}
+
+const KERNEL_DIR = '/bento';
+const lockName = `bento-runtime-${crypto.randomUUID()}`;
+// Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
+const lockHeld = new Promise<void>((resolve) => {
+  void navigator.locks.request(lockName, () => {
+    resolve();
+    return new Promise(() => {});
+  });
+});
+
+let booting: Promise<BootInfo> | undefined;
+let pyodide: PyodideInterface;
+let kernel: KernelModule;
+let options: BootOptions;
+let importMap: Record<string, string> = {};
+let queue: Promise<unknown> = Promise.resolve();
+let pendingInput: ((answer: string | null) => void) | undefined;
+
+/** Reports download bytes of the runtime's own files while loadPyodide fetches them. */
+function observeDownloads(onProgress: ProgressCallback): () => void {
+  const originalFetch = globalThis.fetch;
+  const sizes = new Map<string, { loaded: number; total: number }>();
+  let pending = 0;
+  const report = () => {
+    let loaded = 0;
+    let total = 0;
+    for (const s of sizes.values()) {
+      loaded += s.loaded;
+      total += s.total;
+    }
+    onProgress({ phase: pending > 0 ? 'download' : 'compile', loaded, total });
+  };
+  globalThis.fetch = async (input, init) => {
+    const response = await originalFetch(input, init);
+    const url = String(input instanceof Request ? input.url : input);
+    if (!response.body || !/\.(wasm|zip)$/.test(new URL(url, location.href).pathname)) return response;
+    const entry = { loaded: 0, total: Number(response.headers.get('content-length')) || 0 };
+    sizes.set(url, entry);
+    pending++;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          entry.loaded += chunk.byteLength;
+          report();
+          controller.enqueue(chunk);
+        },
+        flush() {
+          pending--;
+          report();
+        },
+      }),
+    );
+    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return () => {
+    globalThis.fetch = originalFetch;
+  };
+}
+
+async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Promise<BootInfo> {
+  options = opts;
+  const restoreFetch = observeDownloads(onProgress);
+  try {
+    pyodide = await loadPyodide({
+      indexURL: opts.indexURL,
+      lockFileURL: opts.lockFileURL,
+      packageBaseUrl: opts.packageBaseUrl,
+    });
+  } finally {
+    restoreFetch();
+  }
+  onProgress({ phase: 'boot' });
+  if (opts.interruptBuffer) pyodide.setInterruptBuffer(opts.interruptBuffer);
+  pyodide.FS.mkdirTree(KERNEL_DIR);
+  pyodide.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
+  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
+  kernel = pyodide.pyimport('bento_kernel') as unknown as KernelModule;
+  for (const [name, pkg] of Object.entries(pyodide.lockfile.packages)) {
+    for (const module of pkg.imports ?? []) importMap[module] = name;
+  }
+  kernel.configure(JSON.stringify(importMap), opts.packageBaseUrl);
+  const canRunSync = Boolean(pyodide.runPython('from pyodide.ffi import can_run_sync; can_run_sync()'));
+  await lockHeld;
+  onProgress({ phase: 'ready' });
+  return {
+    lockName,
+    pyodideVersion: pyodide.version,
+    pythonVersion: String(pyodide.runPython('import sys; sys.version.split()[0]')),
+    canRunSync,
+  };
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Loads the packages behind `modulesJson` (import names). Throws a message naming each package that could
+ * not be loaded: Pyodide's loadPackage resolves (with fewer packages) instead of rejecting on a bad hash,
+ * and a wasm served with the wrong type never settles, so both are checked here.
+ */
+async function loadPackagesFor(modulesJson: string): Promise<void> {
+  const modules: string[] = JSON.parse(modulesJson);
+  const packages = [...new Set(modules.map((m) => importMap[m]).filter(Boolean))];
+  if (packages.length === 0) return;
+  const problems: string[] = [];
+  const where = options.packageBaseUrl;
+  try {
+    await timeout(
+      pyodide.loadPackage(packages, { messageCallback: () => {}, errorCallback: (m) => problems.push(m), checkIntegrity: true }),
+      options.packageTimeoutMs,
+      `timed out after ${Math.round(options.packageTimeoutMs / 1000)} s`,
+    );
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const missing = packages.filter((p) => !(p in pyodide.loadedPackages));
+  if (missing.length > 0) {
+    const detail = problems.length ? `: ${problems.join('; ')}` : '';
+    throw new Error(
+      `Could not load package${missing.length > 1 ? 's' : ''} ${missing.map((p) => `'${p}'`).join(', ')} from ${where}${detail}. ` +
+        'Check the network, or point packageBaseUrl/lockFileURL at a reachable mirror.',
+    );
+  }
+}
+
+/** input() when cross-origin isolated: block on a SharedArrayBuffer until the page answers. */
+function readInputBlocking(requestInput: InputCallback, prompt: string, password: boolean): string | null {
+  const control = options.inputBuffer!;
+  Atomics.store(control, 0, INPUT_STATE.waiting);
+  void requestInput(prompt, password);
+  while (Atomics.load(control, 0) === INPUT_STATE.waiting) Atomics.wait(control, 0, INPUT_STATE.waiting, 1000);
+  if (Atomics.load(control, 0) === INPUT_STATE.cancelled) return null;
+  const length = Atomics.load(control, 1);
+  const bytes = new Uint8Array(control.buffer, 8, length).slice();
+  return new TextDecoder().decode(bytes);
+}
+
+/** input() with JSPI: Python waits on this promise through pyodide.ffi.run_sync. */
+function readInputAsync(requestInput: InputCallback, prompt: string, password: boolean): Promise<string | null> {
+  return new Promise((resolve) => {
+    pendingInput = resolve;
+    requestInput(prompt, password).then(resolve, () => resolve(null));
+  }).finally(() => {
+    pendingInput = undefined;
+  }) as Promise<string | null>;
+}
+
+function dieOnFatal(error: unknown): never {
+  if (error && typeof error === 'object' && 'pyodide_fatal_error' in error) {
+    // Pyodide cannot be used after a fatal error: end this worker so the page sees it die and starts anew.
+    setTimeout(() => self.close(), 0);
+  }
+  throw error;
+}
+
+const api: WorkerApi = {
+  boot(opts, onProgress) {
+    booting ??= bootRuntime(opts, onProgress);
+    return booting;
+  },
+
+  execute(request: ExecuteRequest, emit: EmitCallback, requestInput: InputCallback) {
+    const run = async () => {
+      const send: EmitCallback = (type, json) => void emit(type, json);
+      const readInput = !request.allowStdin
+        ? undefined
+        : options.inputBuffer
+          ? (prompt: string, password: boolean) => readInputBlocking(requestInput, prompt, password)
+          : (prompt: string, password: boolean) => readInputAsync(requestInput, prompt, password);
+      try {
+        return await kernel.run_cell.callPromising(
+          request.sessionId,
+          request.execId,
+          request.code,
+          send,
+          readInput,
+          loadPackagesFor,
+          request.silent,
+          request.storeHistory,
+        );
+      } catch (error) {
+        dieOnFatal(error);
+      } finally {
+        if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+      }
+    };
+    const result = queue.then(run);
+    queue = result.catch(() => {});
+    return result;
+  },
+
+  async complete(sessionId, code, cursorPos) {
+    return kernel.complete(sessionId, code, cursorPos);
+  },
+
+  async inspect(sessionId, code, cursorPos, detailLevel) {
+    return kernel.inspect_code(sessionId, code, cursorPos, detailLevel);
+  },
+
+  async isComplete(code) {
+    return kernel.is_complete(code);
+  },
+
+  async softInterrupt(execId) {
+    pendingInput?.(null);
+    return kernel.interrupt_if_waiting(execId);
+  },
+
+  async resetSession(sessionId) {
+    kernel.reset_session(sessionId);
+  },
+
+  async dropSession(sessionId) {
+    kernel.drop_session(sessionId);
+  },
+};
+
+const scope = self as unknown as { onconnect?: unknown };
+if ('onconnect' in scope) {
+  // SharedWorker: every tab connects on its own port; they all share this runtime.
+  (self as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => {
+    Comlink.expose(api, event.ports[0]);
+  };
+} else {
+  Comlink.expose(api);
+}

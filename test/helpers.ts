@@ -1,0 +1,51 @@
+import type { ExecuteOptions, Kernel } from '../src/kernel/kernel.ts';
+import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
+import type { PyodideRuntimeOptions } from '../src/kernel/pyodide/runtime.ts';
+
+/** Runtime options for tests: the worker and Pyodide straight from the source tree and node_modules. */
+export function testRuntimeOptions(extra: PyodideRuntimeOptions = {}): PyodideRuntimeOptions {
+  return { workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/node_modules/pyodide/', ...extra };
+}
+
+export interface Run {
+  reply: ExecuteReply;
+  messages: IOPubMessage[];
+  /** IOPub messages other than status, as [msg_type, content] pairs. */
+  outputs: Array<[string, any]>;
+  stdout: string;
+  stderr: string;
+}
+
+/** Executes code and collects everything the kernel published for it. */
+export async function run(kernel: Kernel, code: string, options: ExecuteOptions = {}): Promise<Run> {
+  const messages: IOPubMessage[] = [];
+  const reply = await kernel.execute(code, {
+    ...options,
+    onIOPub: (message) => {
+      messages.push(message);
+      options.onIOPub?.(message);
+    },
+  });
+  const outputs = messages.filter((m) => m.header.msg_type !== 'status').map((m) => [m.header.msg_type, m.content] as [string, any]);
+  const stream = (name: string) =>
+    outputs
+      .filter(([type, content]) => type === 'stream' && content.name === name)
+      .map(([, content]) => content.text)
+      .join('');
+  return { reply, messages, outputs, stdout: stream('stdout'), stderr: stream('stderr') };
+}
+
+/** Resolves when `predicate` holds for a status change of `kernel`. */
+export function statusBecomes(kernel: Kernel, predicate: (status: string) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (predicate(kernel.status)) return resolve();
+    const stop = kernel.onStatusChange((change) => {
+      if (predicate(change.status)) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+export const isolated = globalThis.crossOriginIsolated === true;

@@ -1,0 +1,75 @@
+// Tests run in real Chromium (found or installed by scripts/chromium.mjs). `npm test` runs this config twice:
+// once as a plain page, once cross-origin isolated (BENTO_ISOLATED=1, COOP/COEP headers), because the
+// interrupt and input() ladders differ between the two.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { readFile } from 'node:fs/promises';
+import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
+import { buildTestPackages } from './scripts/test-packages.mjs';
+
+const isolated = process.env.BENTO_ISOLATED === '1';
+const testPackages = buildTestPackages();
+
+/** Python sources are imported as text, as esbuild's text loader does in the build. */
+const pythonAsText = {
+  name: 'python-as-text',
+  resolveMimeType(context) {
+    if (context.path.endsWith('.py')) return 'js';
+  },
+  async transform(context) {
+    if (context.path.endsWith('.py')) {
+      const source = await readFile(new URL(`.${context.path}`, import.meta.url), 'utf8');
+      return { body: `export default ${JSON.stringify(source)};` };
+    }
+  },
+};
+
+function crossOriginIsolation(context, next) {
+  return next().then(() => {
+    if (!isolated) return;
+    context.set('Cross-Origin-Opener-Policy', 'same-origin');
+    context.set('Cross-Origin-Embedder-Policy', 'require-corp');
+    context.set('Cross-Origin-Resource-Policy', 'same-origin');
+  });
+}
+
+/** Serves the generated wheel and lockfiles; `never-answers/` holds the request open until the client gives up. */
+async function servePackages(context, next) {
+  if (context.path.includes('/never-answers/')) {
+    await new Promise((resolve) => {
+      context.req.on('close', resolve);
+      setTimeout(resolve, 120_000);
+    });
+    context.status = 504;
+    return;
+  }
+  const file = testPackages.get(context.path);
+  if (!file) return next();
+  context.type = file.type;
+  context.body = file.body;
+}
+
+/** A Pyodide index whose .wasm is served with the wrong type, to check startup timeouts. */
+async function wrongWasmType(context, next) {
+  if (!context.path.startsWith('/wrong-wasm-type/')) return next();
+  context.path = context.path.replace('/wrong-wasm-type/', '/node_modules/pyodide/');
+  await next();
+  if (context.path.endsWith('.wasm')) context.type = 'text/plain';
+}
+
+export default {
+  files: isolated ? ['test/kernel/**/*.test.ts'] : ['test/**/*.test.ts'],
+  nodeResolve: true,
+  rootDir: '.',
+  concurrency: 1,
+  plugins: [pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  middleware: [crossOriginIsolation, servePackages, wrongWasmType],
+  browsers: [
+    chromeLauncher({
+      launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },
+    }),
+  ],
+  testFramework: { config: { timeout: 120_000 } },
+  testsFinishTimeout: 15 * 60_000,
+  browserStartTimeout: 120_000,
+};
