@@ -123,9 +123,12 @@ def _json_default(obj):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Streams: coalesced, so a million prints become a few dozen messages, yet arrive while the cell runs.
+# Streams: line-buffered and rate-limited, so ordinary output shows at once while a million prints become a
+# few dozen messages.
 
-_FLUSH_INTERVAL = 0.05
+_FLUSH_INTERVAL = 0.05  # seconds between coalesced flushes once the burst budget is spent
+_FLUSH_BURST = 10  # lines that may flush at once before coalescing starts
+_FLUSH_REFILL = 10.0  # burst budget regained per second
 _FLUSH_BYTES = 1 << 20
 
 
@@ -135,6 +138,7 @@ class _Stream(io.TextIOBase):
         self._parts = []
         self._size = 0
         self._last = 0.0
+        self._tokens = float(_FLUSH_BURST)
         self._scheduled = False
 
     @property
@@ -155,7 +159,12 @@ class _Stream(io.TextIOBase):
         self._parts.append(text)
         self._size += len(text)
         now = time.monotonic()
-        if self._size >= _FLUSH_BYTES or now - self._last >= _FLUSH_INTERVAL:
+        self._tokens = min(_FLUSH_BURST, self._tokens + (now - self._last) * _FLUSH_REFILL)
+        line_end = text.endswith(("\n", "\r"))
+        if self._size >= _FLUSH_BYTES or (line_end and now - self._last >= _FLUSH_INTERVAL):
+            self.flush()
+        elif line_end and self._tokens >= 1:
+            self._tokens -= 1
             self.flush()
         elif not self._scheduled:
             # Output written just before an `await` still shows while the cell waits.
@@ -525,9 +534,9 @@ def _frame_text(frame):
     for n in range(first, frame.lineno + 1):
         line = linecache.getline(frame.filename, n).rstrip("\n")
         if n == frame.lineno:
-            lines.append(f"{_GREEN}---> {n:<3}{_RESET}{line}")
+            lines.append(f"{_GREEN}----> {n}{_RESET} {line}")
         elif line.strip():
-            lines.append(f"     {n:<3}{line}")
+            lines.append(f"      {n} {line}")
     return "\n".join(lines) + "\n"
 
 

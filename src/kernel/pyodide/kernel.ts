@@ -102,10 +102,7 @@ export class PyodideKernel implements Kernel {
       const json = await this.runtime.execute(
         { sessionId: this.session, execId, code, silent, storeHistory: options.storeHistory ?? !silent, allowStdin: Boolean(options.onInput) },
         (msgType, contentJson) => publish(msgType, JSON.parse(contentJson)),
-        async (prompt, password) => {
-          publish('input_request', { prompt, password });
-          return options.onInput!({ prompt, password });
-        },
+        async (prompt, password) => options.onInput!({ prompt, password }),
       );
       content = JSON.parse(json) as ExecuteReplyContent;
     } catch (error) {

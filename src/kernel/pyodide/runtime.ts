@@ -7,6 +7,8 @@ import {
   type BootOptions,
   type EmitCallback,
   type ExecuteRequest,
+  type ExecutionPortAnswer,
+  type ExecutionPortMessage,
   type WorkerApi,
 } from './worker-api.ts';
 
@@ -158,7 +160,8 @@ export class PyodideRuntime {
   ): Promise<string> {
     await this.start();
     const incarnation = this.current!;
-    const answer = async (prompt: string, password: boolean): Promise<string | null> => {
+    const channel = new MessageChannel();
+    const answerInput = async (prompt: string, password: boolean) => {
       let text: string | null;
       try {
         text = await onInput(prompt, password);
@@ -166,25 +169,39 @@ export class PyodideRuntime {
         text = null;
       }
       const control = incarnation.inputBuffer;
-      if (control) {
-        if (text === null) {
-          Atomics.store(control, 0, INPUT_STATE.cancelled);
-        } else {
-          const bytes = new TextEncoder().encode(text).slice(0, INPUT_BUFFER_BYTES - 8);
-          new Uint8Array(control.buffer, 8, bytes.length).set(bytes);
-          Atomics.store(control, 1, bytes.length);
-          Atomics.store(control, 0, INPUT_STATE.answered);
-        }
-        Atomics.notify(control, 0);
+      if (!control) {
+        channel.port1.postMessage({ kind: 'input', text } satisfies ExecutionPortAnswer);
+        return;
       }
-      return text;
+      if (text === null) {
+        Atomics.store(control, 0, INPUT_STATE.cancelled);
+      } else {
+        const bytes = new TextEncoder().encode(text).slice(0, INPUT_BUFFER_BYTES - 8);
+        new Uint8Array(control.buffer, 8, bytes.length).set(bytes);
+        Atomics.store(control, 1, bytes.length);
+        Atomics.store(control, 0, INPUT_STATE.answered);
+      }
+      Atomics.notify(control, 0);
     };
-    const pending = this.call((api) => api.execute(request, Comlink.proxy(emit), Comlink.proxy(answer)));
+    const finished = new Promise<string>((resolve, reject) => {
+      channel.port1.onmessage = (event: MessageEvent<ExecutionPortMessage>) => {
+        const message = event.data;
+        if (message.kind === 'iopub') emit(message.msgType, message.content);
+        else if (message.kind === 'input') void answerInput(message.prompt, message.password);
+        else if (message.kind === 'reply') resolve(message.content);
+        else reject(new Error(message.message));
+      };
+    });
+    const pending = this.call(async (api) => {
+      await api.execute(request, Comlink.transfer(channel.port2, [channel.port2]));
+      return finished;
+    });
     this.inflight.set(request.execId, pending);
     try {
-      return await pending;
+      return await Promise.race([pending, finished, incarnation.died]);
     } finally {
       this.inflight.delete(request.execId);
+      channel.port1.close();
     }
   }
 

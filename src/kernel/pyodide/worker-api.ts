@@ -26,7 +26,18 @@ export interface BootInfo {
 
 export type ProgressCallback = (progress: { phase: 'download' | 'compile' | 'boot' | 'ready'; loaded?: number; total?: number }) => void;
 export type EmitCallback = (msgType: string, contentJson: string) => void;
-export type InputCallback = (prompt: string, password: boolean) => Promise<string | null>;
+
+/**
+ * What the worker posts on an execution's own MessagePort, in order. One port carries the IOPub messages,
+ * input requests and the reply, so they can never overtake each other (separate channels do not keep order).
+ */
+export type ExecutionPortMessage =
+  | { kind: 'iopub'; msgType: string; content: string }
+  | { kind: 'input'; prompt: string; password: boolean }
+  | { kind: 'reply'; content: string }
+  | { kind: 'failed'; message: string };
+/** What the page posts back on that port: the answer to input() (null when cancelled). */
+export type ExecutionPortAnswer = { kind: 'input'; text: string | null };
 
 export interface ExecuteRequest {
   sessionId: string;
@@ -40,8 +51,8 @@ export interface ExecuteRequest {
 
 export interface WorkerApi {
   boot(options: BootOptions, onProgress: ProgressCallback): Promise<BootInfo>;
-  /** Resolves with the execute_reply content as JSON. */
-  execute(request: ExecuteRequest, emit: EmitCallback, requestInput: InputCallback): Promise<string>;
+  /** Runs a cell; everything it produces, the reply last, is posted on `port` (see ExecutionPortMessage). */
+  execute(request: ExecuteRequest, port: MessagePort): Promise<void>;
   complete(sessionId: string, code: string, cursorPos: number): Promise<string>;
   inspect(sessionId: string, code: string, cursorPos: number, detailLevel: number): Promise<string>;
   isComplete(code: string): Promise<string>;

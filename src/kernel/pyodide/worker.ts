@@ -13,7 +13,8 @@ import {
   type BootOptions,
   type EmitCallback,
   type ExecuteRequest,
-  type InputCallback,
+  type ExecutionPortAnswer,
+  type ExecutionPortMessage,
   type ProgressCallback,
   type WorkerApi,
 } from './worker-api.ts';
@@ -167,11 +168,13 @@ async function loadPackagesFor(modulesJson: string): Promise<void> {
   }
 }
 
+type InputRequester = (prompt: string, password: boolean) => void;
+
 /** input() when cross-origin isolated: block on a SharedArrayBuffer until the page answers. */
-function readInputBlocking(requestInput: InputCallback, prompt: string, password: boolean): string | null {
+function readInputBlocking(request: InputRequester, prompt: string, password: boolean): string | null {
   const control = options.inputBuffer!;
   Atomics.store(control, 0, INPUT_STATE.waiting);
-  void requestInput(prompt, password);
+  request(prompt, password);
   while (Atomics.load(control, 0) === INPUT_STATE.waiting) Atomics.wait(control, 0, INPUT_STATE.waiting, 1000);
   if (Atomics.load(control, 0) === INPUT_STATE.cancelled) return null;
   const length = Atomics.load(control, 1);
@@ -180,13 +183,15 @@ function readInputBlocking(requestInput: InputCallback, prompt: string, password
 }
 
 /** input() with JSPI: Python waits on this promise through pyodide.ffi.run_sync. */
-function readInputAsync(requestInput: InputCallback, prompt: string, password: boolean): Promise<string | null> {
-  return new Promise((resolve) => {
+function readInputAsync(request: InputRequester, port: MessagePort, prompt: string, password: boolean): Promise<string | null> {
+  return new Promise<string | null>((resolve) => {
     pendingInput = resolve;
-    requestInput(prompt, password).then(resolve, () => resolve(null));
+    port.onmessage = (event: MessageEvent<ExecutionPortAnswer>) => resolve(event.data.text);
+    request(prompt, password);
   }).finally(() => {
     pendingInput = undefined;
-  }) as Promise<string | null>;
+    port.onmessage = null;
+  });
 }
 
 function dieOnFatal(error: unknown): never {
@@ -203,29 +208,34 @@ const api: WorkerApi = {
     return booting;
   },
 
-  execute(request: ExecuteRequest, emit: EmitCallback, requestInput: InputCallback) {
+  execute(request: ExecuteRequest, port: MessagePort) {
+    const post = (message: ExecutionPortMessage) => port.postMessage(message);
     const run = async () => {
-      const send: EmitCallback = (type, json) => void emit(type, json);
+      const emit: EmitCallback = (msgType, content) => post({ kind: 'iopub', msgType, content });
+      const requestInput: InputRequester = (prompt, password) => post({ kind: 'input', prompt, password });
       const readInput = !request.allowStdin
         ? undefined
         : options.inputBuffer
           ? (prompt: string, password: boolean) => readInputBlocking(requestInput, prompt, password)
-          : (prompt: string, password: boolean) => readInputAsync(requestInput, prompt, password);
+          : (prompt: string, password: boolean) => readInputAsync(requestInput, port, prompt, password);
       try {
-        return await kernel.run_cell.callPromising(
+        const reply = await kernel.run_cell.callPromising(
           request.sessionId,
           request.execId,
           request.code,
-          send,
+          emit,
           readInput,
           loadPackagesFor,
           request.silent,
           request.storeHistory,
         );
+        post({ kind: 'reply', content: reply });
       } catch (error) {
+        post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
         dieOnFatal(error);
       } finally {
         if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+        port.close();
       }
     };
     const result = queue.then(run);
