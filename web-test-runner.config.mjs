@@ -69,6 +69,10 @@ export default {
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },
     }),
   ],
+  // Lets a test check that this run is the one it claims to be (plain page or cross-origin isolated).
+  testRunnerHtml: (testFramework) =>
+    `<!doctype html><html><body><script>window.__bentoExpectIsolated = ${isolated};</script>` +
+    `<script type="module" src="${testFramework}"></script></body></html>`,
   testFramework: { config: { timeout: 120_000 } },
   testsFinishTimeout: 15 * 60_000,
   browserStartTimeout: 120_000,

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import builtins
 import codeop
+import collections
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -126,10 +127,10 @@ def _json_default(obj):
 # Streams: line-buffered and rate-limited, so ordinary output shows at once while a million prints become a
 # few dozen messages.
 
-_FLUSH_INTERVAL = 0.05  # seconds between coalesced flushes once the burst budget is spent
-_FLUSH_BURST = 10  # lines that may flush at once before coalescing starts
-_FLUSH_REFILL = 10.0  # burst budget regained per second
+_FLUSH_INTERVAL = 0.1  # seconds: a window in which at most _FLUSH_BURST lines flush at once
+_FLUSH_BURST = 5
 _FLUSH_BYTES = 1 << 20
+_monotonic = time.monotonic
 
 
 class _Stream(io.TextIOBase):
@@ -137,8 +138,8 @@ class _Stream(io.TextIOBase):
         self.name = name
         self._parts = []
         self._size = 0
-        self._last = 0.0
-        self._tokens = float(_FLUSH_BURST)
+        self._window = 0.0
+        self._flushes = 0
         self._scheduled = False
 
     @property
@@ -152,22 +153,25 @@ class _Stream(io.TextIOBase):
         return False
 
     def write(self, text):
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if not text:
-            return 0
+        # The hot path of every print(): keep it short.
+        if text.__class__ is not str:
+            if not isinstance(text, str):
+                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         self._parts.append(text)
         self._size += len(text)
-        now = time.monotonic()
-        self._tokens = min(_FLUSH_BURST, self._tokens + (now - self._last) * _FLUSH_REFILL)
-        line_end = text.endswith(("\n", "\r"))
-        if self._size >= _FLUSH_BYTES or (line_end and now - self._last >= _FLUSH_INTERVAL):
-            self.flush()
-        elif line_end and self._tokens >= 1:
-            self._tokens -= 1
+        if text[-1:] in ("\n", "\r") and text:
+            now = _monotonic()
+            if now - self._window >= _FLUSH_INTERVAL:
+                self._window = now
+                self._flushes = 0
+            if self._flushes < _FLUSH_BURST:
+                self._flushes += 1
+                self.flush()
+                return len(text)
+        if self._size >= _FLUSH_BYTES:
             self.flush()
         elif not self._scheduled:
-            # Output written just before an `await` still shows while the cell waits.
+            # Output held back (a partial line, or past the burst) still shows while a cell awaits.
             try:
                 asyncio.get_event_loop().call_later(_FLUSH_INTERVAL, self._scheduled_flush)
                 self._scheduled = True
@@ -180,7 +184,6 @@ class _Stream(io.TextIOBase):
         self.flush()
 
     def flush(self):
-        self._last = time.monotonic()
         if not self._parts:
             return
         text = "".join(self._parts)
@@ -540,13 +543,57 @@ def _frame_text(frame):
     return "\n".join(lines) + "\n"
 
 
+_EDGE_FRAMES = 100
+
+
 def _user_frames(tb):
-    """Frames from the first cell frame on: the kernel's own frames never show."""
-    frames = traceback.extract_tb(tb)
-    for i, frame in enumerate(frames):
-        if frame.filename != _KERNEL_FILE and not frame.filename.startswith("/lib/python3"):
-            return [f for f in frames[i:] if f.filename != _KERNEL_FILE]
-    return [f for f in frames if f.filename != _KERNEL_FILE]
+    """Frames from the first cell frame on; the kernel's own frames never show. A traceback millions of
+    frames deep keeps its first and last hundred, with None where the rest were left out."""
+    head, tail, skipped, started = [], collections.deque(maxlen=_EDGE_FRAMES), 0, False
+    for frame, lineno in traceback.walk_tb(tb):
+        filename = frame.f_code.co_filename
+        if filename == _KERNEL_FILE:
+            continue
+        if not started:
+            if filename.startswith("/lib/python3"):
+                continue
+            started = True
+        if len(head) < _EDGE_FRAMES:
+            head.append((frame, lineno))
+        else:
+            skipped += len(tail) == tail.maxlen
+            tail.append((frame, lineno))
+    frames = list(traceback.StackSummary.extract(iter(head + list(tail)), lookup_lines=False))
+    if skipped:
+        frames.insert(len(head), skipped)
+    return frames
+
+
+_REPEAT_SHOWN = 3
+
+
+def _frame_texts(frames):
+    """Formatted frames; a run of identical frames (deep recursion) shows three times, then a count."""
+    out = []
+    i = 0
+    while i < len(frames):
+        frame = frames[i]
+        if isinstance(frame, int):
+            out.append(f"    [... {frame} more frames ...]\n")
+            i += 1
+            continue
+        key = (frame.filename, frame.lineno, frame.name)
+        j = i
+        while j + 1 < len(frames) and not isinstance(frames[j + 1], int) and (frames[j + 1].filename, frames[j + 1].lineno, frames[j + 1].name) == key:
+            j += 1
+        repeats = j - i + 1
+        text = _frame_text(frame)
+        out.extend([text] * min(repeats, _REPEAT_SHOWN))
+        if repeats > _REPEAT_SHOWN:
+            out.append(f"    [... skipping similar frames: {frame.name} at line {frame.lineno} "
+                       f"({repeats - _REPEAT_SHOWN} times)]\n")
+        i = j + 1
+    return out
 
 
 def format_exception(exc):
@@ -569,8 +616,7 @@ def format_exception(exc):
         name = type(e).__name__
         lines.append(f"{_RED}{'-' * 75}{_RESET}")
         lines.append(f"{_RED}{name}{_RESET}{' ' * max(1, 42 - len(name))}Traceback (most recent call last)")
-        for frame in _user_frames(e.__traceback__):
-            lines.append(_frame_text(frame))
+        lines.extend(_frame_texts(_user_frames(e.__traceback__)))
         lines.append(_exception_line(e))
 
     chain(exc)

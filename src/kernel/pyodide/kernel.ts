@@ -104,10 +104,11 @@ export class PyodideKernel implements Kernel {
         (msgType, contentJson) => publish(msgType, JSON.parse(contentJson)),
         async (prompt, password) => options.onInput!({ prompt, password }),
       );
-      content = JSON.parse(json) as ExecuteReplyContent;
+      content = parseReply(json, this.runtime);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const ename = error instanceof RuntimeDiedError ? 'DeadKernelError' : 'KernelError';
+      const ename =
+        error instanceof RuntimeDiedError ? (error.reason === 'interrupted' ? 'KeyboardInterrupt' : 'DeadKernelError') : 'KernelError';
       const traceback = [`\x1b[31m${ename}\x1b[39m: ${message}`];
       publish('error', { ename, evalue: message, traceback });
       content = { status: 'error', execution_count: 0, ename, evalue: message, traceback };
@@ -198,6 +199,17 @@ export class PyodideKernel implements Kernel {
       case 'stopped':
         break;
     }
+  }
+}
+
+/** A reply that is not JSON means the runtime's memory is corrupt: replace it rather than trust it again. */
+function parseReply(json: string, runtime: PyodideRuntime): ExecuteReplyContent {
+  try {
+    return JSON.parse(json) as ExecuteReplyContent;
+  } catch {
+    const message = 'The Python runtime returned a corrupted reply and was restarted. Its state is lost.';
+    runtime.replace(message);
+    throw new RuntimeDiedError(message);
   }
 }
 

@@ -50,6 +50,13 @@ export type RuntimeState = 'stopped' | 'starting' | 'ready' | 'dead';
 /** Thrown into every call that was waiting on a runtime that died. */
 export class RuntimeDiedError extends Error {
   override name = 'RuntimeDiedError';
+  /** `interrupted`: replaced on purpose to stop a cell. `crashed`: died on its own. `shutdown`: ended by the page. */
+  constructor(
+    message: string,
+    readonly reason: 'interrupted' | 'crashed' | 'shutdown' = 'crashed',
+  ) {
+    super(message);
+  }
 }
 
 export interface InterruptOutcome {
@@ -66,7 +73,7 @@ interface Incarnation {
   boot: Promise<BootInfo>;
   info?: BootInfo;
   died: Promise<never>;
-  die(reason: string): void;
+  die(message: string, reason?: RuntimeDiedError['reason']): void;
   interruptBuffer?: Int32Array;
   inputBuffer?: Int32Array;
 }
@@ -189,7 +196,7 @@ export class PyodideRuntime {
         if (message.kind === 'iopub') emit(message.msgType, message.content);
         else if (message.kind === 'input') void answerInput(message.prompt, message.password);
         else if (message.kind === 'reply') resolve(message.content);
-        else reject(new Error(message.message));
+        else reject(message.fatal ? new RuntimeDiedError(message.message, 'crashed') : new Error(message.message));
       };
     });
     const pending = this.call(async (api) => {
@@ -236,16 +243,17 @@ export class PyodideRuntime {
     this.replace(
       'The Python runtime was restarted to stop a running cell: this page is not cross-origin isolated, so ' +
         'Python cannot be interrupted in place. Variables of every notebook on this page were lost.',
+      'interrupted',
     );
     return { result: 'restarted' };
   }
 
   /** Terminates the worker (dedicated mode) and starts a fresh runtime; every session loses its state. */
-  replace(message: string): void {
+  replace(message: string, reason: RuntimeDiedError['reason'] = 'crashed'): void {
     const old = this.current;
     this.current = undefined;
     if (old) {
-      old.die(message);
+      old.die(message, reason);
       old.worker?.terminate();
       old.port?.close();
     }
@@ -259,7 +267,7 @@ export class PyodideRuntime {
     this.current = undefined;
     this.state = 'stopped';
     if (old) {
-      old.die('The Python runtime was shut down.');
+      old.die('The Python runtime was shut down.', 'shutdown');
       old.worker?.terminate();
       old.port?.close();
     }
@@ -286,9 +294,9 @@ export class PyodideRuntime {
       worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });
       endpoint = worker;
     }
-    let die!: (reason: string) => void;
+    let die!: Incarnation['die'];
     const died = new Promise<never>((_, reject) => {
-      die = (reason: string) => reject(new RuntimeDiedError(reason));
+      die = (message, reason) => reject(new RuntimeDiedError(message, reason));
     });
     died.catch(() => {});
     const incarnation: Incarnation = {

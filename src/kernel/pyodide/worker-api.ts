@@ -35,7 +35,7 @@ export type ExecutionPortMessage =
   | { kind: 'iopub'; msgType: string; content: string }
   | { kind: 'input'; prompt: string; password: boolean }
   | { kind: 'reply'; content: string }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; fatal: boolean };
 /** What the page posts back on that port: the answer to input() (null when cancelled). */
 export type ExecutionPortAnswer = { kind: 'input'; text: string | null };
 

@@ -47,6 +47,8 @@ let options: BootOptions;
 let importMap: Record<string, string> = {};
 let queue: Promise<unknown> = Promise.resolve();
 let pendingInput: ((answer: string | null) => void) | undefined;
+/** The port of the execution in progress: a fatal error is reported there before the worker ends. */
+let currentPort: MessagePort | undefined;
 
 /** Reports download bytes of the runtime's own files while loadPyodide fetches them. */
 function observeDownloads(onProgress: ProgressCallback): () => void {
@@ -103,6 +105,7 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   }
   onProgress({ phase: 'boot' });
   if (opts.interruptBuffer) pyodide.setInterruptBuffer(opts.interruptBuffer);
+  endOnFatalError(pyodide);
   pyodide.FS.mkdirTree(KERNEL_DIR);
   pyodide.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
@@ -194,12 +197,25 @@ function readInputAsync(request: InputRequester, port: MessagePort, prompt: stri
   });
 }
 
-function dieOnFatal(error: unknown): never {
-  if (error && typeof error === 'object' && 'pyodide_fatal_error' in error) {
-    // Pyodide cannot be used after a fatal error: end this worker so the page sees it die and starts anew.
+/**
+ * Pyodide cannot be used after a fatal error (a wasm stack overflow, say). Such an error may happen inside an
+ * asyncio task, where no caller sees it, so hook Pyodide's own fatal-error path: report the cause on the
+ * running execution's port, then end this worker so the page sees it die and starts anew.
+ */
+function endOnFatalError(py: PyodideInterface): void {
+  const internal = (py as unknown as { _api?: { fatal_error?: (error: unknown) => unknown } })._api;
+  const original = internal?.fatal_error;
+  if (!internal || !original) return;
+  internal.fatal_error = (error: unknown) => {
+    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    currentPort?.postMessage({
+      kind: 'failed',
+      fatal: true,
+      message: `Python hit a fatal error (${cause}) and its runtime was stopped. Its state is lost; run a cell or restart to start a fresh one.`,
+    } satisfies ExecutionPortMessage);
     setTimeout(() => self.close(), 0);
-  }
-  throw error;
+    return original.call(internal, error);
+  };
 }
 
 const api: WorkerApi = {
@@ -218,6 +234,7 @@ const api: WorkerApi = {
         : options.inputBuffer
           ? (prompt: string, password: boolean) => readInputBlocking(requestInput, prompt, password)
           : (prompt: string, password: boolean) => readInputAsync(requestInput, port, prompt, password);
+      currentPort = port;
       try {
         const reply = await kernel.run_cell.callPromising(
           request.sessionId,
@@ -231,10 +248,13 @@ const api: WorkerApi = {
         );
         post({ kind: 'reply', content: reply });
       } catch (error) {
-        post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
-        dieOnFatal(error);
+        // Fatal errors were reported by endOnFatalError; anything else is a bug of ours, said plainly.
+        if (!(error && typeof error === 'object' && 'pyodide_fatal_error' in error)) {
+          post({ kind: 'failed', fatal: false, message: `The kernel failed: ${error instanceof Error ? error.message : String(error)}` });
+        }
       } finally {
         if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+        currentPort = undefined;
         port.close();
       }
     };

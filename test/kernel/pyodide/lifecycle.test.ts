@@ -1,0 +1,235 @@
+import { expect } from '@open-wc/testing';
+import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
+import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime, PYODIDE_VERSION } from '../../../src/kernel/pyodide/runtime.ts';
+import { isolated, run, statusBecomes, testRuntimeOptions } from '../../helpers.ts';
+
+function resultText(r: Awaited<ReturnType<typeof run>>): string | undefined {
+  return r.outputs.find(([t]) => t === 'execute_result')?.[1].data['text/plain'];
+}
+
+function errorOf(r: Awaited<ReturnType<typeof run>>) {
+  return r.outputs.find(([t]) => t === 'error')?.[1];
+}
+
+describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
+  let runtime: PyodideRuntime;
+  beforeEach(() => {
+    runtime = new PyodideRuntime(testRuntimeOptions());
+  });
+  afterEach(() => runtime.terminate());
+
+  it('runs in the page the test config says (plain or cross-origin isolated)', () => {
+    expect(globalThis.crossOriginIsolated === true).to.equal((globalThis as { __bentoExpectIsolated?: boolean }).__bentoExpectIsolated === true);
+    expect(runtime.interruptible).to.equal(isolated);
+  });
+
+  it('reports startup progress, then idle, with the pinned Pyodide build', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const progress: Array<{ phase: string; fraction: number; loaded?: number; total?: number }> = [];
+    const statuses: string[] = [];
+    kernel.onStartupProgress((p) => progress.push(p));
+    kernel.onStatusChange((c) => statuses.push(c.status));
+    const info = await kernel.ready();
+    expect(info.implementation_version).to.equal(PYODIDE_VERSION);
+    expect(info.language_info.name).to.equal('python');
+    expect(statuses).to.deep.equal(['starting', 'idle']);
+    const phases = [...new Set(progress.map((p) => p.phase))];
+    expect(phases).to.deep.equal(['download', 'compile', 'boot', 'ready']);
+    const fractions = progress.map((p) => p.fraction);
+    expect(fractions).to.deep.equal([...fractions].sort((a, b) => a - b));
+    expect(fractions.at(-1)).to.equal(1);
+    const downloaded = progress.filter((p) => p.phase === 'download' && p.loaded);
+    expect(downloaded.at(-1)!.loaded).to.be.greaterThan(1_000_000);
+    expect(downloaded.at(-1)!.total).to.be.greaterThan(1_000_000);
+  });
+
+  it('gives each session its own namespace inside one shared runtime', async () => {
+    const a = new PyodideKernel({ runtime });
+    const b = new PyodideKernel({ runtime });
+    await run(a, 'secret = 41\nimport json\njson.shared_marker = "one interpreter"');
+    const fromB = await run(b, 'secret');
+    expect(errorOf(fromB)?.ename).to.equal('NameError');
+    expect(resultText(await run(b, 'import json\njson.shared_marker'))).to.equal("'one interpreter'");
+    const sameName = new PyodideKernel({ runtime, session: a.session });
+    expect(resultText(await run(sameName, 'secret + 1'))).to.equal('42');
+  });
+
+  it('restart clears one session and leaves the others alone', async () => {
+    const a = new PyodideKernel({ runtime });
+    const b = new PyodideKernel({ runtime });
+    await run(a, 'x = 1');
+    await run(b, 'y = 2');
+    const changes: KernelStatusChange[] = [];
+    a.onStatusChange((c) => changes.push(c));
+    await a.restart();
+    expect(changes.map((c) => c.status)).to.deep.equal(['restarting', 'idle']);
+    expect(changes.at(-1)!.stateLost).to.be.true;
+    const after = await run(a, 'x');
+    expect(errorOf(after)?.ename).to.equal('NameError');
+    expect(after.reply.content.execution_count).to.equal(1);
+    expect(resultText(await run(b, 'y'))).to.equal('2');
+  });
+
+  it('interrupts a cell stuck in a loop', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const other = new PyodideKernel({ runtime });
+    await run(kernel, 'kept = "yes"');
+    await run(other, 'mine = 1');
+    const otherChanges: KernelStatusChange[] = [];
+    other.onStatusChange((c) => otherChanges.push(c));
+    const started = new Promise<void>((resolve) => {
+      void (async () => {
+        const r = await run(kernel, 'print("looping")\nwhile True:\n    pass', {
+          onIOPub: (m) => m.header.msg_type === 'stream' && resolve(),
+        });
+        loop.resolve(r);
+      })();
+    });
+    const loop: { resolve: (r: Awaited<ReturnType<typeof run>>) => void; done: Promise<Awaited<ReturnType<typeof run>>> } = {} as never;
+    loop.done = new Promise((resolve) => (loop.resolve = resolve));
+    await started;
+    await kernel.interrupt();
+    const r = await loop.done;
+    expect(r.reply.content.status).to.equal('error');
+    expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    if (isolated) {
+      // SharedArrayBuffer interrupt: Python stops in place and keeps its state.
+      expect(resultText(await run(kernel, 'kept'))).to.equal("'yes'");
+      expect(otherChanges.filter((c) => c.stateLost)).to.have.length(0);
+    } else {
+      // Not isolated: the worker was replaced; every session on it is told plainly that state was lost.
+      const lost = otherChanges.find((c) => c.stateLost)!;
+      expect(lost.message).to.match(/not cross-origin isolated/);
+      expect(lost.message).to.match(/lost/);
+      const after = await run(kernel, 'kept');
+      expect(errorOf(after)?.ename).to.equal('NameError');
+      expect(errorOf(await run(other, 'mine'))?.ename).to.equal('NameError');
+    }
+  });
+
+  it('interrupts a cell that awaits, in place, on either ladder', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await run(kernel, 'kept = 7');
+    const pending = run(kernel, 'import asyncio\nprint("waiting")\nawait asyncio.sleep(60)', {
+      onIOPub: (m) => {
+        if (m.header.msg_type === 'stream') void kernel.interrupt();
+      },
+    });
+    const r = await pending;
+    expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    expect(resultText(await run(kernel, 'kept'))).to.equal('7');
+  });
+
+  it('interrupts a cell waiting for input()', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await run(kernel, 'kept = 8');
+    const r = await run(kernel, 'answer = input("never answered: ")', {
+      onInput: () => {
+        void kernel.interrupt();
+        return new Promise<string>(() => {});
+      },
+    });
+    expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    expect(resultText(await run(kernel, 'kept'))).to.equal('8');
+  });
+
+  it('raises a clear error when input() has no one to answer it', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const r = await run(kernel, 'input("?")');
+    expect(errorOf(r)?.ename).to.equal('StdinNotImplementedError');
+  });
+
+  it('reads a password through getpass', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const requests: Array<{ prompt: string; password: boolean }> = [];
+    const r = await run(kernel, 'import getpass\nlen(getpass.getpass("Token: "))', {
+      onInput: (request) => {
+        requests.push(request);
+        return 'hunter2';
+      },
+    });
+    expect(requests).to.deep.equal([{ prompt: 'Token: ', password: true }]);
+    expect(resultText(r)).to.equal('7');
+  });
+
+  it('turns a worker that dies into a dead status, and the next run starts fresh', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await run(kernel, 'x = 1');
+    const dead = statusBecomes(kernel, (s) => s === 'dead');
+    const r = await run(kernel, 'import js\njs.close()\nimport time\nwhile True: time.sleep(0.01)');
+    await dead;
+    expect(r.reply.content.status).to.equal('error');
+    expect(errorOf(r)?.ename).to.equal('DeadKernelError');
+    expect(errorOf(r)?.evalue).to.match(/stopped unexpectedly/);
+    const again = await run(kernel, 'x = 2\nx');
+    expect(resultText(again)).to.equal('2');
+    expect(again.reply.content.execution_count).to.equal(1);
+  });
+
+  it('survives runaway recursion in Python', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const r = await run(kernel, 'import sys\nsys.setrecursionlimit(100_000)\ndef f(n):\n    return f(n + 1)\nf(0)');
+    expect(errorOf(r)?.ename).to.equal('RecursionError');
+    const text = (errorOf(r)!.traceback as string[]).join('\n');
+    expect(text).to.match(/skipping similar frames: f at line 4/);
+    expect(resultText(await run(kernel, '"alive"'))).to.equal("'alive'");
+  });
+
+  it('reports a fatal runtime error (C stack overflow) and starts fresh on the next run', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const dead = statusBecomes(kernel, (s) => s === 'dead');
+    const r = await run(kernel, 'nested = []\nfor _ in range(100_000):\n    nested = [nested]\nrepr(nested)');
+    await dead;
+    expect(errorOf(r)?.ename).to.equal('DeadKernelError');
+    expect(errorOf(r)?.evalue).to.match(/fatal error \(RangeError: Maximum call stack size exceeded\)/);
+    expect(resultText(await run(kernel, '"alive"'))).to.equal("'alive'");
+  });
+
+  it('coalesces a flood of output without losing a line', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const r = await run(kernel, 'for i in range(1_000_000):\n    print(i)');
+    const lines = r.stdout.split('\n');
+    expect(lines).to.have.length(1_000_001);
+    expect(lines[999_999]).to.equal('999999');
+    const streamMessages = r.outputs.filter(([t]) => t === 'stream').length;
+    expect(streamMessages).to.be.lessThan(1000);
+  });
+
+  it('refuses to run after shutdown, and says so', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await kernel.ready();
+    await kernel.shutdown();
+    expect(kernel.status).to.equal('dead');
+    let message = '';
+    try {
+      await kernel.execute('1');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.match(/shut down/);
+  });
+});
+
+describe('Pyodide runtime: startup failures never hang', () => {
+  it('reports a worker script that cannot load', async () => {
+    const runtime = new PyodideRuntime(testRuntimeOptions({ workerURL: '/no-such-worker.js' }));
+    const kernel = new PyodideKernel({ runtime });
+    const r = await run(kernel, '1');
+    expect(r.reply.content.status).to.equal('error');
+    expect(kernel.status).to.equal('dead');
+    runtime.terminate();
+  });
+
+  it('times out when the runtime files are served wrongly', async () => {
+    const runtime = new PyodideRuntime(testRuntimeOptions({ indexURL: '/wrong-wasm-type/', bootTimeoutMs: 10_000 }));
+    const kernel = new PyodideKernel({ runtime });
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    const r = await run(kernel, '1');
+    expect(r.reply.content.status).to.equal('error');
+    const dead = changes.find((c) => c.status === 'dead')!;
+    expect(dead.message).to.match(/application\/wasm|failed to start/);
+    runtime.terminate();
+  });
+});
