@@ -797,6 +797,12 @@ class StdinNotImplementedError(RuntimeError):
     pass
 
 
+try:
+    from pyodide.ffi import jsnull as _jsnull  # JavaScript null is not None in Pyodide
+except ImportError:
+    _jsnull = None
+
+
 def _input(prompt="", password=False):
     session = _current
     _stdout.flush()
@@ -808,7 +814,7 @@ def _input(prompt="", password=False):
         from pyodide.ffi import run_sync
 
         result = run_sync(result)
-    if result is None:
+    if result is None or result is _jsnull:  # the page cancelled: interrupt
         raise KeyboardInterrupt("interrupted while waiting for input")
     return str(result)
 

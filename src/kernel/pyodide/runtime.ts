@@ -76,14 +76,17 @@ interface Incarnation {
   die(message: string, reason?: RuntimeDiedError['reason']): void;
   interruptBuffer?: Int32Array;
   inputBuffer?: Int32Array;
+  runningBuffer?: Int32Array;
 }
 
 function defaultAssetURL(path: string): string {
   return new URL(path, import.meta.url).href;
 }
 
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+/** Absolute URL (the worker resolves against its own location, so relative page URLs would break there). */
+function absolute(url: string | URL, directory = false): string {
+  const href = new URL(url, globalThis.document?.baseURI ?? globalThis.location?.href).href;
+  return directory && !href.endsWith('/') ? `${href}/` : href;
 }
 
 /**
@@ -96,6 +99,9 @@ export class PyodideRuntime {
   private static defaultOptions: PyodideRuntimeOptions = {};
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly sequence = new Map<string, number>();
+  private readonly awaitingInput = new Set<string>();
+  private nextSeq = 1;
   private current?: Incarnation;
   private generation = 0;
   private lastProgress: StartupProgress = { phase: 'download', fraction: 0 };
@@ -115,12 +121,12 @@ export class PyodideRuntime {
   }
 
   constructor(options: PyodideRuntimeOptions = {}) {
-    const indexURL = withSlash(String(options.indexURL ?? defaultAssetURL('./pyodide/')));
+    const indexURL = absolute(options.indexURL ?? defaultAssetURL('./pyodide/'), true);
     this.options = {
-      workerURL: String(options.workerURL ?? defaultAssetURL('./worker.js')),
+      workerURL: absolute(options.workerURL ?? defaultAssetURL('./worker.js')),
       indexURL,
-      lockFileURL: String(options.lockFileURL ?? `${indexURL}pyodide-lock.json`),
-      packageBaseUrl: withSlash(String(options.packageBaseUrl ?? `https://cdn.jsdelivr.net/pyodide/v${PYODIDE_VERSION}/full/`)),
+      lockFileURL: absolute(options.lockFileURL ?? `${indexURL}pyodide-lock.json`),
+      packageBaseUrl: absolute(options.packageBaseUrl ?? `https://cdn.jsdelivr.net/pyodide/v${PYODIDE_VERSION}/full/`, true),
       mode: options.mode ?? 'worker',
       sharedWorkerName: options.sharedWorkerName ?? 'bento-lite-python',
       bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
@@ -161,7 +167,7 @@ export class PyodideRuntime {
   }
 
   async execute(
-    request: ExecuteRequest,
+    request: Omit<ExecuteRequest, 'seq'>,
     emit: EmitCallback,
     onInput: (prompt: string, password: boolean) => Promise<string>,
   ): Promise<string> {
@@ -170,10 +176,13 @@ export class PyodideRuntime {
     const channel = new MessageChannel();
     const answerInput = async (prompt: string, password: boolean) => {
       let text: string | null;
+      this.awaitingInput.add(request.execId);
       try {
         text = await onInput(prompt, password);
       } catch {
         text = null;
+      } finally {
+        this.awaitingInput.delete(request.execId);
       }
       const control = incarnation.inputBuffer;
       if (!control) {
@@ -200,7 +209,9 @@ export class PyodideRuntime {
       };
     });
     const pending = this.call(async (api) => {
-      await api.execute(request, Comlink.transfer(channel.port2, [channel.port2]));
+      const seq = this.nextSeq++;
+      this.sequence.set(request.execId, seq);
+      await api.execute({ ...request, seq }, Comlink.transfer(channel.port2, [channel.port2]));
       return finished;
     });
     this.inflight.set(request.execId, pending);
@@ -208,6 +219,7 @@ export class PyodideRuntime {
       return await Promise.race([pending, finished, incarnation.died]);
     } finally {
       this.inflight.delete(request.execId);
+      this.sequence.delete(request.execId);
       channel.port1.close();
     }
   }
@@ -222,12 +234,20 @@ export class PyodideRuntime {
     const incarnation = this.current;
     if (!pending || !incarnation) return { result: 'idle' };
     if (incarnation.interruptBuffer) {
-      Atomics.store(incarnation.interruptBuffer, 0, 2); // SIGINT
-      if (incarnation.inputBuffer) {
+      // A suspended cell (await, input() via JSPI) is cancelled by message: the worker answers at once.
+      // A computing cell cannot read messages, so it gets SIGINT, checked by Python between bytecodes.
+      if (this.awaitingInput.has(execId) && incarnation.inputBuffer) {
+        // Blocked in input(): waking it with "cancelled" raises KeyboardInterrupt there.
         Atomics.store(incarnation.inputBuffer, 0, INPUT_STATE.cancelled);
         Atomics.notify(incarnation.inputBuffer, 0);
+        return { result: 'interrupted' };
       }
-      void incarnation.api.softInterrupt(execId).catch(() => {});
+      const soft = incarnation.api.softInterrupt(execId).catch(() => false);
+      const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
+      const seq = this.sequence.get(execId);
+      if (answer === 'busy' && seq !== undefined && Atomics.load(incarnation.runningBuffer!, 0) === seq) {
+        Atomics.store(incarnation.interruptBuffer, 0, 2); // SIGINT
+      }
       return { result: 'interrupted' };
     }
     void incarnation.api.softInterrupt(execId).catch(() => {});
@@ -309,6 +329,7 @@ export class PyodideRuntime {
       die,
       interruptBuffer: isolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
       inputBuffer: isolated ? new Int32Array(new SharedArrayBuffer(INPUT_BUFFER_BYTES)) : undefined,
+      runningBuffer: isolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
     };
     const isCurrent = () => this.current?.generation === generation;
     const fail = (message: string) => {
@@ -344,6 +365,7 @@ export class PyodideRuntime {
       packageTimeoutMs: this.options.packageTimeoutMs,
       interruptBuffer: incarnation.interruptBuffer,
       inputBuffer: incarnation.inputBuffer,
+      runningBuffer: incarnation.runningBuffer,
     };
     const onProgress = Comlink.proxy((p: { phase: StartupProgress['phase']; loaded?: number; total?: number }) => {
       const downloadShare = p.total ? (0.75 * (p.loaded ?? 0)) / p.total : 0;

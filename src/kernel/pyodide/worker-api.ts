@@ -13,6 +13,9 @@ export interface BootOptions {
   interruptBuffer?: Int32Array;
   /** Int32Array over a SharedArrayBuffer: [state, byteLength, ...utf8 answer] for input() without JSPI. */
   inputBuffer?: Int32Array;
+  /** Int32Array over a SharedArrayBuffer: the `seq` of the execution running now (0: none), so the page
+   * never sends SIGINT to a cell other than the one the user meant. */
+  runningBuffer?: Int32Array;
 }
 
 export interface BootInfo {
@@ -42,6 +45,8 @@ export type ExecutionPortAnswer = { kind: 'input'; text: string | null };
 export interface ExecuteRequest {
   sessionId: string;
   execId: string;
+  /** Positive number unique within the runtime (see BootOptions.runningBuffer). */
+  seq: number;
   code: string;
   silent: boolean;
   storeHistory: boolean;

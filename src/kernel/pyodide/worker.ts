@@ -235,6 +235,7 @@ const api: WorkerApi = {
           ? (prompt: string, password: boolean) => readInputBlocking(requestInput, prompt, password)
           : (prompt: string, password: boolean) => readInputAsync(requestInput, port, prompt, password);
       currentPort = port;
+      if (options.runningBuffer) Atomics.store(options.runningBuffer, 0, request.seq);
       try {
         const reply = await kernel.run_cell.callPromising(
           request.sessionId,
@@ -253,6 +254,7 @@ const api: WorkerApi = {
           post({ kind: 'failed', fatal: false, message: `The kernel failed: ${error instanceof Error ? error.message : String(error)}` });
         }
       } finally {
+        if (options.runningBuffer) Atomics.store(options.runningBuffer, 0, 0);
         if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
         currentPort = undefined;
         port.close();
@@ -276,8 +278,13 @@ const api: WorkerApi = {
   },
 
   async softInterrupt(execId) {
-    pendingInput?.(null);
-    return kernel.interrupt_if_waiting(execId);
+    // Reaching here means Python is not computing: the cell, if it is still running, is suspended.
+    const cancelled = kernel.interrupt_if_waiting(execId);
+    if (cancelled) {
+      pendingInput?.(null);
+      if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+    }
+    return cancelled;
   },
 
   async resetSession(sessionId) {
