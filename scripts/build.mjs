@@ -1,7 +1,7 @@
 // Builds dist/: the element bundle, the worker bundle, and the Pyodide runtime files copied from the
 // pinned `pyodide` npm package, so pages run offline with no CDN.
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,17 @@ export async function build() {
   await rm(dist, { recursive: true, force: true });
   await mkdir(join(dist, 'pyodide'), { recursive: true });
   await Promise.all([
-    esbuild.build({ ...shared, entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'bento-lite.js'), metafile: true }),
+    // The editor, the highlighter and other heavy parts are dynamic imports: separate chunks a page loads only
+    // when it needs them.
+    esbuild.build({
+      ...shared,
+      entryPoints: { 'bento-lite': join(root, 'src/index.ts') },
+      outdir: dist,
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      metafile: true,
+    }),
+    cp(join(root, 'components/themes/bento.css'), join(dist, 'themes/bento.css')),
     // pyodide.mjs carries Node-only branches; they never run in a worker.
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),

@@ -1,7 +1,14 @@
 /**
  * Bento Lite: serverless Jupyter-style notebooks as Web Components.
- * Importing this module defines every element (none yet) and exposes the kernel API.
+ * Importing this module defines every element and exposes the kernel and notebook APIs.
  */
+export { BentoNotebook, BentoRequestEvent, BentoLoadEvent } from '../components/bento-notebook/bento-notebook.ts';
+export { BentoCell, BentoExecuteEvent, BentoErrorEvent, BentoChangeEvent, type CellType, type RunState } from '../components/bento-cell/bento-cell.ts';
+export { BentoOutputArea } from '../components/bento-output-area/bento-output-area.ts';
+export * from './notebook/nbformat.ts';
+export { parseNotebook, serializeNotebook, newNotebook, NotebookFormatError } from './notebook/ipynb.ts';
+export { DraftStore, StorageUnavailableError } from './notebook/autosave.ts';
+export { OutputModel } from './notebook/output-model.ts';
 export type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from './kernel/kernel.ts';
 export * from './kernel/protocol.ts';
 export { kernelContext } from './kernel/context.ts';

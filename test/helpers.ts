@@ -1,3 +1,4 @@
+import { sendKeys } from '@web/test-runner-commands';
 import type { ExecuteOptions, Kernel } from '../src/kernel/kernel.ts';
 import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
 import type { PyodideRuntimeOptions } from '../src/kernel/pyodide/runtime.ts';
@@ -49,3 +50,21 @@ export function statusBecomes(kernel: Kernel, predicate: (status: string) => boo
 }
 
 export const isolated = globalThis.crossOriginIsolated === true;
+
+/** A key with a modifier held, through the real keyboard (sendKeys presses one key at a time). */
+export async function press(modifier: 'Shift' | 'Alt' | 'Control' | 'Meta', key: string): Promise<void> {
+  await sendKeys({ down: modifier });
+  await sendKeys({ press: key });
+  await sendKeys({ up: modifier });
+}
+
+/** Polls until `find` returns something truthy and returns it (open-wc's waitUntil returns nothing). */
+export async function waitFor<T>(find: () => T | null | undefined | false | Promise<T | null | undefined | false>, message: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await find();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`Timed out: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

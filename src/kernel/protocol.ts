@@ -114,3 +114,26 @@ export function makeMessage<T extends string, C>(
     channel: options.channel,
   };
 }
+
+/**
+ * Jupyter counts cursor positions in Unicode code points (protocol 5.2+); JavaScript strings and CodeMirror
+ * count UTF-16 units. These convert between the two for `text`.
+ */
+export function toCodePointOffset(text: string, utf16Offset: number): number {
+  let points = 0;
+  for (let i = 0; i < utf16Offset && i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < utf16Offset) i++;
+    points++;
+  }
+  return points;
+}
+
+export function toUtf16Offset(text: string, codePointOffset: number): number {
+  let i = 0;
+  for (let points = 0; points < codePointOffset && i < text.length; points++) {
+    const code = text.charCodeAt(i);
+    i += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+  }
+  return i;
+}

@@ -1,0 +1,502 @@
+import { consume } from '@lit/context';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { kernelContext } from '../../src/kernel/context.ts';
+import type { Kernel } from '../../src/kernel/kernel.ts';
+import { defaultKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { toCodePointOffset, toUtf16Offset, type ExecuteReply, type InputRequestContent, type IOPubMessage, type JSONObject } from '../../src/kernel/protocol.ts';
+import { newCellId } from '../../src/notebook/ipynb.ts';
+import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
+import { OutputModel } from '../../src/notebook/output-model.ts';
+import '../bento-output-area/bento-output-area.ts';
+import { renderMarkdown } from '../shared/markdown.ts';
+import { styles } from './bento-cell.styles.ts';
+import type { CellEditor, EditorCommand } from './editor.ts';
+
+export type CellType = 'code' | 'markdown' | 'raw';
+export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'error';
+
+/** What a cell can ask its notebook to do: the editor's shortcuts and the cell toolbar's buttons. */
+export type CellCommand = EditorCommand | 'move-up' | 'move-down' | 'duplicate' | 'delete';
+
+/** A cell asks its notebook to do something (run and move on, leave edit mode, move, delete, ...). */
+export class BentoCellCommandEvent extends Event {
+  constructor(readonly command: CellCommand) {
+    super('bento-cell-command', { bubbles: true, composed: true });
+  }
+}
+
+/** A cell finished running: `reply` is the kernel's execute_reply (status ok or error). */
+export class BentoExecuteEvent extends Event {
+  constructor(
+    readonly cell: BentoCell,
+    readonly reply: ExecuteReply,
+  ) {
+    super('bento-execute', { bubbles: true, composed: true });
+  }
+}
+
+/** Something failed that the user should hear about (not a Python exception: those are outputs). */
+export class BentoErrorEvent extends Event {
+  constructor(readonly error: { message: string; source: string }) {
+    super('bento-error', { bubbles: true, composed: true });
+  }
+}
+
+/** The cell's text or outputs changed (for autosave). */
+export class BentoChangeEvent extends Event {
+  constructor() {
+    super('bento-change', { bubbles: true, composed: true });
+  }
+}
+
+/** An update_display_data for a display_id: the notebook forwards it to every cell showing that id. */
+export class BentoDisplayUpdateEvent extends Event {
+  constructor(readonly message: IOPubMessage<'update_display_data'>) {
+    super('bento-display-update', { bubbles: true, composed: true });
+  }
+}
+
+function dedent(text: string): string {
+  const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
+  const indents = lines.filter((l) => l.trim()).map((l) => l.match(/^[ \t]*/)![0].length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(cut)).join('\n');
+}
+
+let highlighter: Promise<typeof import('./highlight.ts')> | undefined;
+let editorModule: Promise<typeof import('./editor.ts')> | undefined;
+
+/**
+ * @summary One notebook cell: code (CodeMirror, Python), Markdown (rendered, sanitized) or raw text, with its
+ * outputs. Works inside `<bento-notebook>` (which gives it a kernel) or alone on a page (the page's default
+ * Python session).
+ *
+ * @slot - The initial source, as text: `<bento-cell>print(1)</bento-cell>`; code containing `<` goes in a
+ *   `<script type="text/x-python">` child so HTML does not parse it.
+ *
+ * @event bento-execute - A run finished; `event.reply` is the execute_reply.
+ * @event bento-error - Something failed outside Python (kernel unreachable, ...).
+ * @event bento-change - The source or outputs changed.
+ * @event bento-cell-command - A notebook shortcut typed in the editor (the notebook acts on it).
+ *
+ * @csspart cell - The whole cell.
+ * @csspart prompt - The `[n]:` execution count.
+ * @csspart input - The code or Markdown source.
+ * @csspart markdown - Rendered Markdown.
+ * @csspart outputs - The output area.
+ * @csspart toolbar - The cell's buttons.
+ * @csspart stdin - The input() prompt.
+ *
+ * @cssprop [--bento-cell-background=var(--bento-color-surface)] - Cell background.
+ * @cssprop [--bento-cell-border=var(--bento-color-border)] - Cell border colour.
+ * @cssprop [--bento-cell-active=var(--bento-color-primary)] - Marker of the active cell.
+ * @cssprop [--bento-code-background=var(--bento-color-surface-raised)] - Code background.
+ */
+@customElement('bento-cell')
+export class BentoCell extends LitElement {
+  static override styles = styles;
+
+  /** Output of this cell; rendered by the output area, saved in .ipynb. */
+  readonly outputs = new OutputModel();
+  private editor?: CellEditor;
+  private editorOpening?: Promise<CellEditor>;
+  private sourceText?: string;
+  private cellMetadata: JSONObject = {};
+  private extraFields: Record<string, unknown> = {};
+  private attachments?: Record<string, Record<string, unknown>>;
+  private timer?: ReturnType<typeof setInterval>;
+  private unsubscribeOutputs?: () => void;
+
+  @query('.editor') private editorHost?: HTMLElement;
+  @query('.static') private staticCode?: HTMLElement;
+
+  @consume({ context: kernelContext, subscribe: true })
+  @state()
+  private contextKernel?: Kernel;
+  @state() private editing = false;
+  @state() private runState: RunState = 'idle';
+  @state() private executionCount: number | null = null;
+  @state() private elapsedSeconds = 0;
+  @state() private inputRequest?: InputRequestContent & { answer: (text: string) => void; cancel: () => void };
+  @state() private inspectText?: string;
+
+  /** `code`, `markdown` or `raw`. */
+  @property({ reflect: true }) type: CellType = 'code';
+  /** Set by the notebook on the selected cell. */
+  @property({ type: Boolean, reflect: true }) active = false;
+  /** Hide the source (saved as metadata.jupyter.source_hidden). */
+  @property({ type: Boolean, reflect: true, attribute: 'input-collapsed' }) inputCollapsed = false;
+  /** Hide the outputs (saved as metadata.jupyter.outputs_hidden). */
+  @property({ type: Boolean, reflect: true, attribute: 'outputs-collapsed' }) outputsCollapsed = false;
+  /** A kernel of its own; default: the notebook's, or the page's default Python session. */
+  @property({ attribute: false }) kernel?: Kernel;
+  /** nbformat cell id. */
+  @property({ attribute: 'cell-id' }) cellId = newCellId();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Code with `<` is written inside <script type="text/x-python">, which HTML keeps as raw text.
+    this.sourceText ??= dedent(this.querySelector(':scope > script')?.textContent ?? this.textContent ?? '');
+    this.unsubscribeOutputs = this.outputs.subscribe(() => {
+      this.requestUpdate();
+      this.dispatchEvent(new BentoChangeEvent());
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribeOutputs?.();
+    this.inputRequest?.cancel();
+    this.editor?.destroy();
+    this.editor = undefined;
+    this.editorOpening = undefined;
+    clearInterval(this.timer);
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has('type') && this.editor) this.editor.setLanguage(this.language());
+    if (this.staticCode && this.type === 'code' && !this.editing) void this.paintStatic();
+  }
+
+  private language(): 'python' | 'markdown' | 'text' {
+    return this.type === 'code' ? 'python' : this.type === 'markdown' ? 'markdown' : 'text';
+  }
+
+  private async paintStatic(): Promise<void> {
+    const target = this.staticCode;
+    const code = this.source;
+    // Lit sets the plain text; the highlighted spans replace it once the highlighter has loaded.
+    if (!target || (target.dataset.painted === code && target.firstElementChild)) return;
+    highlighter ??= import('./highlight.ts');
+    const { highlightPython } = await highlighter;
+    if (this.staticCode !== target || this.source !== code) return;
+    target.replaceChildren(highlightPython(code));
+    target.dataset.painted = code;
+  }
+
+  private activeKernel(): Kernel {
+    return this.kernel ?? this.contextKernel ?? defaultKernel();
+  }
+
+  private async openEditor(): Promise<CellEditor> {
+    if (this.editor) return this.editor;
+    this.editorOpening ??= (async () => {
+      editorModule ??= import('./editor.ts');
+      const { createEditor } = await editorModule;
+      this.editing = true;
+      await this.updateComplete;
+      this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.source, this.language(), {
+        onChange: (text) => {
+          this.sourceText = text;
+          this.dispatchEvent(new BentoChangeEvent());
+        },
+        onCommand: (command) => this.onEditorCommand(command),
+        complete: async (code, offset) => {
+          const kernel = this.activeKernel();
+          if (kernel.status === 'dead' || kernel.status === 'unknown' || kernel.status === 'starting') return undefined;
+          const reply = await kernel.complete(code, toCodePointOffset(code, offset));
+          return { from: toUtf16Offset(code, reply.cursor_start), to: toUtf16Offset(code, reply.cursor_end), matches: reply.matches };
+        },
+      });
+      return this.editor;
+    })();
+    return this.editorOpening;
+  }
+
+  private onEditorCommand(command: EditorCommand): boolean {
+    if (command === 'inspect') {
+      void this.inspectAtCursor();
+      return true;
+    }
+    if (command === 'escape' && this.inspectText) {
+      this.inspectText = undefined;
+      return true;
+    }
+    if (command === 'escape' && this.type === 'markdown') this.editing = false;
+    this.dispatchEvent(new BentoCellCommandEvent(command));
+    // Outside a notebook a cell still runs with the shortcuts.
+    if (!this.closest('bento-notebook') && command.startsWith('run')) void this.run();
+    return true;
+  }
+
+  private async inspectAtCursor(): Promise<void> {
+    if (!this.editor) return;
+    const code = this.source;
+    const offset = this.editor.view.state.selection.main.head;
+    try {
+      const reply = await this.activeKernel().inspect(code, toCodePointOffset(code, offset));
+      const text = reply.found ? String(reply.data['text/plain'] ?? '') : 'No documentation found here.';
+      this.inspectText = text.replace(/\x1b\[[0-9;]*m/g, '');
+    } catch (error) {
+      this.inspectText = `Cannot inspect: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  private startTimer(): void {
+    const started = performance.now();
+    this.elapsedSeconds = 0;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => (this.elapsedSeconds = Math.floor((performance.now() - started) / 1000)), 1000);
+  }
+
+  private askInput(request: InputRequestContent): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.inputRequest = {
+        ...request,
+        // A cell removed while Python waits for input() must not leave the runtime waiting forever.
+        cancel: () => {
+          this.inputRequest = undefined;
+          reject(new Error('input cancelled'));
+        },
+        answer: (text) => {
+          this.inputRequest = undefined;
+          this.outputs.apply({
+            header: { msg_id: '', msg_type: 'stream', session: '', username: '', date: '', version: '5.3' },
+            parent_header: {},
+            metadata: {},
+            channel: 'iopub',
+            content: { name: 'stdout', text: `${request.prompt}${request.password ? '••••••' : text}\n` },
+          });
+          resolve(text);
+        },
+      };
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('.stdin input')?.focus());
+    });
+  }
+
+  private onStdinKey(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || !this.inputRequest) return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.inputRequest.answer((event.target as HTMLInputElement).value);
+  }
+
+  private onStaticActivate(event: Event): void {
+    if (event instanceof KeyboardEvent && event.key !== 'Enter') return;
+    event.preventDefault();
+    void this.edit();
+  }
+
+  /** The cell's text. */
+  get source(): string {
+    return this.sourceText ?? '';
+  }
+
+  set source(text: string) {
+    this.sourceText = text;
+    this.editor?.setText(text);
+    this.requestUpdate();
+  }
+
+  /** `queued`, `running`, `done` or `error` once run. */
+  get state(): RunState {
+    return this.runState;
+  }
+
+  get count(): number | null {
+    return this.executionCount;
+  }
+
+  /** Enters edit mode: creates the editor if needed and focuses it. */
+  async edit(): Promise<void> {
+    const editor = await this.openEditor();
+    this.editing = true;
+    await this.updateComplete;
+    editor.focus();
+  }
+
+  /** Leaves edit mode (Markdown cells render again). */
+  stopEditing(): void {
+    if (this.type !== 'code') this.editing = false;
+    this.editor?.view.contentDOM.blur();
+  }
+
+  get isEditing(): boolean {
+    return this.editing && Boolean(this.editor?.view.hasFocus);
+  }
+
+  /** Runs the cell: code goes to the kernel; Markdown renders. Resolves when the run finished. */
+  async run(): Promise<ExecuteReply | undefined> {
+    if (this.type !== 'code') {
+      this.editing = false;
+      return undefined;
+    }
+    const kernel = this.activeKernel();
+    this.outputs.clear();
+    this.runState = 'queued';
+    this.inspectText = undefined;
+    try {
+      const reply = await kernel.execute(this.source, {
+        onIOPub: (message) => {
+          if (message.header.msg_type === 'execute_input') {
+            this.runState = 'running';
+            this.startTimer();
+          }
+          if (message.header.msg_type === 'update_display_data') this.dispatchEvent(new BentoDisplayUpdateEvent(message as IOPubMessage<'update_display_data'>));
+          else this.outputs.apply(message);
+        },
+        onInput: (request) => this.askInput(request),
+      });
+      this.executionCount = reply.content.execution_count ?? null;
+      this.runState = reply.content.status === 'ok' ? 'done' : 'error';
+      this.dispatchEvent(new BentoExecuteEvent(this, reply));
+      return reply;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.runState = 'error';
+      this.dispatchEvent(new BentoErrorEvent({ message, source: 'kernel' }));
+      throw error;
+    } finally {
+      clearInterval(this.timer);
+      this.inputRequest = undefined;
+    }
+  }
+
+  /** Clears outputs and the execution count (e.g. before "restart and run all"). */
+  clearOutputs(): void {
+    this.outputs.clear();
+    this.executionCount = null;
+    this.runState = 'idle';
+  }
+
+  /** Loads an nbformat cell (the notebook calls this). */
+  fromJSON(cell: Cell): void {
+    const { id, cell_type, source, metadata, outputs, execution_count, attachments, ...extra } = cell as Cell & {
+      outputs?: Output[];
+      execution_count?: number | null;
+      attachments?: Record<string, Record<string, unknown>>;
+    };
+    this.cellId = id;
+    this.type = cell_type;
+    this.source = joinSource(source);
+    this.cellMetadata = structuredClone(metadata ?? {});
+    this.attachments = attachments;
+    this.extraFields = extra;
+    const jupyter = (this.cellMetadata.jupyter ?? {}) as JSONObject;
+    this.inputCollapsed = jupyter.source_hidden === true;
+    this.outputsCollapsed = jupyter.outputs_hidden === true;
+    this.outputs.set(outputs ? structuredClone(outputs) : []);
+    this.executionCount = execution_count ?? null;
+    this.runState = 'idle';
+  }
+
+  /** The cell as nbformat 4.5 JSON: unknown fields and metadata kept as loaded. */
+  toJSON(): Cell {
+    const metadata = structuredClone(this.cellMetadata);
+    const jupyter = { ...((metadata.jupyter ?? {}) as JSONObject) };
+    if (this.inputCollapsed) jupyter.source_hidden = true;
+    else delete jupyter.source_hidden;
+    if (this.outputsCollapsed) jupyter.outputs_hidden = true;
+    else delete jupyter.outputs_hidden;
+    if (Object.keys(jupyter).length) metadata.jupyter = jupyter;
+    else delete metadata.jupyter;
+    const base = { ...structuredClone(this.extraFields), id: this.cellId, metadata, source: this.source };
+    if (this.type === 'code') {
+      return { ...base, cell_type: 'code', execution_count: this.executionCount, outputs: structuredClone(this.outputs.outputs) } as Cell;
+    }
+    return { ...base, cell_type: this.type, ...(this.attachments ? { attachments: structuredClone(this.attachments) } : {}) } as Cell;
+  }
+
+  private renderPrompt() {
+    if (this.type !== 'code') return html`<div class="prompt" part="prompt"></div>`;
+    const label =
+      this.runState === 'queued' || this.runState === 'running' ? '*' : this.executionCount === null ? ' ' : String(this.executionCount);
+    return html`<div class="prompt" part="prompt" aria-hidden="true">[${label}]:</div>`;
+  }
+
+  private renderStatus() {
+    if (this.runState === 'queued') return html`<div class="status" role="status">queued</div>`;
+    if (this.runState === 'running') return html`<div class="status running" role="status">running ${this.elapsedSeconds} s</div>`;
+    return nothing;
+  }
+
+  private renderInput() {
+    if (this.inputCollapsed) {
+      return html`<button class="collapsed" @click=${() => (this.inputCollapsed = false)} aria-label="Show the source">⋯ source hidden</button>`;
+    }
+    const showEditor = this.editing || (this.editor && this.type === 'code');
+    if (this.type === 'markdown' && !showEditor) {
+      const source = this.source.trim() ? this.source : '*Empty Markdown cell: double-click to write.*';
+      return html`<div class="markdown" part="markdown" @dblclick=${() => this.edit()}>${unsafeHTML(renderMarkdown(source, this.attachments))}</div>`;
+    }
+    return html`
+      <div class="editor" part="input" ?hidden=${!showEditor}></div>
+      ${showEditor
+        ? nothing
+        : html`<pre
+            class="static"
+            part="input"
+            tabindex=${this.closest('bento-notebook') ? -1 : 0}
+            title="Click or press Enter to edit"
+            @click=${this.onStaticActivate}
+            @keydown=${this.onStaticActivate}
+            .textContent=${this.source}
+          ></pre>`}
+    `;
+  }
+
+  private command(command: CellCommand): void {
+    if (command === 'run' && !this.closest('bento-notebook')) void this.run();
+    else this.dispatchEvent(new BentoCellCommandEvent(command));
+  }
+
+  private renderToolbar() {
+    const inNotebook = Boolean(this.closest('bento-notebook'));
+    return html`
+      <div class="toolbar" part="toolbar" role="toolbar" aria-label="Cell actions">
+        ${this.type === 'code' ? html`<button @click=${() => this.command('run')} title="Run (Ctrl+Enter)" aria-label="Run cell">▶</button>` : nothing}
+        ${inNotebook
+          ? html`<button @click=${() => this.command('move-up')} title="Move up" aria-label="Move cell up">↑</button>
+              <button @click=${() => this.command('move-down')} title="Move down" aria-label="Move cell down">↓</button>
+              <button @click=${() => this.command('duplicate')} title="Duplicate" aria-label="Duplicate cell">⧉</button>
+              <button @click=${() => this.command('delete')} title="Delete (D D)" aria-label="Delete cell">🗑</button>`
+          : nothing}
+        <button @click=${() => (this.inputCollapsed = !this.inputCollapsed)} aria-pressed=${this.inputCollapsed} title="Hide or show the source" aria-label="Hide source">⌃</button>
+        ${this.type === 'code'
+          ? html`<button @click=${() => (this.outputsCollapsed = !this.outputsCollapsed)} aria-pressed=${this.outputsCollapsed} title="Hide or show the outputs" aria-label="Hide outputs">⌄</button>`
+          : nothing}
+      </div>
+    `;
+  }
+
+  override render() {
+    const label = `${this.type === 'code' ? 'Code' : this.type === 'markdown' ? 'Markdown' : 'Raw'} cell`;
+    return html`
+      <div class="cell ${this.runState}" part="cell" role="group" aria-label=${label}>
+        ${this.renderPrompt()}
+        <div class="body">
+          ${this.renderToolbar()}
+          <div class="input-area">${this.renderInput()}</div>
+          ${this.inspectText ? html`<pre class="inspect" role="tooltip">${this.inspectText}</pre>` : nothing}
+          ${this.renderStatus()}
+          ${this.inputRequest
+            ? html`<label class="stdin" part="stdin"
+                >${this.inputRequest.prompt || 'Input:'}
+                <input type=${this.inputRequest.password ? 'password' : 'text'} @keydown=${this.onStdinKey} autocomplete="off"
+              /></label>`
+            : nothing}
+          ${this.type === 'code' && this.outputs.outputs.length > 0
+            ? this.outputsCollapsed
+              ? html`<button class="collapsed" @click=${() => (this.outputsCollapsed = false)} aria-label="Show the outputs">⋯ outputs hidden</button>`
+              : html`<bento-output-area part="outputs" .model=${this.outputs}></bento-output-area>`
+            : nothing}
+        </div>
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bento-cell': BentoCell;
+  }
+  interface GlobalEventHandlersEventMap {
+    'bento-execute': BentoExecuteEvent;
+    'bento-error': BentoErrorEvent;
+    'bento-change': BentoChangeEvent;
+    'bento-cell-command': BentoCellCommandEvent;
+    'bento-display-update': BentoDisplayUpdateEvent;
+  }
+}

@@ -1,0 +1,665 @@
+import { provide } from '@lit/context';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { kernelContext } from '../../src/kernel/context.ts';
+import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
+import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
+import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { DraftStore } from '../../src/notebook/autosave.ts';
+import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
+import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
+import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType } from '../bento-cell/bento-cell.ts';
+import { styles } from './bento-notebook.styles.ts';
+
+/** Fired before a destructive action; call preventDefault() to stop it. */
+export class BentoRequestEvent extends Event {
+  constructor(
+    type: 'bento-cell-delete-request' | 'bento-kernel-restart-request',
+    readonly detail: { index?: number },
+  ) {
+    super(type, { bubbles: true, composed: true, cancelable: true });
+  }
+}
+
+/** A notebook finished loading (from `src`, a file, a draft, or `load()`). */
+export class BentoLoadEvent extends Event {
+  constructor(readonly source: 'src' | 'file' | 'draft' | 'api') {
+    super('bento-load', { bubbles: true, composed: true });
+  }
+}
+
+const STATUS_LABEL: Record<KernelStatus, string> = {
+  unknown: 'not started',
+  starting: 'starting',
+  idle: 'idle',
+  busy: 'busy',
+  restarting: 'restarting',
+  disconnected: 'disconnected',
+  reconnecting: 'reconnecting',
+  dead: 'stopped',
+};
+
+const AUTOSAVE_DELAY_MS = 400;
+const DOUBLE_KEY_MS = 800;
+
+function isTyping(event: Event): boolean {
+  return event.composedPath().some((node) => {
+    if (!(node instanceof HTMLElement)) return false;
+    return node.classList.contains('cm-content') || node.tagName === 'INPUT' || node.tagName === 'TEXTAREA' || node.isContentEditable;
+  });
+}
+
+/**
+ * @summary A Jupyter-style notebook in one tag. Gives its cells one kernel session (serverless Python by
+ * default), saves edits locally as you type, opens and saves .ipynb files.
+ *
+ * @slot - `<bento-cell>` elements: the notebook's cells, in order.
+ *
+ * @event bento-load - A notebook was loaded.
+ * @event bento-change - The notebook changed (text, outputs or structure).
+ * @event bento-execute - A cell finished running (bubbles from the cell).
+ * @event bento-error - Something failed: loading, saving, autosave, the kernel.
+ * @event bento-cell-delete-request - Cancelable, before a cell is deleted.
+ * @event bento-kernel-restart-request - Cancelable, before the kernel restarts.
+ *
+ * @csspart toolbar - The header with the kernel status and buttons.
+ * @csspart status - The kernel status text.
+ * @csspart progress - The start-up progress bar.
+ * @csspart notice - Messages to the user (errors, restore offer).
+ * @csspart cells - The list of cells.
+ * @csspart add-cell - The "add cell" buttons under the last cell.
+ *
+ * @cssprop [--bento-notebook-background=var(--bento-color-background)] - Background behind the cells.
+ * @cssprop [--bento-notebook-toolbar-background=var(--bento-color-surface)] - Toolbar background.
+ */
+@customElement('bento-notebook')
+export class BentoNotebook extends LitElement {
+  static override styles = styles;
+
+  private readonly drafts = new DraftStore();
+  private autosaveTimer?: ReturnType<typeof setTimeout>;
+  private deleted: Array<{ index: number; cell: Cell }> = [];
+  private lastKey?: { key: string; at: number };
+  private fileHandle?: FileSystemFileHandle;
+  private unsubscribeKernel: Array<() => void> = [];
+  private loading = false;
+  private changedWhileLoading = false;
+  private notebookMetadata: Notebook['metadata'] = {};
+  private notebookExtra: Record<string, unknown> = {};
+
+  @state() private status: KernelStatus = 'unknown';
+  @state() private progress?: StartupProgress;
+  @state() private notice?: { text: string; kind: 'info' | 'error' };
+  @state() private draftOffer?: { notebook: Notebook; savedAt: number };
+  @state() private activeIndex = 0;
+
+  /** The kernel session every cell of this notebook runs in. Replace it to switch kernels. */
+  @provide({ context: kernelContext })
+  @property({ attribute: false })
+  kernel: Kernel = new PyodideKernel();
+  /** URL of an .ipynb to load. Outputs it carries are untrusted: HTML is sanitized, nothing runs. */
+  @property() src?: string;
+  /** Key of the local draft (IndexedDB); default: `src`, or this page's path and the element's id. */
+  @property({ attribute: 'autosave-key' }) autosaveKey?: string;
+  /** Turns autosave off. */
+  @property({ type: Boolean, attribute: 'no-autosave' }) noAutosave = false;
+  /** File name used when saving. */
+  @property() name = 'notebook.ipynb';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('bento-change', this.onChange);
+    this.addEventListener('bento-cell-command', this.onCellCommand as EventListener);
+    this.addEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
+    this.addEventListener('keydown', this.onKeydown);
+    this.addEventListener('focusin', this.onFocusIn);
+    void this.initialise();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('bento-change', this.onChange);
+    this.removeEventListener('bento-cell-command', this.onCellCommand as EventListener);
+    this.removeEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
+    this.removeEventListener('keydown', this.onKeydown);
+    this.removeEventListener('focusin', this.onFocusIn);
+    for (const stop of this.unsubscribeKernel) stop();
+    this.unsubscribeKernel = [];
+    clearTimeout(this.autosaveTimer);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('kernel')) this.watchKernel();
+  }
+
+  protected override updated(): void {
+    this.cells.forEach((cell, i) => {
+      cell.active = i === this.activeIndex;
+      cell.tabIndex = i === this.activeIndex ? 0 : -1;
+    });
+  }
+
+  private watchKernel(): void {
+    for (const stop of this.unsubscribeKernel) stop();
+    const kernel = this.kernel;
+    this.status = kernel.status;
+    this.unsubscribeKernel = [
+      kernel.onStatusChange((change: KernelStatusChange) => {
+        this.status = change.status;
+        if (change.message && change.status !== 'idle') this.notice = { text: change.message, kind: change.status === 'dead' ? 'error' : 'info' };
+        else if (change.message && change.stateLost) this.notice = { text: change.message, kind: 'info' };
+      }),
+      kernel.onStartupProgress((progress) => (this.progress = progress)),
+    ];
+    // Boot while the page renders: the first run then only waits for what is left.
+    void kernel.ready().catch(() => {});
+  }
+
+  private get draftKey(): string {
+    return this.autosaveKey ?? this.src ?? `${location.pathname}#${this.id || 'notebook'}`;
+  }
+
+  private async initialise(): Promise<void> {
+    this.loading = true;
+    try {
+      if (this.src) await this.loadFromURL(this.src);
+      if (this.noAutosave) return;
+      let draft;
+      try {
+        draft = await this.drafts.load(this.draftKey);
+      } catch (error) {
+        this.reportError(error, 'autosave');
+        return;
+      }
+      if (!draft) return;
+      if (this.src) this.draftOffer = draft;
+      else {
+        this.applyNotebook(draft.notebook);
+        this.dispatchEvent(new BentoLoadEvent('draft'));
+      }
+    } finally {
+      this.loading = false;
+      if (this.cells.length === 0) this.applyNotebook(newNotebook());
+      if (this.changedWhileLoading) this.onChange();
+    }
+  }
+
+  private async loadFromURL(url: string): Promise<void> {
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}`.trim());
+      this.applyNotebook(parseNotebook(await response.text()));
+      this.dispatchEvent(new BentoLoadEvent('src'));
+    } catch (error) {
+      this.reportError(error, 'load', `Could not open ${url}: `);
+    }
+  }
+
+  private reportError(error: unknown, source: string, prefix = ''): void {
+    const message = prefix + (error instanceof Error ? error.message : String(error));
+    this.notice = { text: message, kind: 'error' };
+    this.dispatchEvent(new BentoErrorEvent({ message, source }));
+  }
+
+  private applyNotebook(notebook: Notebook): void {
+    this.notebookMetadata = structuredClone(notebook.metadata ?? {});
+    const { cells, metadata: _metadata, nbformat: _nbformat, nbformat_minor: _minor, ...extra } = notebook;
+    this.notebookExtra = extra;
+    for (const cell of this.cells) cell.remove();
+    for (const json of cells) {
+      const cell = document.createElement('bento-cell');
+      cell.fromJSON(json);
+      this.append(cell);
+    }
+    this.activeIndex = 0;
+  }
+
+  private readonly onChange = (): void => {
+    if (this.noAutosave) return;
+    if (this.loading) {
+      // Edits made while the draft is being looked up are saved once that is done.
+      this.changedWhileLoading = true;
+      return;
+    }
+    clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = setTimeout(() => void this.autosave(), AUTOSAVE_DELAY_MS);
+  };
+
+  private changed(): void {
+    this.dispatchEvent(new BentoChangeEvent());
+  }
+
+  private async autosave(): Promise<void> {
+    try {
+      await this.drafts.save(this.draftKey, this.toJSON());
+      if (this.notice?.text.startsWith('Autosave')) this.notice = undefined;
+    } catch (error) {
+      this.reportError(error, 'autosave');
+    }
+  }
+
+  private readonly onDisplayUpdate = (event: BentoDisplayUpdateEvent): void => {
+    const id = event.message.content.transient?.display_id;
+    if (!id) return;
+    for (const cell of this.cells) cell.outputs.updateDisplay(id, event.message.content);
+  };
+
+  private readonly onFocusIn = (event: FocusEvent): void => {
+    const cell = event.composedPath().find((node): node is BentoCell => node instanceof BentoCell);
+    if (!cell) return;
+    const index = this.cells.indexOf(cell);
+    if (index >= 0) this.activeIndex = index;
+  };
+
+  private readonly onCellCommand = (event: BentoCellCommandEvent): void => {
+    const cell = event.target as BentoCell;
+    const index = this.cells.indexOf(cell);
+    if (index < 0) return;
+    this.activeIndex = index;
+    switch (event.command) {
+      case 'run':
+        void this.runCellAt(index, 'stay');
+        break;
+      case 'run-next':
+        void this.runCellAt(index, 'next');
+        break;
+      case 'run-insert':
+        void this.runCellAt(index, 'insert');
+        break;
+      case 'escape':
+        this.commandMode();
+        break;
+      case 'save':
+        void this.save();
+        break;
+      case 'move-up':
+        this.moveCell(index, index - 1);
+        break;
+      case 'move-down':
+        this.moveCell(index, index + 1);
+        break;
+      case 'duplicate':
+        this.duplicateCell(index);
+        break;
+      case 'delete':
+        this.deleteCell(index);
+        break;
+      case 'inspect':
+        break;
+    }
+  };
+
+  private readonly onKeydown = (event: KeyboardEvent): void => {
+    if (isTyping(event) || event.defaultPrevented) return;
+    const key = event.key;
+    const mod = event.ctrlKey || event.metaKey;
+    const index = this.activeIndex;
+    const double = (k: string) => {
+      const now = Date.now();
+      const hit = this.lastKey?.key === k && now - this.lastKey.at < DOUBLE_KEY_MS;
+      this.lastKey = hit ? undefined : { key: k, at: now };
+      return hit;
+    };
+    let handled = true;
+    if (key === 'Enter' && event.shiftKey) void this.runCellAt(index, 'next');
+    else if (key === 'Enter' && mod) void this.runCellAt(index, 'stay');
+    else if (key === 'Enter' && event.altKey) void this.runCellAt(index, 'insert');
+    else if (key === 'Enter') void this.cells[index]?.edit();
+    else if (mod && key === 's') void this.save();
+    else if (mod || event.altKey) handled = false;
+    else if (key === 'ArrowUp' || key === 'k') this.select(index - 1);
+    else if (key === 'ArrowDown' || key === 'j') this.select(index + 1);
+    else if (key === 'a') this.insertCell(index, 'code');
+    else if (key === 'b') this.insertCell(index + 1, 'code');
+    else if (key === 'd') {
+      if (double('d')) this.deleteCell(index);
+    } else if (key === 'z') this.undoDelete();
+    else if (key === 'm') this.setCellType(index, 'markdown');
+    else if (key === 'y') this.setCellType(index, 'code');
+    else if (key === 'r') this.setCellType(index, 'raw');
+    else handled = false;
+    if (handled) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  };
+
+  private select(index: number, focus = true): void {
+    const cells = this.cells;
+    if (cells.length === 0) return;
+    this.activeIndex = Math.max(0, Math.min(cells.length - 1, index));
+    if (focus) {
+      const cell = cells[this.activeIndex];
+      cell.tabIndex = 0;
+      cell.focus();
+      cell.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /** Command mode: the active cell has focus, not its editor. */
+  private commandMode(): void {
+    const cell = this.cells[this.activeIndex];
+    if (!cell) return;
+    cell.stopEditing();
+    this.select(this.activeIndex);
+  }
+
+  private async runCellAt(index: number, then: 'stay' | 'next' | 'insert'): Promise<void> {
+    const cells = this.cells;
+    const cell = cells[index];
+    if (!cell) return;
+    if (then === 'next') {
+      if (index === cells.length - 1) {
+        this.insertCell(index + 1, 'code');
+        void this.cells[index + 1].edit();
+      } else this.select(index + 1);
+    } else if (then === 'insert') {
+      this.insertCell(index + 1, 'code');
+      void this.cells[index + 1].edit();
+    } else if (cell.type !== 'code') cell.stopEditing();
+    await this.runCell(cell).catch(() => undefined);
+  }
+
+  private async runCell(cell: BentoCell): Promise<ExecuteReply | undefined> {
+    return cell.run();
+  }
+
+  private setCellType(index: number, type: CellType): void {
+    const cell = this.cells[index];
+    if (!cell || cell.type === type) return;
+    cell.type = type;
+    if (type !== 'code') cell.clearOutputs();
+    this.changed();
+  }
+
+  private async openFile(): Promise<void> {
+    try {
+      const picker = (window as { showOpenFilePicker?: (options: unknown) => Promise<FileSystemFileHandle[]> }).showOpenFilePicker;
+      let text: string;
+      if (picker) {
+        const [handle] = await picker({ types: [{ description: 'Jupyter notebook', accept: { 'application/x-ipynb+json': ['.ipynb'] } }] });
+        this.fileHandle = handle;
+        const file = await handle.getFile();
+        this.name = file.name;
+        text = await file.text();
+      } else {
+        const file = await this.pickFileWithInput();
+        if (!file) return;
+        this.name = file.name;
+        text = await file.text();
+      }
+      this.load(parseNotebook(text), 'file');
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') return;
+      this.reportError(error, 'open', 'Could not open the file: ');
+    }
+  }
+
+  private pickFileWithInput(): Promise<File | undefined> {
+    return new Promise((resolve) => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.accept = '.ipynb,application/x-ipynb+json,application/json';
+      input.addEventListener('change', () => resolve(input.files?.[0]));
+      input.addEventListener('cancel', () => resolve(undefined));
+      input.click();
+    });
+  }
+
+  private onProgressText(): string {
+    const p = this.progress;
+    if (!p || p.phase === 'ready') return '';
+    if (p.phase === 'download' && p.total) return `downloading Python ${Math.round((100 * (p.loaded ?? 0)) / p.total)}%`;
+    return p.phase === 'compile' ? 'compiling Python' : 'starting Python';
+  }
+
+  /** The cells, in order. */
+  get cells(): BentoCell[] {
+    return [...this.children].filter((child): child is BentoCell => child instanceof BentoCell);
+  }
+
+  /** Loads nbformat 4 JSON (an object or text); throws NotebookFormatError with a clear message if it is not one. */
+  load(notebook: Notebook | string | object, source: 'api' | 'file' = 'api'): void {
+    this.applyNotebook(parseNotebook(notebook));
+    this.draftOffer = undefined;
+    this.notice = undefined;
+    this.dispatchEvent(new BentoLoadEvent(source));
+    this.changed();
+  }
+
+  /** The notebook as nbformat 4.5 JSON (outputs and execution counts included). */
+  toJSON(): Notebook {
+    const metadata = structuredClone(this.notebookMetadata);
+    if (this.kernel.name === 'python-pyodide' && !metadata.kernelspec) {
+      metadata.kernelspec = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
+      metadata.language_info = { name: 'python' };
+    }
+    return {
+      ...(structuredClone(this.notebookExtra) as object),
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata,
+      cells: this.cells.map((cell) => cell.toJSON()),
+    } as Notebook;
+  }
+
+  /** Runs the cell at `index`; settles when it finished. */
+  async run(index: number): Promise<ExecuteReply | undefined> {
+    const cell = this.cells[index];
+    if (!cell) throw new RangeError(`There is no cell ${index}; the notebook has ${this.cells.length}.`);
+    return this.runCell(cell);
+  }
+
+  /** Runs every cell in order and stops at the first error, as Jupyter does. Resolves with the replies. */
+  async runAll(from = 0, to = Infinity): Promise<Array<ExecuteReply | undefined>> {
+    const replies: Array<ExecuteReply | undefined> = [];
+    const cells = this.cells.slice(from, to);
+    for (const cell of cells) {
+      const reply = await this.runCell(cell);
+      replies.push(reply);
+      if (reply?.content.status === 'error') break;
+    }
+    return replies;
+  }
+
+  /** Runs the cells above the active one. */
+  runAbove(index = this.activeIndex): Promise<Array<ExecuteReply | undefined>> {
+    return this.runAll(0, index);
+  }
+
+  /** Runs the active cell and every cell below it. */
+  runBelow(index = this.activeIndex): Promise<Array<ExecuteReply | undefined>> {
+    return this.runAll(index);
+  }
+
+  async interrupt(): Promise<void> {
+    await this.kernel.interrupt();
+  }
+
+  /** Restarts the kernel (cancelable with `bento-kernel-restart-request`). Resolves false when cancelled. */
+  async restart(): Promise<boolean> {
+    if (!this.dispatchEvent(new BentoRequestEvent('bento-kernel-restart-request', {}))) return false;
+    await this.kernel.restart();
+    return true;
+  }
+
+  /** Restarts, clears every output, and runs all cells. */
+  async restartAndRunAll(): Promise<Array<ExecuteReply | undefined>> {
+    if (!(await this.restart())) return [];
+    for (const cell of this.cells) cell.clearOutputs();
+    return this.runAll();
+  }
+
+  /** Inserts a cell at `index` and selects it. */
+  insertCell(index: number, type: CellType = 'code', source = ''): BentoCell {
+    const cell = document.createElement('bento-cell');
+    cell.type = type;
+    cell.source = source;
+    const cells = this.cells;
+    const before = cells[index];
+    if (before) this.insertBefore(cell, before);
+    else this.append(cell);
+    this.select(Math.min(index, cells.length));
+    this.changed();
+    return cell;
+  }
+
+  /** Deletes the cell at `index` (cancelable with `bento-cell-delete-request`; Z in command mode brings it back). */
+  deleteCell(index: number): boolean {
+    const cell = this.cells[index];
+    if (!cell) return false;
+    if (!this.dispatchEvent(new BentoRequestEvent('bento-cell-delete-request', { index }))) return false;
+    this.deleted.push({ index, cell: cell.toJSON() });
+    cell.remove();
+    if (this.cells.length === 0) this.insertCell(0, 'code');
+    this.select(Math.min(index, this.cells.length - 1));
+    this.changed();
+    return true;
+  }
+
+  /** Brings back the last deleted cell. */
+  undoDelete(): void {
+    const last = this.deleted.pop();
+    if (!last) return;
+    const cell = document.createElement('bento-cell');
+    cell.fromJSON(last.cell);
+    const before = this.cells[last.index];
+    if (before) this.insertBefore(cell, before);
+    else this.append(cell);
+    this.select(last.index);
+    this.changed();
+  }
+
+  /** Moves a cell from one position to another. */
+  moveCell(from: number, to: number): void {
+    const cells = this.cells;
+    const cell = cells[from];
+    if (!cell || to < 0 || to >= cells.length || from === to) return;
+    const rest = cells.filter((c) => c !== cell);
+    const anchor = rest[to];
+    if (anchor) this.insertBefore(cell, anchor);
+    else this.append(cell);
+    this.select(to);
+    this.changed();
+  }
+
+  /** Inserts a copy of the cell below it. */
+  duplicateCell(index: number): BentoCell | undefined {
+    const cell = this.cells[index];
+    if (!cell) return undefined;
+    const json = cell.toJSON();
+    const copy = this.insertCell(index + 1, json.cell_type);
+    copy.fromJSON({ ...json, id: copy.cellId });
+    return copy;
+  }
+
+  /**
+   * Saves as .ipynb: to the file it was opened from or picked (File System Access API, where the browser has
+   * it), otherwise as a download. Resolves with what happened.
+   */
+  async save(): Promise<'file' | 'download' | 'cancelled'> {
+    const text = serializeNotebook(this.toJSON());
+    try {
+      const savePicker = (window as { showSaveFilePicker?: (options: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
+      if (!this.fileHandle && savePicker && navigator.userActivation?.isActive) {
+        this.fileHandle = await savePicker({ suggestedName: this.name, types: [{ description: 'Jupyter notebook', accept: { 'application/x-ipynb+json': ['.ipynb'] } }] });
+      }
+      if (this.fileHandle) {
+        const writable = await this.fileHandle.createWritable();
+        await writable.write(text);
+        await writable.close();
+        this.notice = { text: `Saved ${this.fileHandle.name}.`, kind: 'info' };
+        return 'file';
+      }
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') return 'cancelled';
+      this.reportError(error, 'save', 'Could not save to the file; downloading instead. ');
+    }
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ipynb+json' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = this.name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return 'download';
+  }
+
+  private renderToolbar() {
+    const progress = this.onProgressText();
+    const busy = this.status === 'busy';
+    return html`
+      <div class="toolbar" part="toolbar" role="toolbar" aria-label="Notebook">
+        <span class="kernel" title="Kernel">${this.kernel.displayName}</span>
+        <span class="status ${this.status}" part="status" role="status" aria-live="polite">
+          <span class="dot" aria-hidden="true"></span>${progress || STATUS_LABEL[this.status]}
+        </span>
+        ${progress
+          ? html`<progress part="progress" max="1" .value=${this.progress?.fraction ?? 0} aria-label="Python start-up"></progress>`
+          : nothing}
+        <span class="spacer"></span>
+        <button @click=${() => this.runAll()} title="Run all cells">▶▶ Run all</button>
+        <button @click=${() => this.interrupt()} ?disabled=${!busy} title="Interrupt the kernel">■ Interrupt</button>
+        <button @click=${() => this.restart()} title="Restart the kernel">↻ Restart</button>
+        <button @click=${() => this.restartAndRunAll()} title="Restart the kernel and run all cells">↻▶ Restart &amp; run all</button>
+        <button @click=${() => this.openFile()} title="Open an .ipynb file">Open</button>
+        <button @click=${() => this.save()} title="Save as .ipynb (Ctrl+S)">Save</button>
+      </div>
+    `;
+  }
+
+  private renderNotices() {
+    return html`
+      ${this.draftOffer
+        ? html`<div class="notice" part="notice" role="alert">
+            You have local edits to this notebook from ${new Date(this.draftOffer.savedAt).toLocaleString()}.
+            <button @click=${() => this.restoreDraft()}>Restore my edits</button>
+            <button @click=${() => this.discardDraft()}>Discard them</button>
+          </div>`
+        : nothing}
+      ${this.notice
+        ? html`<div class="notice ${this.notice.kind}" part="notice" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
+            <span>${this.notice.text}</span>
+            <button @click=${() => (this.notice = undefined)} aria-label="Dismiss">✕</button>
+          </div>`
+        : nothing}
+    `;
+  }
+
+  private restoreDraft(): void {
+    const draft = this.draftOffer;
+    if (!draft) return;
+    this.applyNotebook(draft.notebook);
+    this.draftOffer = undefined;
+    this.dispatchEvent(new BentoLoadEvent('draft'));
+  }
+
+  private discardDraft(): void {
+    this.draftOffer = undefined;
+    void this.drafts.delete(this.draftKey).catch(() => {});
+  }
+
+  override render() {
+    return html`
+      ${this.renderToolbar()} ${this.renderNotices()}
+      <div class="cells" part="cells"><slot @slotchange=${() => this.requestUpdate()}></slot></div>
+      <div class="add" part="add-cell">
+        <button @click=${() => this.insertCell(this.cells.length, 'code')}>+ Code</button>
+        <button @click=${() => this.insertCell(this.cells.length, 'markdown')}>+ Markdown</button>
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bento-notebook': BentoNotebook;
+  }
+  interface GlobalEventHandlersEventMap {
+    'bento-load': BentoLoadEvent;
+    'bento-cell-delete-request': BentoRequestEvent;
+    'bento-kernel-restart-request': BentoRequestEvent;
+  }
+}

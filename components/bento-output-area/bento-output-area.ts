@@ -1,0 +1,562 @@
+import DOMPurify, { type Config, type DOMPurify as Purifier } from 'dompurify';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { Marked } from 'marked';
+import type { JSONObject, JSONValue, MimeBundle } from '../../src/kernel/protocol.ts';
+import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
+import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResultOutput, type Output, type StreamOutput } from '../../src/notebook/nbformat.ts';
+import { droppedText, type OutputModel } from '../../src/notebook/output-model.ts';
+import { sandboxStyles, styles } from './bento-output-area.styles.ts';
+
+/**
+ * MIME types in the order they are preferred when an output offers several. Jupyter widgets
+ * (`application/vnd.jupyter.widget-view+json`) are not supported and fall through to the next type offered.
+ */
+export const MIME_PREFERENCE = [
+  'text/html',
+  'image/svg+xml',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'text/markdown',
+  'text/latex',
+  'application/json',
+  'application/javascript',
+  'text/javascript',
+  'text/plain',
+] as const;
+
+/** Text longer than this (lines or characters) shows its head and tail and a "Show all" button. */
+export const TEXT_LINE_LIMIT = 2000;
+export const TEXT_CHAR_LIMIT = 200_000;
+/** More outputs than this show the first and last OUTPUT_LIMIT / 2 and a "Show all" button. */
+export const OUTPUT_LIMIT = 1000;
+
+const HEAD_LINES = TEXT_LINE_LIMIT / 2;
+const TAIL_LINES = TEXT_LINE_LIMIT / 2;
+const HEAD_CHARS = TEXT_CHAR_LIMIT / 2;
+const TAIL_CHARS = TEXT_CHAR_LIMIT / 2;
+/**
+ * Text is converted and inserted in blocks of this many lines, aligned on absolute line numbers; a block
+ * whose text did not change keeps its DOM, so a stream that grows re-renders only its last block.
+ */
+const BLOCK_LINES = 100;
+/** Entries of a JSON object or array shown at once; the rest come with a "Show more" button. */
+const JSON_PAGE = 500;
+
+const numbers = new Intl.NumberFormat('en-US');
+const markdown = new Marked({ gfm: true, async: false });
+
+/**
+ * What sanitized content may not contain, beyond DOMPurify's defaults (which already drop <script>, event
+ * handler attributes and javascript:/vbscript: URLs): anything that embeds another document, submits data,
+ * or changes how the page resolves URLs. <style> is kept on purpose: every sanitized output gets a shadow root
+ * of its own, so its CSS reaches only that output; a url() in it can fetch, as an <img src> can, but cannot
+ * read anything; and the paint containment around the root stops it from laying content over the page.
+ */
+const FORBIDDEN_TAGS = ['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'portal', 'fencedframe', 'form', 'base', 'link', 'meta', 'noscript'];
+const FORBIDDEN_ATTRIBUTES = ['action', 'formaction', 'formmethod', 'formtarget', 'autoplay', 'ping'];
+
+/** A DOMPurify instance of our own, so its hooks do not change sanitization elsewhere in the page. */
+let purifier: Purifier | undefined;
+function sanitizer(): Purifier {
+  if (purifier) return purifier;
+  purifier = DOMPurify(window);
+  // Links open in a new tab: following one in place would unload the notebook and lose unsaved work.
+  purifier.addHook('afterSanitizeAttributes', (node) => {
+    if (node.localName !== 'a' && node.localName !== 'area') return;
+    const href = node.getAttribute('href') ?? node.getAttribute('xlink:href');
+    if (href !== null && !href.startsWith('#')) {
+      node.setAttribute('target', '_blank');
+      node.setAttribute('rel', 'noopener noreferrer');
+    }
+  });
+  return purifier;
+}
+
+function sanitize(markup: string, profile: 'html' | 'svg'): DocumentFragment {
+  const config: Config & { RETURN_DOM_FRAGMENT: true } = {
+    RETURN_DOM_FRAGMENT: true,
+    // Keeps a leading <style> (pandas' Styler starts with one) instead of letting the parser move it out.
+    FORCE_BODY: true,
+    FORBID_TAGS: FORBIDDEN_TAGS,
+    FORBID_ATTR: FORBIDDEN_ATTRIBUTES,
+    ...(profile === 'svg' ? { USE_PROFILES: { svg: true, svgFilters: true } } : {}),
+  };
+  return sanitizer().sanitize(markup, config);
+}
+
+/** The preferred MIME type of a bundle that this element can show, or undefined. */
+export function preferredMimeType(data: MimeBundle): string | undefined {
+  return MIME_PREFERENCE.find((mime) => data[mime] !== undefined && data[mime] !== null);
+}
+
+interface TextBlock {
+  html: string;
+  end: AnsiState;
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+function countLines(text: string): number {
+  if (text === '') return 0;
+  return countNewlines(text) + (text.endsWith('\n') ? 0 : 1);
+}
+
+/** Index just past the `n`-th newline from `from` (or the text's length). */
+function afterLine(text: string, n: number, from = 0): number {
+  let index = from - 1;
+  for (let i = 0; i < n; i++) {
+    index = text.indexOf('\n', index + 1);
+    if (index === -1) return text.length;
+  }
+  return index + 1;
+}
+
+/** Index where the last `n` lines start. */
+function lastLinesStart(text: string, n: number): number {
+  let index = text.endsWith('\n') ? text.length - 1 : text.length;
+  for (let i = 0; i < n; i++) {
+    index = text.lastIndexOf('\n', index - 1);
+    if (index === -1) return 0;
+  }
+  return index + 1;
+}
+
+function formatSize(characters: number): string {
+  if (characters < 1024) return `${numbers.format(characters)} characters`;
+  if (characters < 1024 * 1024) return `${(characters / 1024).toFixed(0)} KB`;
+  return `${(characters / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function metadataFor(metadata: JSONObject | undefined, mime: string): JSONObject {
+  const value = metadata?.[mime];
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+}
+
+function textOf(value: JSONValue | undefined): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((line) => typeof line === 'string')) return joinSource(value as string[]);
+  return value === undefined || value === null ? '' : JSON.stringify(value);
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Puts sanitized content in a shadow root of its own (see FORBIDDEN_TAGS for why). */
+function sandboxed(content: DocumentFragment, kind: string, label?: string): HTMLElement {
+  const frame = element('div', `sandbox ${kind}`);
+  if (label) {
+    // Wide HTML (a DataFrame) scrolls sideways: keyboard users must be able to reach and scroll it.
+    frame.tabIndex = 0;
+    frame.setAttribute('role', 'group');
+    frame.setAttribute('aria-label', label);
+  }
+  const host = element('div', 'sandbox-root');
+  const root = host.attachShadow({ mode: 'open' });
+  root.adoptedStyleSheets = [sandboxStyles.styleSheet!];
+  const wrapper = element('div', 'content');
+  wrapper.append(content);
+  root.append(wrapper);
+  frame.append(host);
+  return frame;
+}
+
+function imageNode(data: MimeBundle, metadata: JSONObject | undefined, mime: string): HTMLElement {
+  const base64 = textOf(data[mime]).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return element('p', 'unsupported', `This ${mime} output is not valid base64 and cannot be shown.`);
+  const image = element('img');
+  image.src = `data:${mime};base64,${base64}`;
+  image.alt = stripAnsi(textOf(data['text/plain'])).trim() || 'Image output';
+  const size = metadataFor(metadata, mime);
+  const width = Number(size.width);
+  const height = Number(size.height);
+  if (Number.isFinite(width) && width > 0) image.width = width;
+  if (Number.isFinite(height) && height > 0) image.height = height;
+  if (size.unconfined === true) image.classList.add('unconfined');
+  return image;
+}
+
+/** LaTeX shown as its source: no math renderer ships with Bento Lite. */
+function latexNode(source: string): HTMLElement {
+  let math = source.trim();
+  for (const [open, close] of [['$$', '$$'], ['\\[', '\\]'], ['$', '$'], ['\\(', '\\)']]) {
+    if (math.length >= open.length + close.length && math.startsWith(open) && math.endsWith(close)) {
+      math = math.slice(open.length, math.length - close.length).trim();
+      break;
+    }
+  }
+  return element('pre', 'latex', math);
+}
+
+function javascriptNode(source: string): HTMLElement {
+  const box = element('div', 'javascript');
+  box.append(
+    element('p', 'javascript-note', 'This output is JavaScript, which Bento Lite never runs. Its source:'),
+    element('pre', 'javascript-source', source),
+  );
+  return box;
+}
+
+function jsonValueNode(value: JSONValue): HTMLElement {
+  if (value === null) return element('span', 'json-null', 'null');
+  if (typeof value === 'string') return element('span', 'json-string', JSON.stringify(value));
+  if (typeof value === 'number') return element('span', 'json-number', String(value));
+  return element('span', 'json-boolean', String(value));
+}
+
+/** One entry of a JSON tree; children of a closed node are built when it is first opened. */
+function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAll: boolean): HTMLElement {
+  const label = key === null ? [] : [element('span', 'json-key', key), document.createTextNode(': ')];
+  if (value === null || typeof value !== 'object') {
+    const leaf = element('div', 'json-leaf');
+    leaf.append(...label, jsonValueNode(value));
+    return leaf;
+  }
+  const entries: Array<[string, JSONValue]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+  const details = element('details', 'json-node');
+  const summary = element('summary');
+  const description = Array.isArray(value)
+    ? `Array(${numbers.format(entries.length)})`
+    : `Object {${numbers.format(entries.length)} ${entries.length === 1 ? 'key' : 'keys'}}`;
+  summary.append(...label, element('span', 'json-meta', description));
+  const children = element('div', 'json-children');
+  details.append(summary, children);
+  let shown = 0;
+  const showMore = () => {
+    children.querySelector(':scope > .json-more')?.remove();
+    const end = Math.min(entries.length, shown + JSON_PAGE);
+    for (; shown < end; shown++) children.append(jsonEntry(entries[shown][0], entries[shown][1], expandAll, expandAll));
+    if (shown < entries.length) {
+      const more = element('button', 'json-more', `Show ${numbers.format(Math.min(JSON_PAGE, entries.length - shown))} more of ${numbers.format(entries.length - shown)}`);
+      more.type = 'button';
+      more.addEventListener('click', showMore);
+      children.append(more);
+    }
+  };
+  if (open) {
+    details.open = true;
+    showMore();
+  } else {
+    details.addEventListener('toggle', () => {
+      if (details.open && shown === 0) showMore();
+    });
+  }
+  return details;
+}
+
+function jsonNode(value: JSONValue, metadata: JSONObject): HTMLElement {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as JSONValue;
+    } catch {
+      // Not JSON text: show the string itself.
+    }
+  }
+  const tree = element('div', 'json');
+  tree.setAttribute('role', 'group');
+  tree.setAttribute('aria-label', 'JSON output');
+  tree.append(jsonEntry(null, parsed, true, metadata.expanded === true));
+  return tree;
+}
+
+/** Builds the DOM for a rich (non text/plain) MIME type. Text/plain is rendered as text blocks instead. */
+function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string): Node {
+  const { data, metadata } = output;
+  try {
+    switch (mime) {
+      case 'text/html':
+        return sandboxed(sanitize(textOf(data[mime]), 'html'), 'html', 'HTML output');
+      case 'image/svg+xml':
+        return sandboxed(sanitize(textOf(data[mime]), 'svg'), 'svg');
+      case 'image/png':
+      case 'image/jpeg':
+      case 'image/gif':
+      case 'image/webp':
+        return imageNode(data, metadata, mime);
+      case 'text/markdown':
+        return sandboxed(sanitize(markdown.parse(textOf(data[mime])) as string, 'html'), 'markdown');
+      case 'text/latex':
+        return latexNode(textOf(data[mime]));
+      case 'application/json':
+        return jsonNode(data[mime], metadataFor(metadata, mime));
+      default:
+        return javascriptNode(textOf(data[mime]));
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return element('p', 'unsupported', `This ${mime} output could not be shown (${reason}).`);
+  }
+}
+
+/** Resolves at the next animation frame, or after 100 ms in a background tab where frames never come. */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      resolve();
+    };
+    const timer = setTimeout(done, 100);
+    const frame = requestAnimationFrame(done);
+  });
+}
+
+/**
+ * @summary Shows the outputs of a notebook cell: streams, rich displays, results and errors, as Jupyter does,
+ * without ever running code from them.
+ *
+ * @remarks Nothing in an output executes: HTML, SVG and Markdown are sanitized with DOMPurify (no script, no
+ * event handlers, no javascript: URLs, no frames, embeds or forms) and each lives in a shadow root of its own;
+ * JavaScript outputs are shown as source. Long text shows its head and tail with a "Show all" button, and an
+ * area attached to a growing `model` repaints at most once per animation frame.
+ *
+ * @csspart output - Every output's box (also carries one of `stream`, `result`, `display`, `error`).
+ * @csspart stream - A stdout or stderr stream output.
+ * @csspart stderr - A stderr stream output (also `stream`).
+ * @csspart result - An execute_result output.
+ * @csspart display - A display_data output.
+ * @csspart error - An error output: summary and traceback.
+ * @csspart show-all - The "Show all" buttons of truncated text and of very many outputs.
+ * @csspart notice - The note saying earlier stream text was dropped to bound memory.
+ *
+ * @cssprop [--bento-color-surface-raised=#ffffff] - Output background.
+ * @cssprop [--bento-color-on-surface=#1f2328] - Text.
+ * @cssprop [--bento-color-muted=#59636e] - Notes and JSON summaries.
+ * @cssprop [--bento-color-border=#d1d9e0] - Hairlines, buttons.
+ * @cssprop [--bento-color-primary=#0969da] - Links, buttons, focus rings.
+ * @cssprop [--bento-color-error=#c4202b] - Error name and border.
+ * @cssprop [--bento-color-error-surface=#fff0ef] - Error background.
+ * @cssprop [--bento-color-warning=#8a5c00] - stderr border and tint.
+ * @cssprop [--bento-ansi-red=#c4202b] - Terminal colours: `--bento-ansi-{black,red,green,yellow,blue,magenta,cyan,white}`.
+ * @cssprop [--bento-ansi-bright-red=#a40e26] - Bright terminal colours: `--bento-ansi-bright-{black,...,white}`.
+ * @cssprop [--bento-font-sans=system-ui] - Body font.
+ * @cssprop [--bento-font-mono=ui-monospace] - Text output font.
+ * @cssprop [--bento-font-size=14px] - Body size.
+ * @cssprop [--bento-font-size-small=12px] - Notes and buttons.
+ * @cssprop [--bento-font-size-code=13px] - Text outputs.
+ * @cssprop [--bento-line-height=1.5] - Line height.
+ * @cssprop [--bento-space-1=4px] - Spacing scale (`--bento-space-1` to `--bento-space-3` are used).
+ * @cssprop [--bento-radius=6px] - Button corners.
+ */
+@customElement('bento-output-area')
+export class BentoOutputArea extends LitElement {
+  static override styles = styles;
+
+  private unsubscribe?: () => void;
+  private subscribedModel?: OutputModel;
+  private modelChanged = false;
+  /** Rendered rich outputs by output object: an output is sanitized and built once, not on every repaint. */
+  private richNodes = new WeakMap<Output, Node>();
+  /** Outputs whose long text the user chose to show in full. */
+  private expandedTexts = new WeakSet<Output>();
+  private showAllOutputs = false;
+  /** Converted text blocks of the last render, by ANSI state and text; swapped on every render. */
+  private textBlocks = new Map<string, TextBlock>();
+  private nextTextBlocks = new Map<string, TextBlock>();
+  private readonly onShowAllOutputs = () => {
+    this.showAllOutputs = true;
+    this.requestUpdate();
+  };
+
+  /** The outputs to show, as in an .ipynb cell. Assign a new array to repaint; ignored while `model` is set. */
+  @property({ attribute: false }) outputs: readonly Output[] = [];
+
+  /** A live model (e.g. of a running cell): shown instead of `outputs` and repainted when it changes. */
+  @property({ attribute: false }) model?: OutputModel;
+
+  /** Accessible name of the outputs region; make it unique per cell, e.g. "Output of cell 3". */
+  @property() label = 'Output';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.subscribe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.subscribedModel = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('model')) this.subscribe();
+    // "Show all outputs" holds until the outputs are cleared (a new run), not on every new output.
+    if (changed.has('model') || (this.model ? this.model.outputs : this.outputs).length === 0) this.showAllOutputs = false;
+  }
+
+  /** Model changes repaint once per animation frame however many messages arrived in between. */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (this.modelChanged) await nextFrame();
+    this.modelChanged = false;
+    super.scheduleUpdate();
+  }
+
+  private subscribe(): void {
+    if (!this.isConnected || this.subscribedModel === this.model) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.subscribedModel = this.model;
+    if (!this.model) return;
+    this.unsubscribe = this.model.subscribe(() => {
+      this.modelChanged = true;
+      this.requestUpdate();
+    });
+    this.requestUpdate();
+  }
+
+  private renderOutput(output: Output): TemplateResult {
+    switch (output.output_type) {
+      case 'stream':
+        return this.renderStream(output);
+      case 'error':
+        return this.renderError(output);
+      case 'display_data':
+      case 'execute_result':
+        return this.renderRich(output);
+      default:
+        return html`<div part="output" class="output"><p class="unsupported">An output of unknown type "${String((output as { output_type?: unknown }).output_type)}" is not shown.</p></div>`;
+    }
+  }
+
+  private renderStream(output: StreamOutput): TemplateResult {
+    const stderr = output.name === 'stderr';
+    const dropped = droppedText(output);
+    const notice = dropped.characters
+      ? html`<p part="notice" class="notice">
+          Earlier output was dropped to save memory: ${numbers.format(dropped.lines)} lines (${formatSize(dropped.characters)}).
+        </p>`
+      : nothing;
+    return html`<div part=${stderr ? 'output stream stderr' : 'output stream'} class="output stream ${stderr ? 'stderr' : 'stdout'}">
+      ${notice}${this.renderText(joinSource(output.text), output, dropped.lines)}
+    </div>`;
+  }
+
+  private renderError(output: ErrorOutput): TemplateResult {
+    const traceback = (output.traceback ?? []).join('\n');
+    const evalue = stripAnsi(String(output.evalue ?? ''));
+    return html`<div part="output error" class="output error">
+      <p class="error-summary" role="alert">
+        <strong class="ename">${stripAnsi(String(output.ename ?? 'Error'))}</strong>${evalue ? html`: <span class="evalue">${evalue}</span>` : nothing}
+      </p>
+      ${traceback ? this.renderText(traceback, output, 0) : nothing}
+    </div>`;
+  }
+
+  private renderRich(output: DisplayDataOutput | ExecuteResultOutput): TemplateResult {
+    const part = output.output_type === 'execute_result' ? 'output result' : 'output display';
+    const data = output.data ?? {};
+    const mime = preferredMimeType(data);
+    if (mime === undefined) {
+      const offered = Object.keys(data).join(', ') || 'none';
+      return html`<div part=${part} class="output"><p class="unsupported">This output has no format Bento Lite can show (offered: ${offered}).</p></div>`;
+    }
+    if (mime === 'text/plain') return html`<div part=${part} class="output">${this.renderText(textOf(data[mime]), output, 0)}</div>`;
+    let node = this.richNodes.get(output);
+    if (!node) {
+      node = richNode(output, mime);
+      this.richNodes.set(output, node);
+    }
+    return html`<div part=${part} class="output rich">${node}</div>`;
+  }
+
+  /** Text with ANSI colours; long text shows its head and tail until the user asks for all of it. */
+  private renderText(text: string, owner: Output, firstLine: number): TemplateResult {
+    const lines = countLines(text);
+    if (this.expandedTexts.has(owner) || (text.length <= TEXT_CHAR_LIMIT && lines <= TEXT_LINE_LIMIT)) {
+      return html`<pre>${this.renderBlocks(text, firstLine)}</pre>`;
+    }
+    const headEnd = Math.min(afterLine(text, HEAD_LINES), HEAD_CHARS);
+    const tailStart = Math.max(lastLinesStart(text, TAIL_LINES), text.length - TAIL_CHARS, headEnd);
+    const head = text.slice(0, headEnd);
+    const tail = text.slice(tailStart);
+    // The tail's blocks stay aligned on absolute line numbers, so they keep their DOM as the text grows.
+    const tailFirstLine = firstLine + countNewlines(text) - countNewlines(tail);
+    const size = lines <= TEXT_LINE_LIMIT ? `, ${formatSize(text.length)}` : '';
+    const showAll = () => {
+      this.expandedTexts.add(owner);
+      this.requestUpdate();
+    };
+    return html`<pre>${this.renderBlocks(head, firstLine)}</pre>
+      <div class="elided">
+        <button part="show-all" type="button" @click=${showAll}>
+          Show all (${numbers.format(lines)} ${lines === 1 ? 'line' : 'lines'}${size})
+        </button>
+      </div>
+      <pre>${this.renderBlocks(tail, tailFirstLine)}</pre>`;
+  }
+
+  /**
+   * Text as blocks of BLOCK_LINES lines aligned on absolute line numbers (`firstLine` is the number of the
+   * text's first line), each converted from ANSI once and kept while its text and starting style are unchanged.
+   */
+  private renderBlocks(text: string, firstLine: number): unknown {
+    const blocks: Array<{ key: number; html: string }> = [];
+    let state = new AnsiState();
+    let start = 0;
+    let line = firstLine;
+    while (start < text.length) {
+      const linesInBlock = BLOCK_LINES - (line % BLOCK_LINES);
+      const end = afterLine(text, linesInBlock, start);
+      const slice = text.slice(start, end);
+      const cacheKey = `${state.key}\u0000${slice}`;
+      let block = this.nextTextBlocks.get(cacheKey) ?? this.textBlocks.get(cacheKey);
+      if (!block) {
+        const endState = state.clone();
+        block = { html: ansiToHtml(slice, endState), end: endState };
+      }
+      this.nextTextBlocks.set(cacheKey, block);
+      blocks.push({ key: Math.floor(line / BLOCK_LINES), html: block.html });
+      state = block.end;
+      line += linesInBlock;
+      start = end;
+    }
+    // Each block is a box of its own, so a change to the last block re-lays out that block, not the whole text.
+    return repeat(blocks, (block) => block.key, (block) => html`<span class="block">${unsafeHTML(block.html)}</span>`);
+  }
+
+  override render(): unknown {
+    const outputs = this.model ? this.model.outputs : this.outputs;
+    if (outputs.length === 0) return nothing;
+    this.nextTextBlocks = new Map();
+    const indexed = outputs.map((output, index) => ({ output, index }));
+    const truncated = !this.showAllOutputs && outputs.length > OUTPUT_LIMIT;
+    // Templates are built here, not in repeat()'s callback (which runs after render() returns), so that every
+    // text block is looked up while this render's block cache is current.
+    const rendered = (items: typeof indexed) => items.map(({ output, index }) => ({ index, template: this.renderOutput(output) }));
+    const head = rendered(truncated ? indexed.slice(0, OUTPUT_LIMIT / 2) : indexed);
+    const tail = rendered(truncated ? indexed.slice(-OUTPUT_LIMIT / 2) : []);
+    const result = html`<div class="outputs" role="region" aria-label=${this.label}>
+      ${repeat(head, (item) => item.index, (item) => item.template)}
+      ${truncated
+        ? html`<div class="elided">
+            <button part="show-all" type="button" @click=${this.onShowAllOutputs}>
+              Show all (${numbers.format(outputs.length)} outputs)
+            </button>
+          </div>`
+        : nothing}
+      ${repeat(tail, (item) => item.index, (item) => item.template)}
+    </div>`;
+    this.textBlocks = this.nextTextBlocks;
+    return result;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bento-output-area': BentoOutputArea;
+  }
+}

@@ -1,0 +1,92 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { press, waitFor } from '../helpers.ts';
+import '../../components/bento-cell/bento-cell.ts';
+import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
+import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
+import { joinSource } from '../../src/notebook/nbformat.ts';
+import { testRuntimeOptions } from '../helpers.ts';
+
+// Cells outside any notebook use the page's default session, in the page's default runtime.
+PyodideRuntime.configureDefault(testRuntimeOptions());
+after(() => PyodideRuntime.default().terminate());
+
+function outputText(cell: BentoCell): string {
+  return cell.outputs.outputs
+    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? o.ename : joinSource((o.data['text/plain'] as string) ?? '')))
+    .join('');
+}
+
+describe('<bento-cell> on its own', () => {
+  it('shows its source as highlighted static code, and is accessible', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell>
+      def greet(name):
+          return "hi " + name
+    </bento-cell>`);
+    expect(cell.source).to.equal('def greet(name):\n    return "hi " + name');
+    await waitFor(() => cell.shadowRoot!.querySelector('.static .tok-keyword'), 'not highlighted');
+    expect(cell.shadowRoot!.querySelector('.cm-editor')).to.equal(null);
+    await expect(cell).to.be.accessible();
+  });
+
+  it('keeps code with < and > from a script child intact', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell><script type="text/x-python">print("<b>" if 1 < 2 else "</b>")</script></bento-cell>`);
+    expect(cell.source).to.equal('print("<b>" if 1 < 2 else "</b>")');
+  });
+
+  it('runs in the page default session, shared by standalone cells', async () => {
+    const [a, b] = await Promise.all([
+      fixture<BentoCell>(html`<bento-cell>shared_value = 20</bento-cell>`),
+      fixture<BentoCell>(html`<bento-cell>shared_value + 22</bento-cell>`),
+    ]);
+    await a.run();
+    const reply = await b.run();
+    expect(reply?.content.status).to.equal('ok');
+    expect(outputText(b)).to.equal('42');
+    expect(b.state).to.equal('done');
+  });
+
+  it('renders Markdown sanitized: no script, no event handlers', async () => {
+    (window as { pwned?: boolean }).pwned = false;
+    const cell = await fixture<BentoCell>(html`<bento-cell type="markdown"></bento-cell>`);
+    cell.source = '# Title\n\n<img src="x" onerror="window.pwned = true"><script>window.pwned = true</script>[link](javascript:window.pwned=true)';
+    await cell.updateComplete;
+    const md = cell.shadowRoot!.querySelector('.markdown')!;
+    expect(md.querySelector('h1')!.textContent).to.equal('Title');
+    expect(md.querySelector('script')).to.equal(null);
+    expect(md.querySelector('img')!.hasAttribute('onerror')).to.be.false;
+    expect(md.querySelector('a')?.getAttribute('href') ?? '').not.to.contain('javascript');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((window as { pwned?: boolean }).pwned).to.be.false;
+  });
+
+  it('opens an editor on click; Shift-Enter runs; Tab completes from the kernel', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell>import math</bento-cell>`);
+    await cell.run();
+    cell.shadowRoot!.querySelector<HTMLElement>('.static')!.click();
+    await waitFor(() => cell.shadowRoot!.querySelector('.cm-content'), 'no editor');
+    await waitFor(() => cell.isEditing, 'editor not focused');
+    await sendKeys({ press: 'End' });
+    await sendKeys({ type: '\nmath.sq' });
+    await sendKeys({ press: 'Tab' });
+    const option = await waitFor(() => cell.shadowRoot!.querySelector('.cm-tooltip-autocomplete li'), 'no completions');
+    expect(option.textContent).to.equal('sqrt');
+    await new Promise((resolve) => setTimeout(resolve, 150)); // CodeMirror ignores Enter for 75 ms after the list opens
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ type: '(16)' });
+    expect(cell.source).to.equal('import math\nmath.sqrt(16)');
+    const done = oneEvent(cell, 'bento-execute');
+    await press('Shift', 'Enter');
+    await done;
+    expect(outputText(cell)).to.equal('4.0');
+  });
+
+  it('shows an inspection tooltip on Shift-Tab', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell>len</bento-cell>`);
+    await cell.edit();
+    await sendKeys({ press: 'End' });
+    await press('Shift', 'Tab');
+    const tip = await waitFor(() => cell.shadowRoot!.querySelector('.inspect'), 'no tooltip');
+    expect(tip.textContent).to.contain('Return the number of items');
+  });
+});

@@ -1,0 +1,226 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { press, waitFor } from '../helpers.ts';
+import '../../components/bento-notebook/bento-notebook.ts';
+import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
+import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
+import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
+import { DraftStore } from '../../src/notebook/autosave.ts';
+import { joinSource, type CodeCell } from '../../src/notebook/nbformat.ts';
+import { testRuntimeOptions } from '../helpers.ts';
+
+const runtime = new PyodideRuntime(testRuntimeOptions());
+after(() => runtime.terminate());
+
+function uniqueKey() {
+  return `test-${crypto.randomUUID()}`;
+}
+
+async function notebookWith(cells: string[], key = uniqueKey()): Promise<BentoNotebook> {
+  const el = await fixture<BentoNotebook>(html`<bento-notebook autosave-key=${key} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+  el.load({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] })),
+  });
+  await el.updateComplete;
+  return el;
+}
+
+function text(cell: BentoCell): string {
+  return cell.outputs.outputs
+    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? o.ename : joinSource((o.data['text/plain'] as string) ?? '')))
+    .join('');
+}
+
+async function focusCell(notebook: BentoNotebook, index: number) {
+  notebook.cells[index].focus();
+  await notebook.updateComplete;
+}
+
+describe('<bento-notebook>', () => {
+  it('reads declarative cells, code and Markdown, and is accessible', async () => {
+    const el = await fixture<BentoNotebook>(html`
+      <bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}>
+        <bento-cell type="markdown"># Hello</bento-cell>
+        <bento-cell>print(1 + 1)</bento-cell>
+      </bento-notebook>
+    `);
+    await el.updateComplete;
+    expect(el.cells.map((c) => c.type)).to.deep.equal(['markdown', 'code']);
+    const json = el.toJSON();
+    expect(json.cells.map((c) => joinSource(c.source))).to.deep.equal(['# Hello', 'print(1 + 1)']);
+    const heading = el.cells[0].shadowRoot!.querySelector('.markdown h1');
+    expect(heading?.textContent).to.equal('Hello');
+    await expect(el).to.be.accessible();
+  });
+
+  it('runs a cell and keeps its output and execution count in toJSON()', async () => {
+    const el = await notebookWith(['x = 6 * 7\nprint("x is", x)\nx']);
+    const reply = await el.run(0);
+    expect(reply?.content.status).to.equal('ok');
+    const cell = el.toJSON().cells[0] as CodeCell;
+    expect(cell.execution_count).to.equal(reply!.content.execution_count);
+    expect(cell.outputs.map((o) => o.output_type)).to.deep.equal(['stream', 'execute_result']);
+    expect(el.cells[0].shadowRoot!.querySelector('.prompt')!.textContent).to.equal(`[${cell.execution_count}]:`);
+  });
+
+  it('runAll runs in order and stops at the first error, as Jupyter does', async () => {
+    const el = await notebookWith(['a = 1', 'raise ValueError("stop here")', 'never = True']);
+    const replies = await el.runAll();
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['ok', 'error']);
+    expect(el.cells[2].count).to.equal(null);
+    expect(text(el.cells[1])).to.equal('ValueError');
+  });
+
+  it('command mode: A and B insert, D D deletes, Z undoes, M and Y switch type, arrows move', async () => {
+    const el = await notebookWith(['first', 'second']);
+    await focusCell(el, 0);
+    await sendKeys({ press: 'b' });
+    expect(el.cells.map((c) => c.source)).to.deep.equal(['first', '', 'second']);
+    await sendKeys({ press: 'a' });
+    expect(el.cells).to.have.length(4);
+    expect(el.cells[1].source).to.equal('');
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'ArrowDown' });
+    expect(el.cells[3].active).to.be.true;
+    await sendKeys({ press: 'm' });
+    expect(el.cells[3].type).to.equal('markdown');
+    await sendKeys({ press: 'y' });
+    expect(el.cells[3].type).to.equal('code');
+    await sendKeys({ press: 'd' });
+    await sendKeys({ press: 'd' });
+    expect(el.cells.map((c) => c.source)).to.deep.equal(['first', '', '']);
+    await sendKeys({ press: 'z' });
+    expect(el.cells.map((c) => c.source)).to.deep.equal(['first', '', '', 'second']);
+  });
+
+  it('Shift-Enter runs and moves on; Alt-Enter runs and inserts below', async () => {
+    const el = await notebookWith(['1 + 1', '2 + 2']);
+    await focusCell(el, 0);
+    const done = oneEvent(el, 'bento-execute');
+    await press('Shift', 'Enter');
+    await done;
+    expect(text(el.cells[0])).to.equal('2');
+    expect(el.cells[1].active).to.be.true;
+    const again = oneEvent(el, 'bento-execute');
+    await press('Alt', 'Enter');
+    await again;
+    expect(text(el.cells[1])).to.equal('4');
+    expect(el.cells).to.have.length(3);
+  });
+
+  it('edits in CodeMirror: Enter opens the editor, typing changes the source, Escape leaves', async () => {
+    const el = await notebookWith(['']);
+    await focusCell(el, 0);
+    await sendKeys({ press: 'Enter' });
+    await waitFor(() => el.cells[0].shadowRoot!.querySelector('.cm-content'), 'editor did not open');
+    await sendKeys({ type: 'print("typed")' });
+    expect(el.cells[0].source).to.equal('print("typed")');
+    await sendKeys({ press: 'Escape' });
+    await sendKeys({ press: 'b' });
+    expect(el.cells).to.have.length(2);
+    const done = oneEvent(el, 'bento-execute');
+    await el.run(0);
+    await done;
+    expect(text(el.cells[0])).to.equal('typed\n');
+  });
+
+  it('cancels a delete when bento-cell-delete-request is prevented', async () => {
+    const el = await notebookWith(['keep me']);
+    el.addEventListener('bento-cell-delete-request', (e) => e.preventDefault());
+    expect(el.deleteCell(0)).to.be.false;
+    expect(el.cells).to.have.length(1);
+  });
+
+  it('updates a display in place across cells by display_id', async () => {
+    const el = await notebookWith(['h = display("one", display_id="shared")', 'h.update("two")']);
+    await el.runAll();
+    const shown = el.cells[0].outputs.outputs[0];
+    expect(shown.output_type).to.equal('display_data');
+    expect((shown as { data: Record<string, unknown> }).data['text/plain']).to.equal("'two'");
+  });
+
+  it('answers input() in the cell', async () => {
+    const el = await notebookWith(['name = input("Your name: ")\nprint("hi", name)']);
+    const run = el.run(0);
+    const field = await waitFor(() => el.cells[0].shadowRoot!.querySelector<HTMLInputElement>('.stdin input'), 'no input field');
+    await waitFor(() => el.cells[0].shadowRoot!.activeElement === field, 'input field not focused');
+    await sendKeys({ type: 'Ada' });
+    await sendKeys({ press: 'Enter' });
+    await run;
+    expect(text(el.cells[0])).to.contain('hi Ada');
+  });
+
+  it('autosaves edits and restores them in a notebook with the same key', async () => {
+    const key = uniqueKey();
+    const first = await notebookWith(['original'], key);
+    first.cells[0].source = 'edited';
+    first.cells[0].dispatchEvent(new Event('bento-change', { bubbles: true, composed: true }));
+    const store = new DraftStore();
+    await waitFor(async () => joinSource((await store.load(key))?.notebook.cells[0].source ?? '') === 'edited', 'draft not saved');
+    const second = await fixture<BentoNotebook>(html`<bento-notebook autosave-key=${key} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    await oneEvent(second, 'bento-load');
+    expect(second.cells[0].source).to.equal('edited');
+    await store.delete(key);
+  });
+
+  it('offers to restore local edits of a notebook loaded from a URL', async () => {
+    const src = '/__wds-outside-root__/1/shared/fixtures/jupyter-notebook/Running-Code.ipynb';
+    const store = new DraftStore();
+    const draft = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'x', cell_type: 'code', source: 'my local edit', metadata: {}, execution_count: null, outputs: [] }] };
+    await store.save(src, draft as never);
+    const el = await fixture<BentoNotebook>(html`<bento-notebook src=${src} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    const offer = await waitFor(() => [...el.shadowRoot!.querySelectorAll('.notice button')].find((b) => b.textContent === 'Restore my edits'), 'no restore offer');
+    expect(el.cells.length).to.be.greaterThan(1);
+    (offer as HTMLButtonElement).click();
+    await el.updateComplete;
+    expect(el.cells.map((c) => c.source)).to.deep.equal(['my local edit']);
+    await store.delete(src);
+  });
+
+  it('says clearly when src is not a notebook, and keeps working', async () => {
+    const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave src="/package.json" .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    const notice = await waitFor(() => el.shadowRoot!.querySelector('.notice.error'), 'no error notice');
+    expect(notice.textContent).to.match(/Could not open \/package\.json/);
+    expect(el.cells).to.have.length(1);
+  });
+
+  it('saves as a .ipynb download in browsers without the File System Access API', async () => {
+    const el = await notebookWith(['print("saved")']);
+    const picker = Object.getOwnPropertyDescriptor(window, 'showSaveFilePicker');
+    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true });
+    await el.run(0);
+    let downloaded: { name: string; text: string } | undefined;
+    const onClick = async (event: Event) => {
+      const link = event.target as HTMLAnchorElement;
+      if (link.download) {
+        event.preventDefault();
+        downloaded = { name: link.download, text: await (await fetch(link.href)).text() };
+      }
+    };
+    document.addEventListener('click', onClick, true);
+    try {
+      expect(await el.save()).to.equal('download');
+      await waitFor(() => downloaded, 'no download');
+    } finally {
+      document.removeEventListener('click', onClick, true);
+      if (picker) Object.defineProperty(window, 'showSaveFilePicker', picker);
+      else delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+    }
+    expect(downloaded!.name).to.equal('notebook.ipynb');
+    const saved = JSON.parse(downloaded!.text);
+    expect(saved.nbformat).to.equal(4);
+    expect(saved.cells[0].outputs[0].text).to.deep.equal(['saved\n']);
+  });
+
+  it('paints a 200-cell notebook as static code without creating editors', async () => {
+    const el = await notebookWith(Array.from({ length: 200 }, (_, i) => `value_${i} = ${i} * 2`));
+    expect(el.cells).to.have.length(200);
+    await waitFor(() => el.cells[199].shadowRoot!.querySelector('.static span'), 'static highlighting never painted');
+    const editors = el.cells.filter((c) => c.shadowRoot!.querySelector('.cm-editor'));
+    expect(editors).to.have.length(0);
+  });
+});
