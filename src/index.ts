@@ -8,7 +8,8 @@ export { BentoOutputArea } from '../components/bento-output-area/bento-output-ar
 export * from './notebook/nbformat.ts';
 export { parseNotebook, serializeNotebook, newNotebook, NotebookFormatError } from './notebook/ipynb.ts';
 export { DraftStore, StorageUnavailableError } from './notebook/autosave.ts';
-export { OutputModel } from './notebook/output-model.ts';
+export { OutputModel, droppedText, STREAM_TEXT_LIMIT } from './notebook/output-model.ts';
+export { ansiToHtml, stripAnsi } from './notebook/ansi.ts';
 export type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from './kernel/kernel.ts';
 export * from './kernel/protocol.ts';
 export { kernelContext } from './kernel/context.ts';

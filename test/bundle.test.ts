@@ -21,4 +21,32 @@ describe('the built bundle', () => {
     expect((outputs[0] as { data: Record<string, string> }).data['text/plain']).to.equal('(True, 2)');
     runtime.terminate();
   });
+
+  it('gives declarative cells the kernel of their notebook, even though cells upgrade first', async () => {
+    const frame = document.createElement('iframe');
+    frame.srcdoc = `<!doctype html>
+      <bento-notebook no-autosave><bento-cell>x = 1</bento-cell><bento-cell>x</bento-cell></bento-notebook>
+      <bento-notebook no-autosave><bento-cell>x = 2</bento-cell><bento-cell>x</bento-cell></bento-notebook>
+      <script type="module" src="${new URL(bundleURL, location.href).href}"></script>`;
+    document.body.append(frame);
+    try {
+      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+      const win = frame.contentWindow as Window & typeof globalThis;
+      await win.customElements.whenDefined('bento-notebook');
+      const notebooks = [...win.document.querySelectorAll('bento-notebook')] as unknown as Array<{
+        runAll(): Promise<unknown>;
+        kernel: { session: string };
+        cells: Array<{ count: number | null; outputs: { outputs: Array<{ data?: Record<string, string> }> } }>;
+      }>;
+      for (const notebook of notebooks) await notebook.runAll();
+      expect(notebooks[0].kernel.session).not.to.equal(notebooks[1].kernel.session);
+      expect(notebooks.map((n) => n.cells.map((c) => c.count))).to.deep.equal([
+        [1, 2],
+        [1, 2],
+      ]);
+      expect(notebooks.map((n) => n.cells[1].outputs.outputs[0].data!['text/plain'])).to.deep.equal(['1', '2']);
+    } finally {
+      frame.remove();
+    }
+  });
 });

@@ -86,6 +86,8 @@ export const styles = css`
     pointer-events: auto;
   }
   .toolbar button {
+    display: inline-grid;
+    place-items: center;
     font: var(--_small) var(--_sans);
     min-width: 1.9em;
     color: var(--_muted);

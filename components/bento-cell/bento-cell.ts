@@ -1,7 +1,6 @@
-import { consume } from '@lit/context';
+import { consume, ContextRoot } from '@lit/context';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { defaultKernel } from '../../src/kernel/pyodide/kernel.ts';
@@ -10,7 +9,8 @@ import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
 import '../bento-output-area/bento-output-area.ts';
-import { renderMarkdown } from '../shared/markdown.ts';
+import { icons } from '../shared/icons.ts';
+import { markdownToHtml, sanitize } from '../shared/sanitize.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
 
@@ -58,12 +58,36 @@ export class BentoDisplayUpdateEvent extends Event {
   }
 }
 
+/**
+ * A Markdown cell as sanitized DOM. `attachment:name` image URLs are resolved from the cell's attachments (where
+ * nbformat keeps pasted images) before sanitizing, so only data: images come through.
+ */
+function renderMarkdown(source: string, attachments?: Record<string, Record<string, unknown>>): DocumentFragment {
+  let markup = markdownToHtml(source);
+  if (attachments) {
+    markup = markup.replace(/(src=")attachment:([^"]+)"/g, (whole, prefix: string, name: string) => {
+      const bundle = attachments[decodeURIComponent(name)];
+      const mime = bundle && Object.keys(bundle).find((m) => m.startsWith('image/'));
+      if (!mime) return whole;
+      const data = String(bundle[mime]);
+      return mime === 'image/svg+xml'
+        ? `${prefix}data:${mime};charset=utf-8,${encodeURIComponent(data)}"`
+        : `${prefix}data:${mime};base64,${data}"`;
+    });
+  }
+  return sanitize(markup, 'html', ['style']);
+}
+
 function dedent(text: string): string {
   const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
   const indents = lines.filter((l) => l.trim()).map((l) => l.match(/^[ \t]*/)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(cut)).join('\n');
 }
+
+// Declarative cells upgrade before their <bento-notebook> (this module defines bento-cell first), so their
+// context requests come before any provider listens. A ContextRoot replays them once the notebook connects.
+if (typeof document !== 'undefined') new ContextRoot().attach(document.documentElement);
 
 let highlighter: Promise<typeof import('./highlight.ts')> | undefined;
 let editorModule: Promise<typeof import('./editor.ts')> | undefined;
@@ -108,6 +132,7 @@ export class BentoCell extends LitElement {
   private attachments?: Record<string, Record<string, unknown>>;
   private timer?: ReturnType<typeof setInterval>;
   private unsubscribeOutputs?: () => void;
+  private markdownView?: { source: string; node: DocumentFragment };
 
   @query('.editor') private editorHost?: HTMLElement;
   @query('.static') private staticCode?: HTMLElement;
@@ -386,12 +411,14 @@ export class BentoCell extends LitElement {
   toJSON(): Cell {
     const metadata = structuredClone(this.cellMetadata);
     const jupyter = { ...((metadata.jupyter ?? {}) as JSONObject) };
-    if (this.inputCollapsed) jupyter.source_hidden = true;
-    else delete jupyter.source_hidden;
-    if (this.outputsCollapsed) jupyter.outputs_hidden = true;
-    else delete jupyter.outputs_hidden;
-    if (Object.keys(jupyter).length) metadata.jupyter = jupyter;
-    else delete metadata.jupyter;
+    // Only what the user changed moves: a loaded `source_hidden: false` stays as it was.
+    const flag = (key: string, on: boolean) => {
+      if (on) jupyter[key] = true;
+      else if (jupyter[key] === true) delete jupyter[key];
+    };
+    flag('source_hidden', this.inputCollapsed);
+    flag('outputs_hidden', this.outputsCollapsed);
+    if (Object.keys(jupyter).length || metadata.jupyter) metadata.jupyter = jupyter;
     const base = { ...structuredClone(this.extraFields), id: this.cellId, metadata, source: this.source };
     if (this.type === 'code') {
       return { ...base, cell_type: 'code', execution_count: this.executionCount, outputs: structuredClone(this.outputs.outputs) } as Cell;
@@ -414,13 +441,17 @@ export class BentoCell extends LitElement {
 
   private renderInput() {
     if (this.inputCollapsed) {
+      this.markdownView = undefined;
       return html`<button class="collapsed" @click=${() => (this.inputCollapsed = false)} aria-label="Show the source">⋯ source hidden</button>`;
     }
     const showEditor = this.editing || (this.editor && this.type === 'code');
     if (this.type === 'markdown' && !showEditor) {
       const source = this.source.trim() ? this.source : '*Empty Markdown cell: double-click to write.*';
-      return html`<div class="markdown" part="markdown" @dblclick=${() => this.edit()}>${unsafeHTML(renderMarkdown(source, this.attachments))}</div>`;
+      // The same fragment object while the text is unchanged: Lit then leaves the rendered DOM alone.
+      if (this.markdownView?.source !== source) this.markdownView = { source, node: renderMarkdown(source, this.attachments) };
+      return html`<div class="markdown" part="markdown" @dblclick=${() => this.edit()}>${this.markdownView.node}</div>`;
     }
+    this.markdownView = undefined;
     return html`
       <div class="editor" part="input" ?hidden=${!showEditor}></div>
       ${showEditor
@@ -446,16 +477,16 @@ export class BentoCell extends LitElement {
     const inNotebook = Boolean(this.closest('bento-notebook'));
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Cell actions">
-        ${this.type === 'code' ? html`<button @click=${() => this.command('run')} title="Run (Ctrl+Enter)" aria-label="Run cell">▶</button>` : nothing}
+        ${this.type === 'code' ? html`<button @click=${() => this.command('run')} title="Run (Ctrl+Enter)" aria-label="Run cell">${icons.run}</button>` : nothing}
         ${inNotebook
-          ? html`<button @click=${() => this.command('move-up')} title="Move up" aria-label="Move cell up">↑</button>
-              <button @click=${() => this.command('move-down')} title="Move down" aria-label="Move cell down">↓</button>
-              <button @click=${() => this.command('duplicate')} title="Duplicate" aria-label="Duplicate cell">⧉</button>
-              <button @click=${() => this.command('delete')} title="Delete (D D)" aria-label="Delete cell">🗑</button>`
+          ? html`<button @click=${() => this.command('move-up')} title="Move up" aria-label="Move cell up">${icons.up}</button>
+              <button @click=${() => this.command('move-down')} title="Move down" aria-label="Move cell down">${icons.down}</button>
+              <button @click=${() => this.command('duplicate')} title="Duplicate" aria-label="Duplicate cell">${icons.duplicate}</button>
+              <button @click=${() => this.command('delete')} title="Delete (D D)" aria-label="Delete cell">${icons.delete}</button>`
           : nothing}
-        <button @click=${() => (this.inputCollapsed = !this.inputCollapsed)} aria-pressed=${this.inputCollapsed} title="Hide or show the source" aria-label="Hide source">⌃</button>
+        <button @click=${() => (this.inputCollapsed = !this.inputCollapsed)} aria-pressed=${this.inputCollapsed} title="Hide or show the source" aria-label="Hide source">${icons.hideSource}</button>
         ${this.type === 'code'
-          ? html`<button @click=${() => (this.outputsCollapsed = !this.outputsCollapsed)} aria-pressed=${this.outputsCollapsed} title="Hide or show the outputs" aria-label="Hide outputs">⌄</button>`
+          ? html`<button @click=${() => (this.outputsCollapsed = !this.outputsCollapsed)} aria-pressed=${this.outputsCollapsed} title="Hide or show the outputs" aria-label="Hide outputs">${icons.hideOutput}</button>`
           : nothing}
       </div>
     `;

@@ -601,6 +601,8 @@ export class BentoNotebook extends LitElement {
           : nothing}
         <span class="spacer"></span>
         <button @click=${() => this.runAll()} title="Run all cells">▶▶ Run all</button>
+        <button @click=${() => this.runAbove()} title="Run the cells above the selected one">Run above</button>
+        <button @click=${() => this.runBelow()} title="Run the selected cell and the cells below">Run below</button>
         <button @click=${() => this.interrupt()} ?disabled=${!busy} title="Interrupt the kernel">■ Interrupt</button>
         <button @click=${() => this.restart()} title="Restart the kernel">↻ Restart</button>
         <button @click=${() => this.restartAndRunAll()} title="Restart the kernel and run all cells">↻▶ Restart &amp; run all</button>

@@ -1,9 +1,8 @@
-import DOMPurify, { type Config, type DOMPurify as Purifier } from 'dompurify';
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { markdownToHtml, sanitize } from '../shared/sanitize.ts';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { Marked } from 'marked';
 import type { JSONObject, JSONValue, MimeBundle } from '../../src/kernel/protocol.ts';
 import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResultOutput, type Output, type StreamOutput } from '../../src/notebook/nbformat.ts';
@@ -48,47 +47,6 @@ const BLOCK_LINES = 100;
 const JSON_PAGE = 500;
 
 const numbers = new Intl.NumberFormat('en-US');
-const markdown = new Marked({ gfm: true, async: false });
-
-/**
- * What sanitized content may not contain, beyond DOMPurify's defaults (which already drop <script>, event
- * handler attributes and javascript:/vbscript: URLs): anything that embeds another document, submits data,
- * or changes how the page resolves URLs. <style> is kept on purpose: every sanitized output gets a shadow root
- * of its own, so its CSS reaches only that output; a url() in it can fetch, as an <img src> can, but cannot
- * read anything; and the paint containment around the root stops it from laying content over the page.
- */
-const FORBIDDEN_TAGS = ['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'portal', 'fencedframe', 'form', 'base', 'link', 'meta', 'noscript'];
-const FORBIDDEN_ATTRIBUTES = ['action', 'formaction', 'formmethod', 'formtarget', 'autoplay', 'ping'];
-
-/** A DOMPurify instance of our own, so its hooks do not change sanitization elsewhere in the page. */
-let purifier: Purifier | undefined;
-function sanitizer(): Purifier {
-  if (purifier) return purifier;
-  purifier = DOMPurify(window);
-  // Links open in a new tab: following one in place would unload the notebook and lose unsaved work.
-  purifier.addHook('afterSanitizeAttributes', (node) => {
-    if (node.localName !== 'a' && node.localName !== 'area') return;
-    const href = node.getAttribute('href') ?? node.getAttribute('xlink:href');
-    if (href !== null && !href.startsWith('#')) {
-      node.setAttribute('target', '_blank');
-      node.setAttribute('rel', 'noopener noreferrer');
-    }
-  });
-  return purifier;
-}
-
-function sanitize(markup: string, profile: 'html' | 'svg'): DocumentFragment {
-  const config: Config & { RETURN_DOM_FRAGMENT: true } = {
-    RETURN_DOM_FRAGMENT: true,
-    // Keeps a leading <style> (pandas' Styler starts with one) instead of letting the parser move it out.
-    FORCE_BODY: true,
-    FORBID_TAGS: FORBIDDEN_TAGS,
-    FORBID_ATTR: FORBIDDEN_ATTRIBUTES,
-    ...(profile === 'svg' ? { USE_PROFILES: { svg: true, svgFilters: true } } : {}),
-  };
-  return sanitizer().sanitize(markup, config);
-}
-
 /** The preferred MIME type of a bundle that this element can show, or undefined. */
 export function preferredMimeType(data: MimeBundle): string | undefined {
   return MIME_PREFERENCE.find((mime) => data[mime] !== undefined && data[mime] !== null);
@@ -154,7 +112,7 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
   return node;
 }
 
-/** Puts sanitized content in a shadow root of its own (see FORBIDDEN_TAGS for why). */
+/** Puts sanitized content in a shadow root of its own (see FORBIDDEN_TAGS in shared/sanitize.ts for why). */
 function sandboxed(content: DocumentFragment, kind: string, label?: string): HTMLElement {
   const frame = element('div', `sandbox ${kind}`);
   if (label) {
@@ -287,7 +245,7 @@ function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string)
       case 'image/webp':
         return imageNode(data, metadata, mime);
       case 'text/markdown':
-        return sandboxed(sanitize(markdown.parse(textOf(data[mime])) as string, 'html'), 'markdown');
+        return sandboxed(sanitize(markdownToHtml(textOf(data[mime])), 'html'), 'markdown');
       case 'text/latex':
         return latexNode(textOf(data[mime]));
       case 'application/json':

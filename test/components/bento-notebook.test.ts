@@ -8,7 +8,10 @@ import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { joinSource, type CodeCell } from '../../src/notebook/nbformat.ts';
+import { parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { testRuntimeOptions } from '../helpers.ts';
+import { fixtureText, fixtureURL } from '../notebook/fixtures.ts';
+import { validate } from '../notebook/schema.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
 after(() => runtime.terminate());
@@ -128,6 +131,30 @@ describe('<bento-notebook>', () => {
     expect(text(el.cells[0])).to.equal('typed\n');
   });
 
+  it('edits Markdown on double-click and renders it again on Shift-Enter', async () => {
+    const el = await notebookWith(['']);
+    el.setAttribute('no-autosave', '');
+    el.cells[0].type = 'markdown';
+    el.cells[0].source = '*old*';
+    await el.cells[0].updateComplete;
+    el.cells[0].shadowRoot!.querySelector('.markdown')!.dispatchEvent(new MouseEvent('dblclick', { bubbles: true, composed: true }));
+    await waitFor(() => el.cells[0].isEditing, 'Markdown editor did not open');
+    await sendKeys({ press: 'End' });
+    await sendKeys({ type: ' and **new**' });
+    await press('Shift', 'Enter');
+    const rendered = await waitFor(() => el.cells[0].shadowRoot!.querySelector('.markdown strong'), 'not rendered');
+    expect(rendered.textContent).to.equal('new');
+    expect(el.cells[0].source).to.equal('*old* and **new**');
+  });
+
+  it('runs the cells above and below the selected one', async () => {
+    const el = await notebookWith(['order = ["first"]', 'order.append("second")', 'order.append("third")\norder']);
+    await el.runAbove(2);
+    expect(el.cells.map((c) => c.count === null)).to.deep.equal([false, false, true]);
+    await el.runBelow(2);
+    expect(text(el.cells[2])).to.equal("['first', 'second', 'third']");
+  });
+
   it('cancels a delete when bento-cell-delete-request is prevented', async () => {
     const el = await notebookWith(['keep me']);
     el.addEventListener('bento-cell-delete-request', (e) => e.preventDefault());
@@ -168,7 +195,7 @@ describe('<bento-notebook>', () => {
   });
 
   it('offers to restore local edits of a notebook loaded from a URL', async () => {
-    const src = '/__wds-outside-root__/1/shared/fixtures/jupyter-notebook/Running-Code.ipynb';
+    const src = fixtureURL('jupyter-notebook/Running-Code.ipynb');
     const store = new DraftStore();
     const draft = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'x', cell_type: 'code', source: 'my local edit', metadata: {}, execution_count: null, outputs: [] }] };
     await store.save(src, draft as never);
@@ -214,6 +241,49 @@ describe('<bento-notebook>', () => {
     const saved = JSON.parse(downloaded!.text);
     expect(saved.nbformat).to.equal(4);
     expect(saved.cells[0].outputs[0].text).to.deep.equal(['saved\n']);
+  });
+
+  it('loads every real notebook of the fixtures and saves it back valid and unchanged', async () => {
+    const schema = JSON.parse(await fixtureText('nbformat/nbformat.v4.5.schema.json'));
+    const names = [
+      'nbformat/test3.ipynb',
+      'nbformat/test4.ipynb',
+      'nbformat/test4.5.ipynb',
+      'nbformat/test4docinfo.ipynb',
+      'nbformat/test4jupyter_metadata.ipynb',
+      'jupyter-notebook/Notebook-Basics.ipynb',
+      'jupyter-notebook/Running-Code.ipynb',
+      'jupyter-notebook/Working-With-Markdown-Cells.ipynb',
+      'jupyter-notebook/Typesetting-Equations.ipynb',
+    ];
+    const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    for (const name of names) {
+      const expected = parseNotebook(await fixtureText(name));
+      el.load(structuredClone(expected)); // an object keeps the ids given to v3 cells, so the two can be compared
+      await el.updateComplete;
+      const saved = el.toJSON();
+      // A notebook without a kernelspec gains one on save (as Jupyter does): the rest must come back unchanged.
+      expect((saved.metadata.kernelspec as { language: string }).language).to.equal('python');
+      if (!expected.metadata.kernelspec) delete saved.metadata.kernelspec;
+      if (!expected.metadata.language_info) delete saved.metadata.language_info;
+      expect(validate(JSON.parse(serializeNotebook(saved)), schema), name).to.deep.equal([]);
+      expect(parseNotebook(serializeNotebook(saved)), name).to.deep.equal(parseNotebook(serializeNotebook(expected)));
+    }
+  });
+
+  it('refuses an invalid notebook with a message that names the problem', async () => {
+    const el = await notebookWith(['kept']);
+    let message = '';
+    try {
+      el.load(await fixtureText('nbformat/invalid.ipynb'));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.match(/^Not a valid notebook: /);
+    expect(el.cells.map((c) => c.source)).to.deep.equal(['kept']);
+    const fromURL = await fixture<BentoNotebook>(html`<bento-notebook no-autosave src=${fixtureURL('nbformat/invalid.ipynb')} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    const notice = await waitFor(() => fromURL.shadowRoot!.querySelector('.notice.error'), 'no error notice');
+    expect(notice.textContent).to.contain('Not a valid notebook');
   });
 
   it('paints a 200-cell notebook as static code without creating editors', async () => {
