@@ -1,6 +1,7 @@
 // Builds dist/: the element bundle, the worker bundle, and the Pyodide runtime files copied from the
 // pinned `pyodide` npm package, so pages run offline with no CDN.
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { copyFile, cp, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,12 @@ const shared = {
   tsconfig: join(root, 'tsconfig.json'),
 };
 
+/** custom-elements.json from the elements' JSDoc (@summary, @slot, @event, @csspart, @cssprop). */
+function analyzeElements() {
+  const cli = join(dirname(createRequire(import.meta.url).resolve('@custom-elements-manifest/analyzer/package.json')), 'cem.js');
+  execFileSync(process.execPath, [cli, 'analyze', '--litelement', '--globs', 'components/**/*.ts', '--outdir', 'dist', '--quiet'], { cwd: root, stdio: 'inherit' });
+}
+
 export async function build() {
   await rm(dist, { recursive: true, force: true });
   await mkdir(join(dist, 'pyodide'), { recursive: true });
@@ -42,6 +49,7 @@ export async function build() {
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
   ]);
+  analyzeElements();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
