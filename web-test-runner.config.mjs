@@ -1,10 +1,12 @@
 // Tests run in real Chromium (found or installed by scripts/chromium.mjs). `npm test` runs this config twice:
 // once as a plain page, once cross-origin isolated (BENTO_ISOLATED=1, COOP/COEP headers), because the
-// interrupt and input() ladders differ between the two.
+// interrupt and input() ladders differ between the two. Each run also starts a private Jupyter Server
+// (scripts/jupyter.mjs) for the remote-kernel tests and hands its URL and token to the page.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { readFile } from 'node:fs/promises';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
+import { startJupyter } from './scripts/jupyter.mjs';
 import { buildTestPackages } from './scripts/test-packages.mjs';
 
 const isolated = process.env.BENTO_ISOLATED === '1';
@@ -57,21 +59,42 @@ async function wrongWasmType(context, next) {
   if (context.path.endsWith('.wasm')) context.type = 'text/plain';
 }
 
+/**
+ * One Jupyter Server for the whole run, started before the browser opens and stopped with the test server.
+ * It allows exactly this test server's origin (CORS and the WebSocket Origin check); the tests authenticate
+ * with `Authorization: token ...` (or `?token=` on the WebSocket), which also exempts their POSTs from XSRF.
+ */
+let jupyter = null;
+const jupyterServer = {
+  name: 'jupyter-server',
+  async serverStart({ config, logger }) {
+    const origin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
+    jupyter = await startJupyter({ allowOrigin: origin });
+    logger.log(`Jupyter Server for the remote-kernel tests: ${jupyter.url} (${jupyter.python}, ${jupyter.startMs} ms)`);
+  },
+  async serverStop() {
+    await jupyter?.stop();
+    jupyter = null;
+  },
+};
+
 export default {
   files: isolated ? ['test/kernel/**/*.test.ts'] : ['test/**/*.test.ts'],
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [jupyterServer, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [crossOriginIsolation, servePackages, wrongWasmType],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },
     }),
   ],
-  // Lets a test check that this run is the one it claims to be (plain page or cross-origin isolated).
+  // Lets a test check that this run is the one it claims to be (plain page or cross-origin isolated), and
+  // tells the remote-kernel tests where this run's Jupyter Server is.
   testRunnerHtml: (testFramework) =>
-    `<!doctype html><html><body><script>window.__bentoExpectIsolated = ${isolated};</script>` +
+    `<!doctype html><html><body><script>window.__bentoExpectIsolated = ${isolated};` +
+    `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};</script>` +
     `<script type="module" src="${testFramework}"></script></body></html>`,
   testFramework: { config: { timeout: 120_000 } },
   testsFinishTimeout: 15 * 60_000,

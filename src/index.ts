@@ -13,7 +13,10 @@ export { ansiToHtml, stripAnsi } from './notebook/ansi.ts';
 export type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from './kernel/kernel.ts';
 export * from './kernel/protocol.ts';
 export { kernelContext } from './kernel/context.ts';
-export { PyodideKernel, defaultKernel, type PyodideKernelOptions } from './kernel/pyodide/kernel.ts';
+export { PyodideKernel, type PyodideKernelOptions } from './kernel/pyodide/kernel.ts';
+export { defaultKernel, setDefaultKernel, onDefaultKernelChange } from './kernel/default.ts';
+export { KernelSelector, BentoKernelChangeRequestEvent, type KernelChoice } from '../components/kernel-selector/kernel-selector.ts';
+export type { JupyterServerOptions } from './kernel/remote/server.ts';
 export {
   PyodideRuntime,
   RuntimeDiedError,

@@ -3,7 +3,7 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
-import { defaultKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { defaultKernel } from '../../src/kernel/default.ts';
 import { toCodePointOffset, toUtf16Offset, type ExecuteReply, type InputRequestContent, type IOPubMessage, type JSONObject } from '../../src/kernel/protocol.ts';
 import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';

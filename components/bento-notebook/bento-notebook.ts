@@ -4,11 +4,15 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
 import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
+import { PYODIDE_KERNELSPEC, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
 import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType } from '../bento-cell/bento-cell.ts';
+import '../kernel-selector/kernel-selector.ts';
+import type { BentoKernelChangeRequestEvent } from '../kernel-selector/kernel-selector.ts';
 import { styles } from './bento-notebook.styles.ts';
 
 /** Fired before a destructive action; call preventDefault() to stop it. */
@@ -86,12 +90,15 @@ export class BentoNotebook extends LitElement {
   private changedWhileLoading = false;
   private notebookMetadata: Notebook['metadata'] = {};
   private notebookExtra: Record<string, unknown> = {};
+  /** The kernelspec to save once the person switched kernels (until then, the loaded one is kept). */
+  private chosenKernelspec?: { name: string; display_name: string; language: string };
 
   @state() private status: KernelStatus = 'unknown';
   @state() private progress?: StartupProgress;
   @state() private notice?: { text: string; kind: 'info' | 'error' };
   @state() private draftOffer?: { notebook: Notebook; savedAt: number };
   @state() private activeIndex = 0;
+  @state() private choice: KernelChoice = { kind: 'pyodide' };
 
   /** The kernel session every cell of this notebook runs in. Replace it to switch kernels. */
   @provide({ context: kernelContext })
@@ -105,6 +112,12 @@ export class BentoNotebook extends LitElement {
   @property({ type: Boolean, attribute: 'no-autosave' }) noAutosave = false;
   /** File name used when saving. */
   @property() name = 'notebook.ipynb';
+  /** Jupyter Servers whose kernels the kernel selector offers (the tokens stay in JavaScript). */
+  @property({ attribute: false }) servers: JupyterServerOptions[] = [];
+  /** Shorthand for one Jupyter Server: its URL. */
+  @property({ attribute: 'server-url' }) serverUrl?: string;
+  /** Token of `server-url`. */
+  @property() token?: string;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -113,6 +126,7 @@ export class BentoNotebook extends LitElement {
     this.addEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
     this.addEventListener('keydown', this.onKeydown);
     this.addEventListener('focusin', this.onFocusIn);
+    this.addEventListener('bento-kernel-change-request', this.onKernelChangeRequest as EventListener);
     void this.initialise();
   }
 
@@ -123,6 +137,7 @@ export class BentoNotebook extends LitElement {
     this.removeEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
     this.removeEventListener('keydown', this.onKeydown);
     this.removeEventListener('focusin', this.onFocusIn);
+    this.removeEventListener('bento-kernel-change-request', this.onKernelChangeRequest as EventListener);
     for (const stop of this.unsubscribeKernel) stop();
     this.unsubscribeKernel = [];
     clearTimeout(this.autosaveTimer);
@@ -203,6 +218,8 @@ export class BentoNotebook extends LitElement {
 
   private applyNotebook(notebook: Notebook): void {
     this.notebookMetadata = structuredClone(notebook.metadata ?? {});
+    this.chosenKernelspec = undefined;
+    void this.honourKernelspec();
     const { cells, metadata: _metadata, nbformat: _nbformat, nbformat_minor: _minor, ...extra } = notebook;
     this.notebookExtra = extra;
     for (const cell of this.cells) cell.remove();
@@ -243,6 +260,55 @@ export class BentoNotebook extends LitElement {
     if (!id) return;
     for (const cell of this.cells) cell.outputs.updateDisplay(id, event.message.content);
   };
+
+  private allServers(): JupyterServerOptions[] {
+    return this.serverUrl ? [...this.servers, { baseUrl: this.serverUrl, token: this.token }] : this.servers;
+  }
+
+  /** A notebook saved with a server kernel opens on that kernel again, when a configured server offers it. */
+  private async honourKernelspec(): Promise<void> {
+    const wanted = (this.notebookMetadata.kernelspec as { name?: string } | undefined)?.name;
+    const servers = this.allServers();
+    if (!wanted || wanted === PYODIDE_KERNELSPEC.name || servers.length === 0) return;
+    for (const { server, specs } of await listKernelspecs(servers)) {
+      const spec = specs?.kernelspecs[wanted];
+      if (spec) {
+        await this.switchKernel({ kind: 'remote', server, kernelName: wanted, displayName: spec.spec.display_name }, false);
+        return;
+      }
+    }
+    this.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info' };
+  }
+
+  private readonly onKernelChangeRequest = (event: BentoKernelChangeRequestEvent): void => {
+    event.handled = true;
+    // Listeners above the notebook run after this one: act once the event has gone all the way up.
+    queueMicrotask(() => {
+      if (!event.defaultPrevented) void this.switchKernel(event.choice);
+    });
+  };
+
+  /** Switches to a fresh kernel of `choice`. Text and outputs stay; variables do not move between kernels. */
+  async switchKernel(choice: KernelChoice, announce = true): Promise<void> {
+    const previous = this.kernel;
+    try {
+      this.kernel = await createKernel(choice);
+    } catch (error) {
+      this.reportError(error, 'kernel', 'Could not switch kernels: ');
+      return;
+    }
+    this.choice = choice;
+    this.chosenKernelspec =
+      choice.kind === 'pyodide' ? PYODIDE_KERNELSPEC : { name: choice.kernelName, display_name: choice.displayName, language: 'python' };
+    if (announce) {
+      this.notice = {
+        text: `Switched to ${choice.kind === 'pyodide' ? 'Python (in browser)' : choice.displayName}. It starts fresh: variables from the previous kernel did not move, so run the cells again.`,
+        kind: 'info',
+      };
+      this.changed();
+    }
+    void previous.shutdown().catch(() => {});
+  }
 
   private readonly onFocusIn = (event: FocusEvent): void => {
     const cell = event.composedPath().find((node): node is BentoCell => node instanceof BentoCell);
@@ -430,10 +496,9 @@ export class BentoNotebook extends LitElement {
   /** The notebook as nbformat 4.5 JSON (outputs and execution counts included). */
   toJSON(): Notebook {
     const metadata = structuredClone(this.notebookMetadata);
-    if (this.kernel.name === 'python-pyodide' && !metadata.kernelspec) {
-      metadata.kernelspec = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
-      metadata.language_info = { name: 'python' };
-    }
+    if (this.chosenKernelspec) metadata.kernelspec = { ...this.chosenKernelspec };
+    else metadata.kernelspec ??= { ...PYODIDE_KERNELSPEC };
+    metadata.language_info ??= { name: 'python' };
     return {
       ...(structuredClone(this.notebookExtra) as object),
       nbformat: 4,
@@ -592,7 +657,13 @@ export class BentoNotebook extends LitElement {
     const busy = this.status === 'busy';
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Notebook">
-        <span class="kernel" title="Kernel">${this.kernel.displayName}</span>
+        <kernel-selector
+          .servers=${this.servers}
+          .serverUrl=${this.serverUrl}
+          .token=${this.token}
+          .kernel=${this.kernel}
+          .choice=${this.choice}
+        ></kernel-selector>
         <span class="status ${this.status}" part="status" role="status" aria-live="polite">
           <span class="dot" aria-hidden="true"></span>${progress || STATUS_LABEL[this.status]}
         </span>

@@ -262,7 +262,7 @@ describe('<bento-notebook>', () => {
       el.load(structuredClone(expected)); // an object keeps the ids given to v3 cells, so the two can be compared
       await el.updateComplete;
       const saved = el.toJSON();
-      // A notebook without a kernelspec gains one on save (as Jupyter does): the rest must come back unchanged.
+      // A notebook without a kernelspec gains the one of its kernel on save: the rest must come back unchanged.
       expect((saved.metadata.kernelspec as { language: string }).language).to.equal('python');
       if (!expected.metadata.kernelspec) delete saved.metadata.kernelspec;
       if (!expected.metadata.language_info) delete saved.metadata.language_info;

@@ -12,6 +12,7 @@ import {
   type KernelStatus,
   type MessageHeader,
 } from '../protocol.ts';
+import { failedExecution } from '../replies.ts';
 import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
 
 export interface PyodideKernelOptions {
@@ -106,12 +107,9 @@ export class PyodideKernel implements Kernel {
       );
       content = parseReply(json, this.runtime);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
       const ename =
         error instanceof RuntimeDiedError ? (error.reason === 'interrupted' ? 'KeyboardInterrupt' : 'DeadKernelError') : 'KernelError';
-      const traceback = [`\x1b[31m${ename}\x1b[39m: ${message}`];
-      publish('error', { ename, evalue: message, traceback });
-      content = { status: 'error', execution_count: 0, ename, evalue: message, traceback };
+      content = failedExecution(error, publish, ename);
     } finally {
       this.running.delete(execId);
     }
@@ -211,11 +209,4 @@ function parseReply(json: string, runtime: PyodideRuntime): ExecuteReplyContent 
     runtime.replace(message);
     throw new RuntimeDiedError(message);
   }
-}
-
-/** The page's default session, used by cells outside any notebook. */
-let pageKernel: PyodideKernel | undefined;
-export function defaultKernel(): PyodideKernel {
-  pageKernel ??= new PyodideKernel({ session: 'page-default' });
-  return pageKernel;
 }

@@ -1,0 +1,57 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_fg: var(--bento-color-on-surface, light-dark(#1d1f23, #e4e6ea));
+    --_muted: var(--bento-color-muted, light-dark(#5f6570, #9aa1ad));
+    --_border: var(--bento-color-border, light-dark(#d9dce1, #343a44));
+    --_bg: var(--bento-color-surface, light-dark(#fff, #1c1f24));
+    --_primary: var(--bento-color-primary, light-dark(#2f6fde, #6ea1ff));
+    --_success: var(--bento-color-success, light-dark(#1e7b3a, #7ad48f));
+    --_warning: var(--bento-color-warning, light-dark(#8a5a00, #f2c46d));
+    --_error: var(--bento-color-error, light-dark(#b3261e, #ff8a80));
+    --_radius: var(--bento-radius, 6px);
+    display: inline-flex;
+    align-items: center;
+    gap: var(--bento-space-2, 8px);
+    font: inherit;
+    color: var(--_fg);
+  }
+  select {
+    font: inherit;
+    font-weight: 600;
+    color: var(--_fg);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: 1px 4px;
+  }
+  select:focus-visible {
+    outline: 2px solid var(--_primary);
+  }
+  .status {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    color: var(--_muted);
+  }
+  .dot {
+    width: 0.6em;
+    height: 0.6em;
+    border-radius: 50%;
+    background: var(--_muted);
+  }
+  .idle .dot {
+    background: var(--_success);
+  }
+  .busy .dot,
+  .starting .dot,
+  .restarting .dot,
+  .reconnecting .dot,
+  .disconnected .dot {
+    background: var(--_warning);
+  }
+  .dead .dot {
+    background: var(--_error);
+  }
+`;

@@ -1,0 +1,157 @@
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { choiceKey, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
+import { defaultKernel, onDefaultKernelChange, setDefaultKernel } from '../../src/kernel/default.ts';
+import type { Kernel } from '../../src/kernel/kernel.ts';
+import type { KernelStatus } from '../../src/kernel/protocol.ts';
+import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
+import { styles } from './kernel-selector.styles.ts';
+
+export type { KernelChoice } from '../../src/kernel/choice.ts';
+
+/**
+ * Someone picked another kernel. Cancelable: call preventDefault() to keep the current one. A
+ * <bento-notebook> around the selector answers it (and sets `handled`); alone, the selector switches the page's
+ * default session.
+ */
+export class BentoKernelChangeRequestEvent extends Event {
+  handled = false;
+  constructor(readonly choice: KernelChoice) {
+    super('bento-kernel-change-request', { bubbles: true, composed: true, cancelable: true });
+  }
+}
+
+const STATUS_TEXT: Record<KernelStatus, string> = {
+  unknown: 'not started',
+  starting: 'starting',
+  idle: 'idle',
+  busy: 'busy',
+  restarting: 'restarting',
+  disconnected: 'disconnected',
+  reconnecting: 'reconnecting',
+  dead: 'stopped',
+};
+
+/**
+ * @summary Picks the kernel: "Python (in browser)" or a kernelspec of a configured Jupyter Server, and shows
+ * the current kernel's status.
+ *
+ * @event bento-kernel-change-request - Cancelable, before switching kernels.
+ *
+ * @csspart select - The drop-down.
+ * @csspart status - The current kernel's status.
+ *
+ * @cssprop [--bento-color-on-surface] - Text colour.
+ * @cssprop [--bento-color-border] - Border of the drop-down.
+ */
+@customElement('kernel-selector')
+export class KernelSelector extends LitElement {
+  static override styles = styles;
+
+  private unsubscribeStatus?: () => void;
+  private unsubscribeDefault?: () => void;
+
+  @state() private listing: Awaited<ReturnType<typeof listKernelspecs>> = [];
+  @state() private status: KernelStatus = 'unknown';
+
+  /** Jupyter Servers whose kernels to offer (URL and token from the host page; the token stays in JavaScript). */
+  @property({ attribute: false }) servers: JupyterServerOptions[] = [];
+  /** Shorthand for one server: its URL. */
+  @property({ attribute: 'server-url' }) serverUrl?: string;
+  /** Token of `server-url`. */
+  @property() token?: string;
+  /** The kernel shown as current (a notebook sets it; alone, the page's default kernel). */
+  @property({ attribute: false }) kernel?: Kernel;
+  /** The current choice (a notebook sets it). */
+  @property({ attribute: false }) choice: KernelChoice = { kind: 'pyodide' };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.closest('bento-notebook') && !this.kernel) {
+      this.kernel = defaultKernel();
+      this.unsubscribeDefault = onDefaultKernelChange((kernel) => (this.kernel = kernel));
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribeStatus?.();
+    this.unsubscribeDefault?.();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('kernel')) {
+      this.unsubscribeStatus?.();
+      this.status = this.kernel?.status ?? 'unknown';
+      this.unsubscribeStatus = this.kernel?.onStatusChange((c) => (this.status = c.status));
+    }
+    if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) void this.refresh();
+  }
+
+  private allServers(): JupyterServerOptions[] {
+    return this.serverUrl ? [...this.servers, { baseUrl: this.serverUrl, token: this.token }] : this.servers;
+  }
+
+  /** Lists the servers' kernelspecs again. */
+  async refresh(): Promise<void> {
+    const servers = this.allServers();
+    const listing = await listKernelspecs(servers);
+    if (servers.length === this.allServers().length) this.listing = listing;
+  }
+
+  private choices(): Map<string, KernelChoice> {
+    const choices = new Map<string, KernelChoice>([['pyodide', { kind: 'pyodide' }]]);
+    for (const { server, specs } of this.listing) {
+      for (const [name, spec] of Object.entries(specs?.kernelspecs ?? {})) {
+        const choice: KernelChoice = { kind: 'remote', server, kernelName: name, displayName: spec.spec.display_name };
+        choices.set(choiceKey(choice), choice);
+      }
+    }
+    return choices;
+  }
+
+  private async onChange(event: Event): Promise<void> {
+    const select = event.target as HTMLSelectElement;
+    const choice = this.choices().get(select.value);
+    if (!choice) return;
+    const request = new BentoKernelChangeRequestEvent(choice);
+    if (!this.dispatchEvent(request)) {
+      select.value = choiceKey(this.choice);
+      return;
+    }
+    if (request.handled) return;
+    this.choice = choice;
+    setDefaultKernel(await createKernel(choice));
+  }
+
+  override render() {
+    const current = choiceKey(this.choice);
+    return html`
+      <select part="select" aria-label="Kernel" .value=${current} @change=${this.onChange}>
+        <option value="pyodide" ?selected=${current === 'pyodide'}>Python (in browser)</option>
+        ${this.listing.map(({ server, specs, error }) => {
+          const label = new URL(server.baseUrl).host;
+          if (error) return html`<optgroup label=${`${label}: unavailable`}><option disabled>${error}</option></optgroup>`;
+          return html`<optgroup label=${`Jupyter Server ${label}`}>
+            ${Object.entries(specs!.kernelspecs).map(([name, spec]) => {
+              const key = choiceKey({ kind: 'remote', server, kernelName: name, displayName: '' });
+              return html`<option value=${key} ?selected=${key === current}>${spec.spec.display_name}</option>`;
+            })}
+          </optgroup>`;
+        })}
+      </select>
+      ${this.kernel && !this.closest('bento-notebook')
+        ? html`<span class="status ${this.status}" part="status" role="status"><span class="dot" aria-hidden="true"></span>${STATUS_TEXT[this.status]}</span>`
+        : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kernel-selector': KernelSelector;
+  }
+  interface GlobalEventHandlersEventMap {
+    'bento-kernel-change-request': BentoKernelChangeRequestEvent;
+  }
+}

@@ -1,0 +1,344 @@
+// Finds a Jupyter Server able to run a Python kernel with pandas, for the remote-kernel tests; installs
+// Debian's packages when none exists and this process may (root on Debian/Ubuntu). Otherwise stops with a
+// message saying exactly what to install. Also starts a private, throwaway server for one test run.
+//
+//   node scripts/jupyter.mjs           check (or install), print the interpreter and versions
+//   node scripts/jupyter.mjs --start   start a server, print its URL and token, stop on Ctrl-C
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+
+const DEBIAN_PACKAGES = ['jupyter-server', 'python3-ipykernel', 'python3-pandas'];
+
+// Prints what the interpreter has, as JSON, or fails with ImportError.
+const PROBE = `
+import json, sys
+import jupyter_server, ipykernel, pandas
+import jupyter_server.serverapp
+print(json.dumps({
+    "executable": sys.executable,
+    "python": sys.version.split()[0],
+    "jupyter_server": jupyter_server.__version__,
+    "ipykernel": ipykernel.__version__,
+    "pandas": pandas.__version__,
+}))
+`;
+
+// Runs \`python -m jupyter_server\`, but first asks Linux to send SIGTERM to the server if the Node process
+// that started it dies, even by SIGKILL, so no orphaned server outlives a test run.
+const LAUNCH = `
+import runpy, signal, sys
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+except Exception:
+    pass
+sys.argv[0] = "jupyter-server"
+runpy.run_module("jupyter_server", run_name="__main__", alter_sys=True)
+`;
+
+/**
+ * Interpreters tried in order: BENTO_JUPYTER_PYTHON, the python3 on PATH (a venv or pyenv the developer chose),
+ * then Debian's own /usr/bin/python3, which is the only one that sees Debian's dist-packages.
+ */
+function candidates() {
+  if (process.env.BENTO_JUPYTER_PYTHON) return [process.env.BENTO_JUPYTER_PYTHON];
+  return ['python3', '/usr/bin/python3'];
+}
+
+function probe(python) {
+  try {
+    const out = execFileSync(python, ['-c', PROBE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const info = JSON.parse(out.trim().split('\n').pop());
+    return { ...info, command: python };
+  } catch {
+    return null;
+  }
+}
+
+/** Where a bare command name leads on PATH, for messages. */
+function onPath(command) {
+  if (command.includes('/')) return command;
+  const dir = (process.env.PATH ?? '').split(delimiter).find((d) => d && existsSync(join(d, command)));
+  return dir ? `${command} on PATH = ${join(dir, command)}` : `${command} (not on PATH)`;
+}
+
+function found() {
+  const skipped = [];
+  for (const python of candidates()) {
+    const info = probe(python);
+    if (info) return { ...info, skipped };
+    skipped.push(python);
+  }
+  return null;
+}
+
+function isDebianLike() {
+  try {
+    return /\b(debian|ubuntu)\b/i.test(readFileSync('/etc/os-release', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns the Python that runs Jupyter Server, ipykernel and pandas:
+ * `{ executable, python, jupyter_server, ipykernel, pandas, command, skipped }`: the interpreter's real path,
+ * the versions, the name it was found by, and the interpreters tried before it that lack the packages.
+ * Installs Debian's packages when missing and root on Debian/Ubuntu; otherwise exits with instructions.
+ */
+export function ensureJupyter() {
+  let info = found();
+  if (info) return info;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root && isDebianLike() && !process.env.BENTO_JUPYTER_PYTHON) {
+    console.log(`No Jupyter Server with ipykernel and pandas found: installing ${DEBIAN_PACKAGES.join(' ')} (apt-get)...`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+    info = found();
+    if (info) return info;
+  }
+  console.error(
+    'The remote-kernel tests need a Jupyter Server whose Python has ipykernel and pandas, and none was found\n' +
+      `(tried: ${candidates().join(', ')}; each must run \`import jupyter_server, ipykernel, pandas\`).\n` +
+      `  Debian/Ubuntu: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}\n` +
+      '  elsewhere:     install jupyter_server, ipykernel and pandas into a Python 3,\n' +
+      '                 and set BENTO_JUPYTER_PYTHON=/path/to/that/python if it is not the python3 on PATH',
+  );
+  process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keeps the last lines a process wrote, for error messages. */
+function tail(limit = 200) {
+  const lines = [];
+  let partial = '';
+  return {
+    write(chunk) {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop();
+      lines.push(...parts);
+      if (lines.length > limit) lines.splice(0, lines.length - limit);
+    },
+    text(last = limit) {
+      return [...lines, ...(partial ? [partial] : [])].slice(-last).join('\n');
+    },
+  };
+}
+
+/** Kills the servers' process groups when this process goes away. One set of handlers for all servers. */
+const running = new Map(); // child process -> its temporary directory
+let handlersInstalled = false;
+function killAll(signal) {
+  for (const [child, temp] of running) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+function installExitHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', () => killAll('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    const onSignal = () => {
+      killAll('SIGTERM');
+      // Leave the signal to the other handlers (the test runner has its own); alone, act as the default would.
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/**
+ * Starts a private Jupyter Server on 127.0.0.1 with a random port and token, in a fresh temporary root
+ * directory and with no configuration, extensions or kernelspecs of the user's. Resolves once the REST API
+ * answers and a `python3` kernelspec exists.
+ *
+ * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number }} [options]
+ *   allowOrigin: the page origin allowed for CORS and the WebSocket Origin check ('*' by default);
+ *   python: the interpreter (default: ensureJupyter()'s); timeoutMs: how long to wait for the API (60 s).
+ * @returns {Promise<{ url: string, token: string, python: string, kernelspec: object, logs: () => string, stop: () => Promise<void> }>}
+ *   url has no trailing slash; logs() is the server's recent output; stop() kills the server's process group
+ *   and removes the temporary directory.
+ */
+export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000 } = {}) {
+  python ??= ensureJupyter().executable;
+  let lastError;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce({ allowOrigin, python, timeoutMs });
+    } catch (error) {
+      lastError = error;
+      if (!error.portTaken) throw error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnce({ allowOrigin, python, timeoutMs }) {
+  const started = Date.now();
+  const port = await freePort();
+  const token = randomBytes(24).toString('hex');
+  const url = `http://127.0.0.1:${port}`;
+  const temp = mkdtempSync(join(tmpdir(), 'bento-jupyter-'));
+  const dirs = Object.fromEntries(['root', 'data', 'runtime', 'ipython'].map((name) => [name, join(temp, name)]));
+  for (const dir of Object.values(dirs)) mkdirSync(dir);
+
+  const args = [
+    '-c',
+    LAUNCH,
+    '--no-browser',
+    '--ip=127.0.0.1',
+    `--port=${port}`,
+    '--ServerApp.port_retries=0',
+    `--ServerApp.root_dir=${dirs.root}`,
+    `--ServerApp.allow_origin=${allowOrigin}`,
+    '--ServerApp.terminals_enabled=False',
+    '--ServerApp.log_level=WARN',
+  ];
+  if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('--allow-root');
+
+  const env = {
+    ...process.env,
+    // The token through the environment keeps it out of `ps` and works on Jupyter Server 1 and 2.
+    JUPYTER_TOKEN: token,
+    // No config files at all (user's or system's): no extensions, nothing that reaches the network.
+    JUPYTER_NO_CONFIG: '1',
+    // Only the system's kernelspecs and the server Python's own: a user's python3 kernelspec could point at
+    // an interpreter without ipykernel or pandas.
+    JUPYTER_DATA_DIR: dirs.data,
+    JUPYTER_RUNTIME_DIR: dirs.runtime,
+    IPYTHONDIR: dirs.ipython,
+    // A kernelspec that says `python3` must mean this interpreter, not a pyenv shim earlier on PATH.
+    PATH: [dirname(python), process.env.PATH ?? ''].join(delimiter),
+    PYTHONUNBUFFERED: '1',
+    // The kernel's debugger otherwise warns about frozen modules on every start.
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+  };
+  delete env.JUPYTER_CONFIG_DIR;
+  delete env.JUPYTER_PATH;
+
+  const log = tail();
+  const child = spawn(python, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.setEncoding('utf8').on('data', (chunk) => log.write(chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => log.write(chunk));
+  let exited = null;
+  const exit = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      running.delete(child);
+      resolve();
+    });
+    child.on('error', (error) => {
+      exited = { error };
+      running.delete(child);
+      resolve();
+    });
+  });
+  running.set(child, temp);
+  installExitHandlers();
+
+  let stopping = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!exited) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        // Jupyter shuts its kernels down on SIGTERM; give it a moment, then make sure.
+        await Promise.race([exit, sleep(5_000)]);
+        if (!exited) {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          await exit;
+        }
+      }
+      rmSync(temp, { recursive: true, force: true });
+    })());
+
+  const fail = async (message) => {
+    await stop();
+    const lines = log.text(40);
+    const error = new Error(`${message}\nJupyter Server (${python} -m jupyter_server) said:\n${lines || '(nothing)'}`);
+    error.portTaken = /already in use|Address already in use|port .* not available/i.test(lines);
+    throw error;
+  };
+
+  const headers = { Authorization: `token ${token}` };
+  for (;;) {
+    if (exited) await fail(`Jupyter Server exited before it answered (${exited.error ?? `code ${exited.code}, signal ${exited.signal}`}).`);
+    if (Date.now() - started > timeoutMs) await fail(`Jupyter Server did not answer ${url}/api/status within ${timeoutMs / 1000} s.`);
+    const status = await fetch(`${url}/api/status`, { headers, signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.status,
+      () => 0, // not listening yet
+    );
+    if (status === 200) break;
+    if (status === 403) await fail('Jupyter Server refused the token it was given (403).');
+    await sleep(100);
+  }
+
+  const specs = await (await fetch(`${url}/api/kernelspecs`, { headers })).json();
+  const kernelspec = specs.kernelspecs?.python3;
+  if (!kernelspec) await fail(`Jupyter Server has no python3 kernelspec (it has: ${Object.keys(specs.kernelspecs ?? {}).join(', ') || 'none'}).`);
+
+  return { url, token, python, kernelspec, startMs: Date.now() - started, logs: () => log.text(), stop };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const info = ensureJupyter();
+  console.log(
+    `interpreter     ${info.executable}${info.command !== info.executable ? ` (found as ${info.command})` : ''}\n` +
+      info.skipped.map((python) => `                (skipped ${onPath(python)}: it cannot import jupyter_server, ipykernel and pandas)\n`).join('') +
+      `Python          ${info.python}\n` +
+      `jupyter_server  ${info.jupyter_server}\n` +
+      `ipykernel       ${info.ipykernel}\n` +
+      `pandas          ${info.pandas}`,
+  );
+  if (process.argv.includes('--start')) {
+    const server = await startJupyter({ python: info.executable });
+    console.log(
+      `\nJupyter Server started in ${server.startMs} ms (Ctrl-C stops it)\n` +
+        `url:    ${server.url}\n` +
+        `token:  ${server.token}\n` +
+        `kernel: python3 = ${server.kernelspec.spec?.argv?.join(' ')}\n` +
+        `open:   ${server.url}/api/kernelspecs?token=${server.token}`,
+    );
+    const onSignal = async () => {
+      await server.stop();
+      console.log('stopped');
+      process.exit(0);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    await new Promise(() => {});
+  }
+}

@@ -1,0 +1,360 @@
+import type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from '../kernel.ts';
+import {
+  makeMessage,
+  newId,
+  type CompleteReplyContent,
+  type ExecuteReply,
+  type ExecuteReplyContent,
+  type InputRequestContent,
+  type InspectReplyContent,
+  type IOPubMessage,
+  type IsCompleteReplyContent,
+  type JSONObject,
+  type KernelInfo,
+  type KernelStatus,
+  type Message,
+  type MessageHeader,
+} from '../protocol.ts';
+import { failedExecution } from '../replies.ts';
+import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
+
+export interface RemoteKernelOptions {
+  /** The Jupyter Server (URL and token from the host page). */
+  server: JupyterServer | JupyterServerOptions;
+  /** Kernelspec to start; default `python3`. */
+  kernelName?: string;
+  /** Attach to this running kernel instead of starting one. */
+  kernelId?: string;
+  /** Reconnection after a dropped WebSocket: attempts and delays (doubling). */
+  reconnect?: { attempts?: number; firstDelayMs?: number; maxDelayMs?: number };
+  /** Milliseconds a complete/inspect/is_complete/kernel_info request may take. Default 20 s. */
+  requestTimeoutMs?: number;
+  /** While something is pending, how often to check that the kernel still exists on the server. Default 2 s. */
+  healthCheckMs?: number;
+}
+
+interface Pending {
+  kind: 'execute' | 'request';
+  onIOPub?: (message: IOPubMessage) => void;
+  onInput?: ExecuteOptions['onInput'];
+  reply?: Message;
+  idle: boolean;
+  resolve: (reply: Message) => void;
+  reject: (error: Error) => void;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A kernel on a Jupyter Server: REST for its lifecycle, the kernel channels WebSocket for messages. Same
+ * interface and same messages as the serverless kernel, so the rest of the page does not change.
+ */
+export class RemoteKernel implements Kernel {
+  readonly session = newId();
+  readonly server: JupyterServer;
+  readonly name: string;
+  displayName: string;
+  private readonly statusListeners = new Set<(change: KernelStatusChange) => void>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly reconnect: Required<NonNullable<RemoteKernelOptions['reconnect']>>;
+  private readonly requestTimeoutMs: number;
+  private currentStatus: KernelStatus = 'unknown';
+  private kernelId?: string;
+  private socket?: WebSocket;
+  private starting?: Promise<KernelInfo>;
+  private closing = false;
+  private readonly healthCheckMs: number;
+  private healthTimer?: ReturnType<typeof setInterval>;
+  private healthFailures = 0;
+
+  constructor(options: RemoteKernelOptions) {
+    this.server = options.server instanceof JupyterServer ? options.server : new JupyterServer(options.server);
+    this.name = options.kernelName ?? 'python3';
+    this.displayName = this.name;
+    this.kernelId = options.kernelId;
+    this.reconnect = { attempts: 6, firstDelayMs: 250, maxDelayMs: 4000, ...options.reconnect };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
+    this.healthCheckMs = options.healthCheckMs ?? 2_000;
+  }
+
+  get status(): KernelStatus {
+    return this.currentStatus;
+  }
+
+  /** The server's id of this kernel, once started. */
+  get id(): string | undefined {
+    return this.kernelId;
+  }
+
+  onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  onStartupProgress(_listener: (progress: StartupProgress) => void): Unsubscribe {
+    // A server kernel starts on the server: there are no bytes to report.
+    return () => {};
+  }
+
+  ready(): Promise<KernelInfo> {
+    if (this.closing) return Promise.reject(new Error('This kernel was shut down; create a new one.'));
+    if (!this.starting || this.currentStatus === 'dead') {
+      this.starting = this.start();
+      this.starting.catch(() => {});
+    }
+    return this.starting;
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteReply> {
+    const silent = options.silent ?? false;
+    const request = makeMessage(
+      'execute_request',
+      { code, silent, store_history: options.storeHistory ?? !silent, user_expressions: {}, allow_stdin: Boolean(options.onInput), stop_on_error: true },
+      { session: this.session, channel: 'shell' },
+    );
+    try {
+      await this.ready();
+      const reply = await this.send(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput });
+      return reply as ExecuteReply;
+    } catch (error) {
+      const content: ExecuteReplyContent = failedExecution(error, (msgType, content) =>
+        options.onIOPub?.(makeMessage(msgType, content, { session: this.session, channel: 'iopub', parent: request.header }) as IOPubMessage),
+      );
+      return makeMessage('execute_reply', content, { session: this.session, channel: 'shell', parent: request.header });
+    }
+  }
+
+  async complete(code: string, cursorPos: number): Promise<CompleteReplyContent> {
+    return (await this.shellRequest('complete_request', { code, cursor_pos: cursorPos })).content as unknown as CompleteReplyContent;
+  }
+
+  async inspect(code: string, cursorPos: number, detailLevel: 0 | 1 = 0): Promise<InspectReplyContent> {
+    return (await this.shellRequest('inspect_request', { code, cursor_pos: cursorPos, detail_level: detailLevel })).content as unknown as InspectReplyContent;
+  }
+
+  async isComplete(code: string): Promise<IsCompleteReplyContent> {
+    return (await this.shellRequest('is_complete_request', { code })).content as unknown as IsCompleteReplyContent;
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.kernelId) await this.server.interruptKernel(this.kernelId);
+  }
+
+  async restart(): Promise<void> {
+    if (!this.kernelId || this.currentStatus === 'dead') {
+      this.kernelId = undefined;
+      this.starting = undefined;
+      await this.ready();
+      this.setStatus({ status: 'idle', message: 'Started a new kernel: variables and history are fresh.', stateLost: true });
+      return;
+    }
+    this.setStatus({ status: 'restarting' });
+    await this.server.restartKernel(this.kernelId);
+    await this.request('kernel_info_request', {});
+    this.setStatus({ status: 'idle', message: 'Kernel restarted: variables and history were cleared.', stateLost: true });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.healthTimer);
+    this.socket?.close();
+    this.failPending(new JupyterServerError('The kernel was shut down.'));
+    if (this.kernelId) await this.server.shutdownKernel(this.kernelId).catch(() => {});
+    this.setStatus({ status: 'dead', message: 'Kernel shut down.' });
+    this.statusListeners.clear();
+  }
+
+  private async start(): Promise<KernelInfo> {
+    this.setStatus({ status: 'starting' });
+    try {
+      if (this.kernelId) await this.server.getKernel(this.kernelId);
+      else this.kernelId = (await this.server.startKernel(this.name)).id;
+      const specs = await this.server.kernelspecs().catch(() => undefined);
+      this.displayName = specs?.kernelspecs[this.name]?.spec.display_name ?? this.name;
+      await this.connect();
+      const info = (await this.request('kernel_info_request', {})).content as unknown as KernelInfo;
+      this.setStatus({ status: 'idle' });
+      return info;
+    } catch (error) {
+      this.setStatus({ status: 'dead', message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.server.channelsUrl(this.kernelId!, this.session));
+      let opened = false;
+      socket.onopen = () => {
+        opened = true;
+        this.socket = socket;
+        resolve();
+      };
+      socket.onmessage = (event) => {
+        if (typeof event.data === 'string') this.route(JSON.parse(event.data) as Message);
+      };
+      socket.onclose = () => {
+        if (!opened) {
+          reject(new JupyterServerError(`Could not open the kernel's WebSocket at ${this.server.displayUrl}.`));
+          return;
+        }
+        if (this.socket === socket && !this.closing) void this.reconnectAfterDrop();
+      };
+    });
+  }
+
+  /**
+   * The WebSocket dropped. The server keeps running the kernel and buffers its messages for this session, so
+   * reconnecting with the same session id delivers what was missed: nothing in flight is lost or sent twice.
+   */
+  private async reconnectAfterDrop(): Promise<void> {
+    this.socket = undefined;
+    this.setStatus({ status: 'reconnecting', message: `Lost the connection to the Jupyter Server at ${this.server.displayUrl}; reconnecting…` });
+    let wait = this.reconnect.firstDelayMs;
+    for (let attempt = 0; attempt < this.reconnect.attempts && !this.closing; attempt++) {
+      await delay(wait);
+      wait = Math.min(wait * 2, this.reconnect.maxDelayMs);
+      try {
+        await this.server.getKernel(this.kernelId!);
+      } catch (error) {
+        if (error instanceof JupyterServerError && error.status === 404) {
+          return this.declareDead('The kernel is gone: the Jupyter Server restarted or shut it down. Its state is lost; restart to start a new kernel.');
+        }
+        continue;
+      }
+      try {
+        await this.connect();
+        this.setStatus({ status: 'idle', message: 'Reconnected to the Jupyter Server.' });
+        return;
+      } catch {
+        // try again
+      }
+    }
+    this.declareDead(`Lost the connection to the Jupyter Server at ${this.server.displayUrl} and could not reconnect. Restart to try again.`);
+  }
+
+  private declareDead(message: string): void {
+    this.setStatus({ status: 'dead', message, stateLost: true });
+    this.failPending(new JupyterServerError(message));
+  }
+
+  private failPending(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.watchHealth();
+  }
+
+  /**
+   * A kernel shut down or a server killed does not always close the WebSocket, and then no message would ever
+   * come. While anything is pending, ask the server now and then whether the kernel still exists.
+   */
+  private watchHealth(): void {
+    if (this.pending.size === 0 || this.closing) {
+      clearInterval(this.healthTimer);
+      this.healthTimer = undefined;
+      return;
+    }
+    this.healthTimer ??= setInterval(async () => {
+      if (!this.kernelId || this.currentStatus === 'reconnecting') return;
+      try {
+        await this.server.getKernel(this.kernelId);
+        this.healthFailures = 0;
+      } catch (error) {
+        if (error instanceof JupyterServerError && error.status === 404) {
+          this.declareDead('The kernel is gone: the Jupyter Server restarted or shut it down. Its state is lost; restart to start a new kernel.');
+        } else if (++this.healthFailures >= 3) {
+          this.declareDead(`The Jupyter Server at ${this.server.displayUrl} stopped answering. Restart to try again.`);
+        }
+      }
+    }, this.healthCheckMs);
+  }
+
+  private async shellRequest(msgType: string, content: JSONObject): Promise<Message> {
+    await this.ready();
+    return this.request(msgType, content);
+  }
+
+  /** A shell request on the open connection (start() uses it before ready() can resolve). */
+  private request(msgType: string, content: JSONObject): Promise<Message> {
+    const request = makeMessage(msgType, content, { session: this.session, channel: 'shell' });
+    return this.send(request, { kind: 'request' }, this.requestTimeoutMs);
+  }
+
+  private send(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>, timeoutMs?: number): Promise<Message> {
+    return new Promise<Message>((resolve, reject) => {
+      const socket = this.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        reject(new JupyterServerError(`Not connected to the Jupyter Server at ${this.server.displayUrl}.`));
+        return;
+      }
+      const id = request.header.msg_id;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        this.watchHealth();
+      };
+      this.pending.set(id, {
+        ...handlers,
+        idle: false,
+        resolve: (reply) => {
+          settle();
+          resolve(reply);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      if (timeoutMs) {
+        timer = setTimeout(
+          () => this.pending.get(id)?.reject(new JupyterServerError(`The kernel did not answer ${request.header.msg_type} within ${Math.round(timeoutMs / 1000)} s.`)),
+          timeoutMs,
+        );
+      }
+      socket.send(JSON.stringify(request));
+      this.watchHealth();
+    });
+  }
+
+  private route(message: Message): void {
+    const parentId = (message.parent_header as MessageHeader | undefined)?.msg_id;
+    const pending = parentId ? this.pending.get(parentId) : undefined;
+    if (message.channel === 'iopub' && message.header.msg_type === 'status') {
+      const state = (message.content as { execution_state: string }).execution_state;
+      if (state === 'busy' || state === 'idle' || state === 'starting' || state === 'restarting') {
+        if (this.currentStatus !== 'restarting' || state !== 'busy') this.setStatus({ status: state });
+      } else if (state === 'dead') this.declareDead('The kernel died. Its state is lost; restart to start a new one.');
+    }
+    if (!pending) return;
+    if (message.channel === 'iopub') {
+      pending.onIOPub?.(message as unknown as IOPubMessage);
+      if (message.header.msg_type === 'status' && (message.content as { execution_state: string }).execution_state === 'idle') pending.idle = true;
+    } else if (message.channel === 'stdin' && message.header.msg_type === 'input_request') {
+      void this.answerInput(message, pending);
+      return;
+    } else if (message.channel === 'shell') {
+      pending.reply = message;
+    }
+    // An execution is over when both its reply and its idle status arrived (in either order).
+    if (pending.reply && (pending.kind === 'request' || pending.idle)) pending.resolve(pending.reply);
+  }
+
+  private async answerInput(request: Message, pending: Pending): Promise<void> {
+    const content = request.content as unknown as InputRequestContent;
+    let value = '';
+    try {
+      value = pending.onInput ? await pending.onInput(content) : '';
+    } catch {
+      value = '';
+    }
+    const reply = makeMessage('input_reply', { value }, { session: this.session, channel: 'stdin', parent: request.header });
+    this.socket?.send(JSON.stringify(reply));
+  }
+
+  private setStatus(change: KernelStatusChange): void {
+    this.currentStatus = change.status;
+    for (const listener of [...this.statusListeners]) listener(change);
+  }
+}

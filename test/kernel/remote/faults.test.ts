@@ -1,0 +1,111 @@
+import { expect } from '@open-wc/testing';
+import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
+import { RemoteKernel } from '../../../src/kernel/remote/kernel.ts';
+import { JupyterServer } from '../../../src/kernel/remote/server.ts';
+import { run, statusBecomes } from '../../helpers.ts';
+import { jupyterServer } from './server.ts';
+
+function errorOf(r: Awaited<ReturnType<typeof run>>) {
+  return r.outputs.find(([t]) => t === 'error')?.[1];
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('Jupyter Server kernel: errors a person can act on', () => {
+  it('says the token is wrong on 403', async () => {
+    const kernel = new RemoteKernel({ server: { ...jupyterServer(), token: 'not-the-token' } });
+    expect(await failure(kernel.ready())).to.match(/answered 403: check the token/);
+    expect(kernel.status).to.equal('dead');
+  });
+
+  it('names the missing kernelspec and the ones the server has', async () => {
+    const kernel = new RemoteKernel({ server: jupyterServer(), kernelName: 'cobol' });
+    expect(await failure(kernel.ready())).to.match(/has no kernel "cobol"; it has: .*python3/);
+  });
+
+  it('says when the server cannot be reached, without showing the token', async () => {
+    const kernel = new RemoteKernel({ server: { baseUrl: 'http://127.0.0.1:9/', token: 'secret-token' } });
+    const message = await failure(kernel.ready());
+    expect(message).to.match(/Cannot reach the Jupyter Server at http:\/\/127\.0\.0\.1:9\//);
+    expect(message).not.to.contain('secret-token');
+  });
+
+  it('times out a server that never answers', async () => {
+    const kernel = new RemoteKernel({ server: { baseUrl: `${location.origin}/test-packages/never-answers/`, token: 't', requestTimeoutMs: 1500 } });
+    expect(await failure(kernel.ready())).to.match(/did not answer within 2 s|did not answer within 1 s/);
+  });
+
+  it('an execution on a kernel that cannot start resolves with an error, never hangs', async () => {
+    const kernel = new RemoteKernel({ server: { ...jupyterServer(), token: 'wrong' } });
+    const r = await run(kernel, '1 + 1');
+    expect(r.reply.content.status).to.equal('error');
+    expect(errorOf(r)?.evalue).to.match(/check the token/);
+  });
+});
+
+describe('Jupyter Server kernel: lifecycle and faults', () => {
+  let kernel: RemoteKernel;
+  beforeEach(async () => {
+    kernel = new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 4, firstDelayMs: 100 }, healthCheckMs: 500 });
+    await kernel.ready();
+  });
+  afterEach(() => kernel.shutdown());
+
+  it('interrupts a running cell with KeyboardInterrupt and keeps state', async () => {
+    await run(kernel, 'kept = 5');
+    const r = await run(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)', {
+      onIOPub: (m) => m.header.msg_type === 'stream' && void kernel.interrupt(),
+    });
+    expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    expect((await run(kernel, 'kept')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('5');
+  });
+
+  it('restarts with fresh state and says so', async () => {
+    await run(kernel, 'gone = 1');
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    await kernel.restart();
+    expect(changes.at(-1)).to.include({ status: 'idle', stateLost: true });
+    expect(errorOf(await run(kernel, 'gone'))?.ename).to.equal('NameError');
+  });
+
+  it('reconnects after the WebSocket drops; the cell in flight finishes once, its output not lost', async () => {
+    await run(kernel, 'runs = 0');
+    const changes: string[] = [];
+    kernel.onStatusChange((c) => changes.push(c.status));
+    let cut = false;
+    const pending = run(kernel, 'import time\nprint("started", flush=True)\ntime.sleep(1.5)\nruns += 1\nprint("finished")\nruns', {
+      onIOPub: (m) => {
+        // Cut the connection from this side, once, while the cell runs on the server.
+        if (m.header.msg_type === 'stream' && !cut) {
+          cut = true;
+          (kernel as unknown as { socket: WebSocket }).socket.close();
+        }
+      },
+    });
+    const r = await pending;
+    expect(changes).to.include('reconnecting');
+    expect(r.reply.content.status).to.equal('ok');
+    expect(r.stdout).to.equal('started\nfinished\n');
+    expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('1');
+    expect((await run(kernel, 'runs')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('1');
+  });
+
+  it('reports a kernel shut down behind its back as dead; a run then fails instead of hanging; restart brings a new one', async () => {
+    const dead = statusBecomes(kernel, (s) => s === 'dead');
+    await new JupyterServer(jupyterServer()).shutdownKernel(kernel.id!);
+    const r = await run(kernel, '1 + 1');
+    await dead;
+    expect(r.reply.content.status).to.equal('error');
+    expect(errorOf(r)?.evalue).to.match(/kernel is gone|could not reconnect/);
+    await kernel.restart();
+    expect((await run(kernel, '"new kernel"')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'new kernel'");
+  });
+});

@@ -1,0 +1,8 @@
+import type { JupyterServerOptions } from '../../../src/kernel/remote/server.ts';
+
+/** The real Jupyter Server the test runner started on loopback (web-test-runner.config.mjs). */
+export function jupyterServer(): JupyterServerOptions {
+  const server = (globalThis as { __bentoJupyter?: { url: string; token: string } }).__bentoJupyter;
+  if (!server) throw new Error('No Jupyter Server: the test runner did not start one (see scripts/jupyter.mjs).');
+  return { baseUrl: server.url, token: server.token };
+}
