@@ -65,16 +65,36 @@ async function wrongWasmType(context, next) {
  * with `Authorization: token ...` (or `?token=` on the WebSocket), which also exempts their POSTs from XSRF.
  */
 let jupyter = null;
+let jupyterOrigin = '*';
 const jupyterServer = {
   name: 'jupyter-server',
   async serverStart({ config, logger }) {
     const origin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
+    jupyterOrigin = origin;
     jupyter = await startJupyter({ allowOrigin: origin });
     logger.log(`Jupyter Server for the remote-kernel tests: ${jupyter.url} (${jupyter.python}, ${jupyter.startMs} ms)`);
   },
   async serverStop() {
     await jupyter?.stop();
     jupyter = null;
+  },
+  /**
+   * Fault tests drive the real server: `jupyter-kill` ends it abruptly (kernels die with it), `jupyter-start`
+   * starts a new one at the same URL with the same token, as a restarted server would be.
+   */
+  async executeCommand({ command }) {
+    if (command === 'jupyter-kill') {
+      const { url, token } = jupyter;
+      await jupyter.stop({ signal: 'SIGKILL' });
+      jupyter = { url, token, stopped: true, stop: async () => {} };
+      return true;
+    }
+    if (command === 'jupyter-start') {
+      const port = Number(new URL(jupyter.url).port);
+      jupyter = await startJupyter({ allowOrigin: jupyterOrigin, port, token: jupyter.token });
+      return true;
+    }
+    return undefined;
   },
 };
 

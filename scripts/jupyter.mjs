@@ -66,6 +66,11 @@ function onPath(command) {
   return dir ? `${command} on PATH = ${join(dir, command)}` : `${command} (not on PATH)`;
 }
 
+/** The Python that runs Jupyter Server, ipykernel and pandas, or null; never installs anything. */
+export function findJupyter() {
+  return found();
+}
+
 function found() {
   const skipped = [];
   for (const python of candidates()) {
@@ -185,12 +190,13 @@ function installExitHandlers() {
  *   url has no trailing slash; logs() is the server's recent output; stop() kills the server's process group
  *   and removes the temporary directory.
  */
-export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000 } = {}) {
+export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000, port, token } = {}) {
   python ??= ensureJupyter().executable;
   let lastError;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  // A given port (a test restarting "the same" server) is not retried elsewhere.
+  for (let attempt = 0; attempt < (port ? 1 : 3); attempt++) {
     try {
-      return await startOnce({ allowOrigin, python, timeoutMs });
+      return await startOnce({ allowOrigin, python, timeoutMs, port, token });
     } catch (error) {
       lastError = error;
       if (!error.portTaken) throw error;
@@ -199,10 +205,10 @@ export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_0
   throw lastError;
 }
 
-async function startOnce({ allowOrigin, python, timeoutMs }) {
+async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
   const started = Date.now();
-  const port = await freePort();
-  const token = randomBytes(24).toString('hex');
+  port ??= await freePort();
+  token ??= randomBytes(24).toString('hex');
   const url = `http://127.0.0.1:${port}`;
   const temp = mkdtempSync(join(tmpdir(), 'bento-jupyter-'));
   const dirs = Object.fromEntries(['root', 'data', 'runtime', 'ipython'].map((name) => [name, join(temp, name)]));
@@ -263,11 +269,12 @@ async function startOnce({ allowOrigin, python, timeoutMs }) {
   installExitHandlers();
 
   let stopping = null;
-  const stop = () =>
+  /** Stops the server: SIGTERM (it shuts its kernels down) then SIGKILL; `{ signal: 'SIGKILL' }` kills at once, as a crash would. */
+  const stop = ({ signal = 'SIGTERM' } = {}) =>
     (stopping ??= (async () => {
       if (!exited) {
         try {
-          process.kill(-child.pid, 'SIGTERM');
+          process.kill(-child.pid, signal);
         } catch {
           // already gone
         }

@@ -27,9 +27,17 @@ const TYPES = {
 };
 
 /** Starts the server; resolves with its origin. `isolated: false` drops COOP/COEP (to compare both ladders). */
-export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated = true, quiet = false } = {}) {
+export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated = true, quiet = false, config = {} } = {}) {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/demo/config.js') {
+      // What the demo pages are told at run time (a Jupyter Server's URL and token), as a module: the token
+      // stays in JavaScript, never in a URL.
+      const headers = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' };
+      if (isolated) Object.assign(headers, { 'cross-origin-resource-policy': 'same-origin' });
+      response.writeHead(200, headers);
+      return response.end(`export default ${JSON.stringify(config)};\n`);
+    }
     if (url.pathname === '/') {
       response.writeHead(302, { location: '/demo/' });
       return response.end();
@@ -79,5 +87,27 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await serve({ port: Number(process.env.PORT ?? 8000), isolated: process.env.BENTO_ISOLATED !== '0' });
+  const port = Number(process.env.PORT ?? 8000);
+  const config = {};
+  // `npm start` also starts a private Jupyter Server when one is installed, so the demo's kernel selector can
+  // offer a server kernel; without one the demo runs in the browser only.
+  const { findJupyter, startJupyter } = await import('./jupyter.mjs');
+  const python = process.env.BENTO_NO_JUPYTER ? null : findJupyter();
+  const origin = `http://localhost:${port}`;
+  let jupyter;
+  if (python) {
+    try {
+      jupyter = await startJupyter({ allowOrigin: origin, python: python.executable });
+      config.jupyter = { baseUrl: jupyter.url, token: jupyter.token };
+    } catch (error) {
+      console.warn(`Jupyter Server did not start, so the demo runs in the browser only: ${error.message.split('\n')[0]}`);
+    }
+  }
+  const { origin: actual } = await serve({ port, isolated: process.env.BENTO_ISOLATED !== '0', config });
+  if (actual !== origin && jupyter) console.warn(`The demo is on ${actual}, not ${origin}: the Jupyter Server only accepts ${origin}.`);
+  console.log(
+    jupyter
+      ? `Jupyter Server for the demo's remote kernel: ${jupyter.url} (pick it in the kernel selector)`
+      : 'No Jupyter Server found (Debian: apt-get install jupyter-server python3-ipykernel python3-pandas): the demo runs Python in the browser only.',
+  );
 }

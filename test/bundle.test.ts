@@ -22,6 +22,13 @@ describe('the built bundle', () => {
     runtime.terminate();
   });
 
+  it('leaves the remote-kernel client and the editor out of what every page loads', async () => {
+    const main = await (await fetch(bundleURL)).text();
+    expect(main).to.contain('bento-notebook');
+    expect(main).not.to.contain('kernel_info_request'); // RemoteKernel: a chunk loaded when a server kernel is picked
+    expect(main).not.to.contain('closeBrackets'); // CodeMirror: a chunk loaded when a cell is edited
+  });
+
   it('gives declarative cells the kernel of their notebook, even though cells upgrade first', async () => {
     const frame = document.createElement('iframe');
     frame.srcdoc = `<!doctype html>

@@ -158,6 +158,7 @@ export class BentoNotebook extends LitElement {
     for (const stop of this.unsubscribeKernel) stop();
     const kernel = this.kernel;
     this.status = kernel.status;
+    this.progress = undefined;
     this.unsubscribeKernel = [
       kernel.onStatusChange((change: KernelStatusChange) => {
         this.status = change.status;
@@ -307,6 +308,8 @@ export class BentoNotebook extends LitElement {
       };
       this.changed();
     }
+    // Only once the notebook listens to the new kernel: the old one's "shut down" is not news to anyone.
+    await this.updateComplete;
     void previous.shutdown().catch(() => {});
   }
 

@@ -67,7 +67,7 @@ export class KernelSelector extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.closest('bento-notebook') && !this.kernel) {
+    if (!this.inNotebook() && !this.kernel) {
       this.kernel = defaultKernel();
       this.unsubscribeDefault = onDefaultKernelChange((kernel) => (this.kernel = kernel));
     }
@@ -86,6 +86,14 @@ export class KernelSelector extends LitElement {
       this.unsubscribeStatus = this.kernel?.onStatusChange((c) => (this.status = c.status));
     }
     if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) void this.refresh();
+  }
+
+  /** Inside a notebook's toolbar (its shadow root), the notebook owns the kernel. */
+  private inNotebook(): boolean {
+    for (let node: Node | null = this; node; node = node.parentNode ?? (node instanceof ShadowRoot ? node.host : null)) {
+      if (node instanceof Element && node.localName === 'bento-notebook') return true;
+    }
+    return false;
   }
 
   private allServers(): JupyterServerOptions[] {
@@ -140,7 +148,7 @@ export class KernelSelector extends LitElement {
           </optgroup>`;
         })}
       </select>
-      ${this.kernel && !this.closest('bento-notebook')
+      ${this.kernel && !this.inNotebook()
         ? html`<span class="status ${this.status}" part="status" role="status"><span class="dot" aria-hidden="true"></span>${STATUS_TEXT[this.status]}</span>`
         : nothing}
     `;

@@ -8,6 +8,7 @@ import { defaultKernel } from '../../src/kernel/default.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
+import { serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
 import { testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
@@ -90,6 +91,7 @@ describe('<bento-notebook> with a Jupyter Server', () => {
     expect(resultOf(el.cells[1])).to.equal('42');
     expect(el.cells[0].count).to.equal(2);
     expect(el.toJSON().metadata.kernelspec).to.deep.include({ name: 'python3' });
+    expect(serializeNotebook(el.toJSON())).not.to.contain(jupyterServer().token!); // the token stays in JavaScript
     await pick(selector, 'Python (in browser)');
     await waitFor(() => el.kernel instanceof PyodideKernel, 'not switched back');
     expect(el.toJSON().metadata.kernelspec).to.deep.include({ name: 'python' });

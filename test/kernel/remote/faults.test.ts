@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
 import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
 import { RemoteKernel } from '../../../src/kernel/remote/kernel.ts';
 import { JupyterServer } from '../../../src/kernel/remote/server.ts';
@@ -47,6 +48,19 @@ describe('Jupyter Server kernel: errors a person can act on', () => {
     const r = await run(kernel, '1 + 1');
     expect(r.reply.content.status).to.equal('error');
     expect(errorOf(r)?.evalue).to.match(/check the token/);
+  });
+});
+
+describe('Jupyter Server kernel: attaching', () => {
+  it('attaches to a kernel that is already running, by id, and sees its state', async () => {
+    const server = new JupyterServer(jupyterServer());
+    const first = new RemoteKernel({ server });
+    await run(first, 'shared_by_id = "from the first connection"');
+    const attached = new RemoteKernel({ server, kernelId: first.id });
+    const r = await run(attached, 'shared_by_id');
+    expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'from the first connection'");
+    await attached.shutdown();
+    await first.shutdown();
   });
 });
 
@@ -107,5 +121,38 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
     expect(errorOf(r)?.evalue).to.match(/kernel is gone|could not reconnect/);
     await kernel.restart();
     expect((await run(kernel, '"new kernel"')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'new kernel'");
+  });
+
+  it('reports a server killed mid-execution, never hangs, and starts a new kernel once the server is back', async () => {
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    let killed: Promise<unknown> | undefined;
+    const r = await run(kernel, 'import time\nprint("working", flush=True)\ntime.sleep(30)', {
+      onIOPub: (m) => {
+        if (m.header.msg_type === 'stream') killed ??= executeServerCommand('jupyter-kill');
+      },
+    });
+    await killed;
+    expect(r.reply.content.status).to.equal('error');
+    expect(errorOf(r)?.evalue).to.match(/could not reconnect|stopped answering/);
+    expect(changes.map((c) => c.status)).to.include.members(['reconnecting', 'dead']);
+    await executeServerCommand('jupyter-start');
+    await kernel.restart();
+    expect((await run(kernel, '"back"')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'back'");
+  });
+
+  it('says the kernel is gone when the server restarted while the page was connected', async () => {
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    const dead = statusBecomes(kernel, (s) => s === 'dead');
+    await executeServerCommand('jupyter-kill');
+    await executeServerCommand('jupyter-start');
+    await dead;
+    expect(changes.find((c) => c.status === 'dead')!.message).to.match(/kernel is gone: the Jupyter Server restarted/);
+    const r = await run(kernel, '1');
+    expect(errorOf(r)?.ename).to.equal('DeadKernelError');
+    await kernel.restart();
+    expect(changes.at(-1)).to.include({ status: 'idle', stateLost: true });
+    expect((await run(kernel, '"fresh"')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'fresh'");
   });
 });
