@@ -1,7 +1,8 @@
 import { sendKeys } from '@web/test-runner-commands';
 import type { ExecuteOptions, Kernel } from '../src/kernel/kernel.ts';
 import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
-import type { PyodideRuntimeOptions } from '../src/kernel/pyodide/runtime.ts';
+import { PyodideKernel } from '../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime, type PyodideRuntimeOptions } from '../src/kernel/pyodide/runtime.ts';
 
 /** Runtime options for tests: the worker and Pyodide straight from the source tree and node_modules. */
 export function testRuntimeOptions(extra: PyodideRuntimeOptions = {}): PyodideRuntimeOptions {
@@ -67,4 +68,19 @@ export async function waitFor<T>(find: () => T | null | undefined | false | Prom
     if (Date.now() > deadline) throw new Error(`Timed out: ${message}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A ready Pyodide kernel in a runtime of its own for the enclosing describe block; ended after it. */
+export function pyodideKernelForSuite(): { readonly kernel: PyodideKernel } {
+  const suite = {} as { kernel: PyodideKernel; runtime: PyodideRuntime };
+  before(async () => {
+    suite.runtime = new PyodideRuntime(testRuntimeOptions());
+    suite.kernel = new PyodideKernel({ runtime: suite.runtime });
+    await suite.kernel.ready();
+  });
+  after(async () => {
+    await suite.kernel.shutdown();
+    suite.runtime.terminate();
+  });
+  return suite;
 }

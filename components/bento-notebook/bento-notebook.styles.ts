@@ -1,6 +1,9 @@
 import { css } from 'lit';
+import { statusStyles } from '../shared/kernel-status.ts';
 
-export const styles = css`
+export const styles = [
+  statusStyles,
+  css`
   :host {
     --_bg: var(--bento-notebook-background, var(--bento-color-background, light-dark(#f7f7f5, #15171b)));
     --_toolbar-bg: var(--bento-notebook-toolbar-background, var(--bento-color-surface, light-dark(#fff, #1c1f24)));
@@ -43,29 +46,6 @@ export const styles = css`
   }
   .kernel {
     font-weight: 600;
-  }
-  .status {
-    display: inline-flex;
-    align-items: center;
-    gap: var(--_space-1);
-    color: var(--_muted);
-  }
-  .dot {
-    width: 0.6em;
-    height: 0.6em;
-    border-radius: 50%;
-    background: var(--_muted);
-  }
-  .idle .dot {
-    background: var(--_success);
-  }
-  .busy .dot,
-  .starting .dot,
-  .restarting .dot {
-    background: var(--_warning);
-  }
-  .dead .dot {
-    background: var(--_error);
   }
   progress {
     width: 7em;
@@ -129,4 +109,5 @@ export const styles = css`
     color: var(--_muted);
     border-style: dashed;
   }
-`;
+`,
+];

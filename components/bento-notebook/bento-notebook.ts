@@ -12,6 +12,7 @@ import { newNotebook, parseNotebook, serializeNotebook } from '../../src/noteboo
 import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
 import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType } from '../bento-cell/bento-cell.ts';
 import '../kernel-selector/kernel-selector.ts';
+import { statusBadge } from '../shared/kernel-status.ts';
 import type { BentoKernelChangeRequestEvent } from '../kernel-selector/kernel-selector.ts';
 import { styles } from './bento-notebook.styles.ts';
 
@@ -32,16 +33,6 @@ export class BentoLoadEvent extends Event {
   }
 }
 
-const STATUS_LABEL: Record<KernelStatus, string> = {
-  unknown: 'not started',
-  starting: 'starting',
-  idle: 'idle',
-  busy: 'busy',
-  restarting: 'restarting',
-  disconnected: 'disconnected',
-  reconnecting: 'reconnecting',
-  dead: 'stopped',
-};
 
 const AUTOSAVE_DELAY_MS = 400;
 const DOUBLE_KEY_MS = 800;
@@ -667,9 +658,7 @@ export class BentoNotebook extends LitElement {
           .kernel=${this.kernel}
           .choice=${this.choice}
         ></kernel-selector>
-        <span class="status ${this.status}" part="status" role="status" aria-live="polite">
-          <span class="dot" aria-hidden="true"></span>${progress || STATUS_LABEL[this.status]}
-        </span>
+        ${progress ? statusBadge(this.status, progress) : statusBadge(this.status)}
         ${progress
           ? html`<progress part="progress" max="1" .value=${this.progress?.fraction ?? 0} aria-label="Python start-up"></progress>`
           : nothing}

@@ -1,6 +1,9 @@
 import { css } from 'lit';
+import { statusStyles } from '../shared/kernel-status.ts';
 
-export const styles = css`
+export const styles = [
+  statusStyles,
+  css`
   :host {
     --_fg: var(--bento-color-on-surface, light-dark(#1d1f23, #e4e6ea));
     --_muted: var(--bento-color-muted, light-dark(#5f6570, #9aa1ad));
@@ -29,29 +32,5 @@ export const styles = css`
   select:focus-visible {
     outline: 2px solid var(--_primary);
   }
-  .status {
-    display: inline-flex;
-    align-items: center;
-    gap: 4px;
-    color: var(--_muted);
-  }
-  .dot {
-    width: 0.6em;
-    height: 0.6em;
-    border-radius: 50%;
-    background: var(--_muted);
-  }
-  .idle .dot {
-    background: var(--_success);
-  }
-  .busy .dot,
-  .starting .dot,
-  .restarting .dot,
-  .reconnecting .dot,
-  .disconnected .dot {
-    background: var(--_warning);
-  }
-  .dead .dot {
-    background: var(--_error);
-  }
-`;
+`,
+];

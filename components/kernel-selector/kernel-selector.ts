@@ -5,6 +5,7 @@ import { defaultKernel, onDefaultKernelChange, setDefaultKernel } from '../../sr
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import type { KernelStatus } from '../../src/kernel/protocol.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
+import { statusBadge } from '../shared/kernel-status.ts';
 import { styles } from './kernel-selector.styles.ts';
 
 export type { KernelChoice } from '../../src/kernel/choice.ts';
@@ -21,16 +22,6 @@ export class BentoKernelChangeRequestEvent extends Event {
   }
 }
 
-const STATUS_TEXT: Record<KernelStatus, string> = {
-  unknown: 'not started',
-  starting: 'starting',
-  idle: 'idle',
-  busy: 'busy',
-  restarting: 'restarting',
-  disconnected: 'disconnected',
-  reconnecting: 'reconnecting',
-  dead: 'stopped',
-};
 
 /**
  * @summary Picks the kernel: "Python (in browser)" or a kernelspec of a configured Jupyter Server, and shows
@@ -149,7 +140,7 @@ export class KernelSelector extends LitElement {
         })}
       </select>
       ${this.kernel && !this.inNotebook()
-        ? html`<span class="status ${this.status}" part="status" role="status"><span class="dot" aria-hidden="true"></span>${STATUS_TEXT[this.status]}</span>`
+        ? statusBadge(this.status)
         : nothing}
     `;
   }

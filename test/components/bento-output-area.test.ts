@@ -3,11 +3,9 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../components/bento-output-area/bento-output-area.ts';
 import type { BentoOutputArea } from '../../components/bento-output-area/bento-output-area.ts';
 import { makeMessage, type IOPubMessage, type JSONObject, type MimeBundle } from '../../src/kernel/protocol.ts';
-import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
-import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import type { Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
-import { run, testRuntimeOptions } from '../helpers.ts';
+import { pyodideKernelForSuite, run } from '../helpers.ts';
 
 const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
@@ -419,23 +417,12 @@ describe('<bento-output-area>', () => {
 });
 
 describe('<bento-output-area> with the Pyodide kernel', () => {
-  let runtime: PyodideRuntime;
-  let kernel: PyodideKernel;
-
-  before(async () => {
-    runtime = new PyodideRuntime(testRuntimeOptions());
-    kernel = new PyodideKernel({ runtime });
-    await kernel.ready();
-  });
-  after(async () => {
-    await kernel.shutdown();
-    runtime.terminate();
-  });
+  const suite = pyodideKernelForSuite();
 
   it('renders what a real cell prints, displays and raises', async () => {
     const model = new OutputModel();
     const el = await fixture<BentoOutputArea>(html`<bento-output-area .model=${model}></bento-output-area>`);
-    await run(kernel, 'from IPython.display import display, HTML\nprint("\\x1b[32mgreen\\x1b[0m")\ndisplay(HTML("<i onclick=\\"alert(1)\\">italic</i>"))\n1/0', {
+    await run(suite.kernel, 'from IPython.display import display, HTML\nprint("\\x1b[32mgreen\\x1b[0m")\ndisplay(HTML("<i onclick=\\"alert(1)\\">italic</i>"))\n1/0', {
       onIOPub: (m) => model.apply(m),
     });
     await el.updateComplete;

@@ -1,11 +1,9 @@
 import { expect } from '@open-wc/testing';
 import { makeMessage, type IOPubMessage, type JSONValue, type IOPubMessageType, type IOPubContentMap } from '../../src/kernel/protocol.ts';
-import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
-import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import type { Output, StreamOutput } from '../../src/notebook/nbformat.ts';
 import { OutputModel, droppedText } from '../../src/notebook/output-model.ts';
-import { run, testRuntimeOptions } from '../helpers.ts';
+import { pyodideKernelForSuite, run } from '../helpers.ts';
 
 function message<T extends IOPubMessageType>(type: T, content: IOPubContentMap[T]): IOPubMessage {
   return makeMessage(type, content, { session: 'test', channel: 'iopub' }) as IOPubMessage;
@@ -16,22 +14,11 @@ const stderr = (text: string) => message('stream', { name: 'stderr', text });
 const textOf = (output: Output) => (output as StreamOutput).text;
 
 describe('OutputModel with the Pyodide kernel', () => {
-  let runtime: PyodideRuntime;
-  let kernel: PyodideKernel;
-
-  before(async () => {
-    runtime = new PyodideRuntime(testRuntimeOptions());
-    kernel = new PyodideKernel({ runtime });
-    await kernel.ready();
-  });
-  after(async () => {
-    await kernel.shutdown();
-    runtime.terminate();
-  });
+  const suite = pyodideKernelForSuite();
 
   /** Runs code as a cell whose outputs `model` holds. */
   async function runCell(model: OutputModel, code: string) {
-    return run(kernel, code, { onIOPub: (m) => model.apply(m) });
+    return run(suite.kernel, code, { onIOPub: (m) => model.apply(m) });
   }
 
   it('merges the stream messages of one run of text into one output', async () => {
@@ -104,7 +91,7 @@ describe('OutputModel with the Pyodide kernel', () => {
     const second = new OutputModel();
     await runCell(first, 'from IPython.display import display, update_display\nhandle = display("first", display_id="shared-display")');
     const updated: number[] = [];
-    await run(kernel, 'update_display("second", display_id="shared-display")', {
+    await run(suite.kernel, 'update_display("second", display_id="shared-display")', {
       onIOPub: (m) => {
         second.apply(m);
         // What a notebook does: an update applies to every cell showing that display.
