@@ -150,7 +150,7 @@ export class RemoteKernel implements Kernel {
     }
     this.setStatus({ status: 'restarting' });
     await this.server.restartKernel(this.kernelId);
-    await this.request('kernel_info_request', {});
+    await this.nudge();
     this.setStatus({ status: 'idle', message: 'Kernel restarted: variables and history were cleared.', stateLost: true });
   }
 
@@ -276,9 +276,28 @@ export class RemoteKernel implements Kernel {
   }
 
   /** A shell request on the open connection (start() uses it before ready() can resolve). */
-  private request(msgType: string, content: JSONObject): Promise<Message> {
+  private request(msgType: string, content: JSONObject, timeoutMs = this.requestTimeoutMs): Promise<Message> {
     const request = makeMessage(msgType, content, { session: this.session, channel: 'shell' });
-    return this.send(request, { kind: 'request' }, this.requestTimeoutMs);
+    return this.send(request, { kind: 'request' }, timeoutMs);
+  }
+
+  /**
+   * Right after a restart a request can fall between the old kernel process and the new one, and then never
+   * gets an answer. Ask for kernel_info until one comes (as Jupyter's own clients "nudge" a kernel).
+   */
+  private async nudge(): Promise<void> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    for (;;) {
+      try {
+        // Wait for the idle status too: IOPub reconnects to the new process separately, and until it does the
+        // outputs of a cell would be lost (ZeroMQ's "slow joiner").
+        const request = makeMessage('kernel_info_request', {}, { session: this.session, channel: 'shell' });
+        await this.send(request, { kind: 'execute' }, 2_000);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline || !(error instanceof JupyterServerError) || !/did not answer/.test(error.message)) throw error;
+      }
+    }
   }
 
   private send(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>, timeoutMs?: number): Promise<Message> {
@@ -337,8 +356,13 @@ export class RemoteKernel implements Kernel {
     } else if (message.channel === 'shell') {
       pending.reply = message;
     }
-    // An execution is over when both its reply and its idle status arrived (in either order).
+    // An execution is over when both its reply and its idle status arrived (in either order). Should the idle
+    // status never come (IOPub messages can be dropped around a restart), the reply settles it a little later.
     if (pending.reply && (pending.kind === 'request' || pending.idle)) pending.resolve(pending.reply);
+    else if (pending.reply && message.channel === 'shell') {
+      const reply = pending.reply;
+      setTimeout(() => pending.resolve(reply), 3_000);
+    }
   }
 
   private async answerInput(request: Message, pending: Pending): Promise<void> {
