@@ -1,7 +1,7 @@
 // Finds a Chromium or Chrome for the tests and benchmarks; installs Debian's `chromium` when none exists and
 // this process may (root on Debian/Ubuntu). Otherwise stops with a message saying exactly what to install.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { aptInstall, canAptInstall } from './system.mjs';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -20,23 +20,11 @@ function found() {
   return CANDIDATES.find((path) => existsSync(path));
 }
 
-function isDebianLike() {
-  try {
-    return /\b(debian|ubuntu)\b/i.test(readFileSync('/etc/os-release', 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 export function ensureChromium() {
   let path = found();
   if (path) return path;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root && isDebianLike()) {
-    console.log('No Chromium found: installing the Debian package `chromium` (apt-get)...');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+  if (canAptInstall()) {
+    aptInstall(['chromium'], 'No Chromium found');
     path = found();
     if (path) return path;
   }

@@ -6,10 +6,11 @@
 //   node scripts/jupyter.mjs --start   start a server, print its URL and token, stop on Ctrl-C
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { aptInstall, canAptInstall, isRoot } from './system.mjs';
 
 const DEBIAN_PACKAGES = ['jupyter-server', 'python3-ipykernel', 'python3-pandas'];
 
@@ -81,13 +82,6 @@ function found() {
   return null;
 }
 
-function isDebianLike() {
-  try {
-    return /\b(debian|ubuntu)\b/i.test(readFileSync('/etc/os-release', 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Returns the Python that runs Jupyter Server, ipykernel and pandas:
@@ -98,12 +92,8 @@ function isDebianLike() {
 export function ensureJupyter() {
   let info = found();
   if (info) return info;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root && isDebianLike() && !process.env.BENTO_JUPYTER_PYTHON) {
-    console.log(`No Jupyter Server with ipykernel and pandas found: installing ${DEBIAN_PACKAGES.join(' ')} (apt-get)...`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+  if (canAptInstall() && !process.env.BENTO_JUPYTER_PYTHON) {
+    aptInstall(DEBIAN_PACKAGES, 'No Jupyter Server with ipykernel and pandas found', { noRecommends: true });
     info = found();
     if (info) return info;
   }
@@ -226,7 +216,7 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
     '--ServerApp.terminals_enabled=False',
     '--ServerApp.log_level=WARN',
   ];
-  if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('--allow-root');
+  if (isRoot()) args.push('--allow-root');
 
   const env = {
     ...process.env,
