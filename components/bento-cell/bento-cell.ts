@@ -4,7 +4,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { defaultKernel } from '../../src/kernel/default.ts';
-import { toCodePointOffset, toUtf16Offset, type ExecuteReply, type InputRequestContent, type IOPubMessage, type JSONObject } from '../../src/kernel/protocol.ts';
+import { makeMessage, toCodePointOffset, toUtf16Offset, type ExecuteReply, type InputRequestContent, type IOPubMessage, type JSONObject } from '../../src/kernel/protocol.ts';
 import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
@@ -277,13 +277,9 @@ export class BentoCell extends LitElement {
         },
         answer: (text) => {
           this.inputRequest = undefined;
-          this.outputs.apply({
-            header: { msg_id: '', msg_type: 'stream', session: '', username: '', date: '', version: '5.3' },
-            parent_header: {},
-            metadata: {},
-            channel: 'iopub',
-            content: { name: 'stdout', text: `${request.prompt}${request.password ? '••••••' : text}\n` },
-          });
+          // The prompt and the answer stay in the output, as in Jupyter (a password shows as dots).
+          const echo = `${request.prompt}${request.password ? '••••••' : text}\n`;
+          this.outputs.apply(makeMessage('stream', { name: 'stdout', text: echo }, { session: this.activeKernel().session, channel: 'iopub' }) as IOPubMessage);
           resolve(text);
         },
       };

@@ -210,10 +210,11 @@ export class RemoteKernel implements Kernel {
    */
   private async reconnectAfterDrop(): Promise<void> {
     this.socket = undefined;
-    this.setStatus({ status: 'reconnecting', message: `Lost the connection to the Jupyter Server at ${this.server.displayUrl}; reconnecting…` });
+    this.setStatus({ status: 'disconnected', message: `Lost the connection to the Jupyter Server at ${this.server.displayUrl}; reconnecting…` });
     let wait = this.reconnect.firstDelayMs;
     for (let attempt = 0; attempt < this.reconnect.attempts && !this.closing; attempt++) {
       await delay(wait);
+      if (attempt === 0) this.setStatus({ status: 'reconnecting' });
       wait = Math.min(wait * 2, this.reconnect.maxDelayMs);
       try {
         await this.server.getKernel(this.kernelId!);
@@ -256,7 +257,7 @@ export class RemoteKernel implements Kernel {
       return;
     }
     this.healthTimer ??= setInterval(async () => {
-      if (!this.kernelId || this.currentStatus === 'reconnecting') return;
+      if (!this.kernelId || this.currentStatus === 'reconnecting' || this.currentStatus === 'disconnected') return;
       try {
         await this.server.getKernel(this.kernelId);
         this.healthFailures = 0;

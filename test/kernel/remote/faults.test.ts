@@ -105,7 +105,7 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
       },
     });
     const r = await pending;
-    expect(changes).to.include('reconnecting');
+    expect(changes).to.include.members(['disconnected', 'reconnecting']);
     expect(r.reply.content.status).to.equal('ok');
     expect(r.stdout).to.equal('started\nfinished\n');
     expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('1');
@@ -135,7 +135,7 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
     await killed;
     expect(r.reply.content.status).to.equal('error');
     expect(errorOf(r)?.evalue).to.match(/could not reconnect|stopped answering/);
-    expect(changes.map((c) => c.status)).to.include.members(['reconnecting', 'dead']);
+    expect(changes.map((c) => c.status)).to.include.members(['disconnected', 'reconnecting', 'dead']);
     await executeServerCommand('jupyter-start');
     await kernel.restart();
     expect((await run(kernel, '"back"')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal("'back'");
