@@ -4,7 +4,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
 import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
-import { PYODIDE_KERNELSPEC, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
+import { PYODIDE_KERNELSPEC, configuredServers, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
@@ -112,23 +112,13 @@ export class BentoNotebook extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.addEventListener('bento-change', this.onChange);
-    this.addEventListener('bento-cell-command', this.onCellCommand as EventListener);
-    this.addEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
-    this.addEventListener('keydown', this.onKeydown);
-    this.addEventListener('focusin', this.onFocusIn);
-    this.addEventListener('bento-kernel-change-request', this.onKernelChangeRequest as EventListener);
+    for (const [type, listener] of this.hostListeners()) this.addEventListener(type, listener);
     void this.initialise();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.removeEventListener('bento-change', this.onChange);
-    this.removeEventListener('bento-cell-command', this.onCellCommand as EventListener);
-    this.removeEventListener('bento-display-update', this.onDisplayUpdate as EventListener);
-    this.removeEventListener('keydown', this.onKeydown);
-    this.removeEventListener('focusin', this.onFocusIn);
-    this.removeEventListener('bento-kernel-change-request', this.onKernelChangeRequest as EventListener);
+    for (const [type, listener] of this.hostListeners()) this.removeEventListener(type, listener);
     for (const stop of this.unsubscribeKernel) stop();
     this.unsubscribeKernel = [];
     clearTimeout(this.autosaveTimer);
@@ -143,6 +133,18 @@ export class BentoNotebook extends LitElement {
       cell.active = i === this.activeIndex;
       cell.tabIndex = i === this.activeIndex ? 0 : -1;
     });
+  }
+
+  /** What the notebook listens to on itself: events bubbling from its cells and toolbar, and keys. */
+  private hostListeners(): Array<[string, EventListener]> {
+    return [
+      ['bento-change', this.onChange],
+      ['bento-cell-command', this.onCellCommand as EventListener],
+      ['bento-display-update', this.onDisplayUpdate as EventListener],
+      ['keydown', this.onKeydown as EventListener],
+      ['focusin', this.onFocusIn as EventListener],
+      ['bento-kernel-change-request', this.onKernelChangeRequest as EventListener],
+    ];
   }
 
   private watchKernel(): void {
@@ -253,14 +255,10 @@ export class BentoNotebook extends LitElement {
     for (const cell of this.cells) cell.outputs.updateDisplay(id, event.message.content);
   };
 
-  private allServers(): JupyterServerOptions[] {
-    return this.serverUrl ? [...this.servers, { baseUrl: this.serverUrl, token: this.token }] : this.servers;
-  }
-
   /** A notebook saved with a server kernel opens on that kernel again, when a configured server offers it. */
   private async honourKernelspec(): Promise<void> {
     const wanted = (this.notebookMetadata.kernelspec as { name?: string } | undefined)?.name;
-    const servers = this.allServers();
+    const servers = configuredServers(this.servers, this.serverUrl, this.token);
     if (!wanted || wanted === PYODIDE_KERNELSPEC.name || servers.length === 0) return;
     for (const { server, specs } of await listKernelspecs(servers)) {
       const spec = specs?.kernelspecs[wanted];
@@ -417,11 +415,7 @@ export class BentoNotebook extends LitElement {
       this.insertCell(index + 1, 'code');
       void this.cells[index + 1].edit();
     } else if (cell.type !== 'code') cell.stopEditing();
-    await this.runCell(cell).catch(() => undefined);
-  }
-
-  private async runCell(cell: BentoCell): Promise<ExecuteReply | undefined> {
-    return cell.run();
+    await cell.run().catch(() => undefined);
   }
 
   private setCellType(index: number, type: CellType): void {
@@ -506,7 +500,7 @@ export class BentoNotebook extends LitElement {
   async run(index: number): Promise<ExecuteReply | undefined> {
     const cell = this.cells[index];
     if (!cell) throw new RangeError(`There is no cell ${index}; the notebook has ${this.cells.length}.`);
-    return this.runCell(cell);
+    return cell.run();
   }
 
   /** Runs every cell in order and stops at the first error, as Jupyter does. Resolves with the replies. */
@@ -514,7 +508,7 @@ export class BentoNotebook extends LitElement {
     const replies: Array<ExecuteReply | undefined> = [];
     const cells = this.cells.slice(from, to);
     for (const cell of cells) {
-      const reply = await this.runCell(cell);
+      const reply = await cell.run();
       replies.push(reply);
       if (reply?.content.status === 'error') break;
     }

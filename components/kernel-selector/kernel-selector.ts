@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { choiceKey, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
+import { choiceKey, configuredServers, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
 import { defaultKernel, onDefaultKernelChange, setDefaultKernel } from '../../src/kernel/default.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import type { KernelStatus } from '../../src/kernel/protocol.ts';
@@ -41,6 +41,7 @@ export class KernelSelector extends LitElement {
 
   private unsubscribeStatus?: () => void;
   private unsubscribeDefault?: () => void;
+  private lastListed?: JupyterServerOptions[];
 
   @state() private listing: Awaited<ReturnType<typeof listKernelspecs>> = [];
   @state() private status: KernelStatus = 'unknown';
@@ -87,15 +88,13 @@ export class KernelSelector extends LitElement {
     return false;
   }
 
-  private allServers(): JupyterServerOptions[] {
-    return this.serverUrl ? [...this.servers, { baseUrl: this.serverUrl, token: this.token }] : this.servers;
-  }
-
   /** Lists the servers' kernelspecs again. */
   async refresh(): Promise<void> {
-    const servers = this.allServers();
+    const servers = configuredServers(this.servers, this.serverUrl, this.token);
+    this.lastListed = servers;
     const listing = await listKernelspecs(servers);
-    if (servers.length === this.allServers().length) this.listing = listing;
+    // Drop the answer if the configuration changed while it was coming.
+    if (servers === this.lastListed) this.listing = listing;
   }
 
   private choices(): Map<string, KernelChoice> {

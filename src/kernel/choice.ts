@@ -32,6 +32,11 @@ export async function listKernelspecs(servers: JupyterServerOptions[]): Promise<
   );
 }
 
+/** The servers an element offers: its `servers` list, plus the one its `server-url`/`token` attributes name. */
+export function configuredServers(servers: JupyterServerOptions[], url?: string, token?: string): JupyterServerOptions[] {
+  return url ? [...servers, { baseUrl: url, token }] : servers;
+}
+
 /** A stable key for a choice (for a <select>), without the token. */
 export function choiceKey(choice: KernelChoice): string {
   return choice.kind === 'pyodide' ? 'pyodide' : `remote:${choice.server.baseUrl}:${choice.kernelName}`;

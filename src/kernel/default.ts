@@ -1,4 +1,5 @@
 import type { Kernel } from './kernel.ts';
+import { Listeners } from './listeners.ts';
 import { PyodideKernel } from './pyodide/kernel.ts';
 
 /**
@@ -6,7 +7,7 @@ import { PyodideKernel } from './pyodide/kernel.ts';
  * (session `page-default`); a standalone <kernel-selector> can switch it to another kernel.
  */
 let pageKernel: Kernel | undefined;
-const listeners = new Set<(kernel: Kernel) => void>();
+const listeners = new Listeners<Kernel>();
 
 export function defaultKernel(): Kernel {
   pageKernel ??= new PyodideKernel({ session: 'page-default' });
@@ -18,11 +19,10 @@ export function setDefaultKernel(kernel: Kernel): void {
   const previous = pageKernel;
   pageKernel = kernel;
   if (previous && previous !== kernel) void previous.shutdown().catch(() => {});
-  for (const listener of [...listeners]) listener(kernel);
+  listeners.emit(kernel);
 }
 
 /** Called whenever the page's default kernel is replaced. */
 export function onDefaultKernelChange(listener: (kernel: Kernel) => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  return listeners.add(listener);
 }

@@ -93,9 +93,7 @@ def _session(session_id):
 
 def reset_session(session_id):
     """Restart for one session: a fresh namespace, history and execution count. Others are untouched."""
-    old = _sessions.pop(session_id, None)
-    if old is not None and old.task is not None:
-        old.task.cancel()
+    drop_session(session_id)
     _session(session_id)
 
 

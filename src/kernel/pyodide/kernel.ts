@@ -12,6 +12,7 @@ import {
   type KernelStatus,
   type MessageHeader,
 } from '../protocol.ts';
+import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
 import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
 
@@ -34,8 +35,8 @@ export class PyodideKernel implements Kernel {
   readonly displayName = 'Python (in browser)';
   readonly session: string;
   readonly runtime: PyodideRuntime;
-  private readonly statusListeners = new Set<(change: KernelStatusChange) => void>();
-  private readonly progressListeners = new Set<(progress: StartupProgress) => void>();
+  private readonly statusListeners = new Listeners<KernelStatusChange>();
+  private readonly progressListeners = new Listeners<StartupProgress>();
   private readonly running = new Set<string>();
   private readonly unsubscribeRuntime: () => void;
   private currentStatus: KernelStatus = 'unknown';
@@ -54,13 +55,11 @@ export class PyodideKernel implements Kernel {
   }
 
   onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   onStartupProgress(listener: (progress: StartupProgress) => void): Unsubscribe {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+    return this.progressListeners.add(listener);
   }
 
   async ready(): Promise<KernelInfo> {
@@ -176,12 +175,12 @@ export class PyodideKernel implements Kernel {
 
   private setStatus(change: KernelStatusChange): void {
     this.currentStatus = change.status;
-    for (const listener of [...this.statusListeners]) listener(change);
+    this.statusListeners.emit(change);
   }
 
   private onRuntimeEvent(event: RuntimeEvent): void {
     if (event.type === 'progress') {
-      for (const listener of [...this.progressListeners]) listener(event.progress);
+      this.progressListeners.emit(event.progress);
       return;
     }
     switch (event.state) {

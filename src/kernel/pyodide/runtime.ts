@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import type { StartupProgress } from '../kernel.ts';
+import { Listeners } from '../listeners.ts';
 import {
   INPUT_BUFFER_BYTES,
   INPUT_STATE,
@@ -97,7 +98,7 @@ function absolute(url: string | URL, directory = false): string {
 export class PyodideRuntime {
   private static defaultRuntime?: PyodideRuntime;
   private static defaultOptions: PyodideRuntimeOptions = {};
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly listeners = new Listeners<RuntimeEvent>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly sequence = new Map<string, number>();
   private readonly awaitingInput = new Set<string>();
@@ -149,8 +150,7 @@ export class PyodideRuntime {
   }
 
   subscribe(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Starts the runtime if it is not running; resolves when it can execute. */
@@ -296,7 +296,7 @@ export class PyodideRuntime {
   private emit(event: RuntimeEvent): void {
     if (event.type === 'state') this.state = event.state;
     if (event.type === 'progress') this.lastProgress = event.progress;
-    for (const listener of [...this.listeners]) listener(event);
+    this.listeners.emit(event);
   }
 
   private spawn(): Incarnation {

@@ -15,6 +15,7 @@ import {
   type Message,
   type MessageHeader,
 } from '../protocol.ts';
+import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
 import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
 
@@ -54,7 +55,7 @@ export class RemoteKernel implements Kernel {
   readonly server: JupyterServer;
   readonly name: string;
   displayName: string;
-  private readonly statusListeners = new Set<(change: KernelStatusChange) => void>();
+  private readonly statusListeners = new Listeners<KernelStatusChange>();
   private readonly pending = new Map<string, Pending>();
   private readonly reconnect: Required<NonNullable<RemoteKernelOptions['reconnect']>>;
   private readonly requestTimeoutMs: number;
@@ -87,8 +88,7 @@ export class RemoteKernel implements Kernel {
   }
 
   onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   onStartupProgress(_listener: (progress: StartupProgress) => void): Unsubscribe {
@@ -380,6 +380,6 @@ export class RemoteKernel implements Kernel {
 
   private setStatus(change: KernelStatusChange): void {
     this.currentStatus = change.status;
-    for (const listener of [...this.statusListeners]) listener(change);
+    this.statusListeners.emit(change);
   }
 }
