@@ -8,6 +8,7 @@ import type {
   KernelInfo,
   KernelStatus,
 } from './protocol.ts';
+import type { ColumnTable } from '../data/table.ts';
 
 /** A status change, with a sentence for the user when something happened to their state. */
 export interface KernelStatusChange {
@@ -65,6 +66,19 @@ export interface Kernel {
   complete(code: string, cursorPos: number): Promise<CompleteReplyContent>;
   inspect(code: string, cursorPos: number, detailLevel?: 0 | 1): Promise<InspectReplyContent>;
   isComplete(code: string): Promise<IsCompleteReplyContent>;
+  /**
+   * Binds the Python variable `name` to `table`: a `pandas.DataFrame` when pandas is importable in the kernel,
+   * otherwise Bento's small table object (`bento_table.Table`). Atomic: on any failure nothing is bound and the
+   * promise rejects with a `TableError` (table-wire.ts) that says why. The table's buffers may be transferred
+   * (detached) by the call. Waits for a running cell. Type mapping and the timestamp rule (tz-aware when the
+   * column has a timezone, naive UTC otherwise): src/kernel/bento_table.py.
+   */
+  inject(name: string, table: ColumnTable): Promise<void>;
+  /**
+   * The table (pandas DataFrame or Series, or Bento table) bound to the Python variable `name`, as columns.
+   * Rejects with a `TableError` when there is no such variable or it is not a table.
+   */
+  extract(name: string): Promise<ColumnTable>;
   /** Stops the running execution with KeyboardInterrupt (or restarts the runtime where that is impossible). */
   interrupt(): Promise<void>;
   /** Clears this session's state: variables, history and execution count. */

@@ -2,8 +2,8 @@
 
 Runs inside Pyodide in a worker. Each kernel session has its own namespace (a `__main__`-like module) in
 this one interpreter. The JavaScript half (worker.ts) calls `run_cell`, `complete`, `inspect_code`,
-`is_complete` and `reset_session`; messages go back to the page through the `emit` callable it passes in,
-as (msg_type, JSON content) pairs shaped like Jupyter IOPub messages.
+`is_complete`, `reset_session`, `inject_table` and `extract_table`; messages go back to the page through the
+`emit` callable it passes in, as (msg_type, JSON content) pairs shaped like Jupyter IOPub messages.
 
 Behaves like IPython where a user would notice: last-expression results with Out[n], `;` suppression,
 `_`/`__`/`In`/`Out` history, pretty printing, the rich display protocol, `display()` with display ids,
@@ -663,6 +663,13 @@ class PackageLoadError(ImportError):
     pass
 
 
+class UsageError(Exception):
+    """IPython's name for a magic the kernel cannot run (a notebook from Jupyter may carry %%timeit)."""
+
+
+_CELL_MAGIC = re.compile(r"%%([A-Za-z_][\w-]*)")
+
+
 def _suppressed(code):
     """True when the last statement ends with `;` (IPython hides its result)."""
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT,
@@ -723,6 +730,14 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
             _emit("execute_input", {"code": code, "execution_count": count})
             if store_history:
                 _store_input(session, code)
+        magic = _CELL_MAGIC.match(code)
+        if magic:
+            # Magics the page registered never reach a kernel; any other is IPython's, which this kernel is not.
+            return _error_reply(
+                count,
+                UsageError(f"Cell magic `%%{magic.group(1)}` not found. In the browser kernel, cell magics are those the page registered (such as %%sql); IPython's own need a Jupyter kernel."),
+                emit_traceback_frames=False,
+            )
         filename = _cell_filename(count)
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         try:
@@ -976,6 +991,43 @@ def is_complete(code):
         # Inside an indented block: Jupyter consoles want one more line until a blank one.
         return json.dumps({"status": "incomplete", "indent": indent})
     return json.dumps({"status": "complete"})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tables (kernel.inject / kernel.extract): the conversion lives in bento_table.py, shared with remote kernels
+
+
+def inject_table(session_id, name, header_json, js_buffers):
+    """Binds `name` in the session to the table of `header_json` (the wire header) and `js_buffers` (JS
+    Uint8Arrays, each copied once into a Python bytearray). Returns None, or a message saying why nothing
+    was bound."""
+    import bento_table
+
+    try:
+        buffers = []
+        for js in js_buffers:
+            buffer = bytearray(js.byteLength)
+            js.assign_to(buffer)
+            buffers.append(buffer)
+        bento_table.bind(_session(session_id).ns, name, json.loads(header_json), buffers)
+    except bento_table.TableError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 -- a failure of any kind must leave the variable alone
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def extract_table(session_id, name):
+    """(header JSON, [buffers]) for the table bound to `name` in the session, or (message, None)."""
+    import bento_table
+
+    try:
+        header, buffers = bento_table.lookup(_session(session_id).ns, name)
+        return json.dumps(header), [memoryview(b).cast("B") for b in buffers]
+    except bento_table.TableError as exc:
+        return str(exc), None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}", None
 
 
 # ---------------------------------------------------------------------------------------------------------

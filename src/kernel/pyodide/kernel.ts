@@ -1,3 +1,5 @@
+import * as Comlink from 'comlink';
+import type { ColumnTable } from '../../data/table.ts';
 import type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from '../kernel.ts';
 import {
   makeMessage,
@@ -14,7 +16,9 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
+import { checkTableShape, checkVariableName, extractError, fromWire, injectError, transferables } from '../table-wire.ts';
 import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
+import type { InjectRequest } from './worker-api.ts';
 
 export interface PyodideKernelOptions {
   /**
@@ -130,6 +134,46 @@ export class PyodideKernel implements Kernel {
   async isComplete(code: string): Promise<IsCompleteReplyContent> {
     this.assertUsable();
     return JSON.parse(await this.runtime.call((api) => api.isComplete(code)));
+  }
+
+  /**
+   * Binds `name` in this session to `table`. The columns' buffers are transferred to the worker (the table is
+   * unusable afterwards), laid out there for Python and copied once into Python memory; the worker takes the
+   * request in turn with executions, so it waits for a running cell.
+   */
+  async inject(name: string, table: ColumnTable): Promise<void> {
+    this.assertUsable();
+    checkVariableName(name);
+    try {
+      checkTableShape(table.columns, table.numRows);
+    } catch (error) {
+      throw injectError(name, error);
+    }
+    const request: InjectRequest = {
+      sessionId: this.session,
+      name,
+      numRows: table.numRows,
+      schema: JSON.stringify(table.schema),
+      arrays: table.columns.map(({ values, offsets, valid }) => ({ values, offsets, valid })),
+    };
+    try {
+      await this.runtime.call((api) => api.inject(Comlink.transfer(request, transferables(table.columns))));
+    } catch (error) {
+      if (error instanceof RuntimeDiedError) throw error;
+      throw injectError(name, error);
+    }
+  }
+
+  async extract(name: string): Promise<ColumnTable> {
+    this.assertUsable();
+    checkVariableName(name);
+    try {
+      const { header, buffers } = await this.runtime.call((api) => api.extract(this.session, name));
+      return fromWire(JSON.parse(header), buffers);
+    } catch (error) {
+      if (error instanceof RuntimeDiedError) throw error;
+      throw extractError(name, error);
+    }
   }
 
   async interrupt(): Promise<void> {

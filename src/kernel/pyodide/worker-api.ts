@@ -1,4 +1,5 @@
 /** The contract between the page and the Pyodide worker (both sides import these types only). */
+import type { ColumnValues } from '../../data/table.ts';
 
 export interface BootOptions {
   /** Where pyodide.asm.wasm, python_stdlib.zip and pyodide.asm.mjs are served (ends with `/`). */
@@ -54,6 +55,25 @@ export interface ExecuteRequest {
   allowStdin: boolean;
 }
 
+/** A table on its way into a session: the schema as JSON beside the columns' typed arrays, whose buffers are
+ * transferred (not copied) with the message. The worker lays them out for Python (table-wire.ts). */
+export interface InjectRequest {
+  sessionId: string;
+  /** The Python variable to bind. */
+  name: string;
+  numRows: number;
+  /** `ColumnTable.schema` as JSON. */
+  schema: string;
+  /** Each column's arrays, in schema order. */
+  arrays: Array<{ values: ColumnValues; offsets?: Int32Array; valid?: Uint8Array }>;
+}
+
+/** A table on its way out of a session: the wire header (JSON) and its buffers, transferred to the page. */
+export interface ExtractedTable {
+  header: string;
+  buffers: Uint8Array[];
+}
+
 export interface WorkerApi {
   boot(options: BootOptions, onProgress: ProgressCallback): Promise<BootInfo>;
   /** Runs a cell; everything it produces, the reply last, is posted on `port` (see ExecutionPortMessage). */
@@ -61,6 +81,10 @@ export interface WorkerApi {
   complete(sessionId: string, code: string, cursorPos: number): Promise<string>;
   inspect(sessionId: string, code: string, cursorPos: number, detailLevel: number): Promise<string>;
   isComplete(code: string): Promise<string>;
+  /** Binds a table in a session, in turn with executions; rejects (nothing bound) with the reason. */
+  inject(request: InjectRequest): Promise<void>;
+  /** The table bound to `name` in a session, in turn with executions; rejects with the reason. */
+  extract(sessionId: string, name: string): Promise<ExtractedTable>;
   /** Cancels execution `execId` if it is suspended (awaiting, or waiting for input). */
   softInterrupt(execId: string): Promise<boolean>;
   resetSession(sessionId: string): Promise<void>;

@@ -6,6 +6,9 @@
 import * as Comlink from 'comlink';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
+import type { Column, ColumnSchema } from '../../data/table.ts';
+import tableSource from '../bento_table.py';
+import { TableError, toWire } from '../table-wire.ts';
 import kernelSource from './bento_kernel.py';
 import {
   INPUT_STATE,
@@ -15,6 +18,8 @@ import {
   type ExecuteRequest,
   type ExecutionPortAnswer,
   type ExecutionPortMessage,
+  type ExtractedTable,
+  type InjectRequest,
   type ProgressCallback,
   type WorkerApi,
 } from './worker-api.ts';
@@ -28,6 +33,8 @@ interface KernelModule extends PyProxy {
   reset_session(sessionId: string): void;
   drop_session(sessionId: string): void;
   configure(importsJson: string, index: string): void;
+  inject_table(sessionId: string, name: string, headerJson: string, buffers: Uint8Array[]): string | undefined;
+  extract_table(sessionId: string, name: string): PyProxy;
 }
 
 const KERNEL_DIR = '/bento';
@@ -49,6 +56,36 @@ let queue: Promise<unknown> = Promise.resolve();
 let pendingInput: ((answer: string | null) => void) | undefined;
 /** The port of the execution in progress: a fatal error is reported there before the worker ends. */
 let currentPort: MessagePort | undefined;
+
+/**
+ * Runs `task` after everything queued before it: executions, injections and extractions take turns, so a
+ * table is never bound (or read) while a cell's Python code is running, even one suspended in an await.
+ */
+function serialised<T>(task: () => Promise<T>): Promise<T> {
+  const result = queue.then(task);
+  queue = result.catch(() => {});
+  return result;
+}
+
+/** Copies a Python list of buffers into fresh Uint8Arrays and destroys the proxies. */
+function copyBuffers(list: PyProxy): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const items = list as PyProxy & { length: number; get(index: number): PyProxy };
+  for (let i = 0; i < items.length; i++) {
+    const item = items.get(i);
+    try {
+      const view = item.getBuffer('u8');
+      try {
+        out.push((view.data as Uint8Array).slice());
+      } finally {
+        view.release();
+      }
+    } finally {
+      item.destroy();
+    }
+  }
+  return out;
+}
 
 /** Reports download bytes of the runtime's own files while loadPyodide fetches them. */
 function observeDownloads(onProgress: ProgressCallback): () => void {
@@ -108,6 +145,7 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   endOnFatalError(pyodide);
   pyodide.FS.mkdirTree(KERNEL_DIR);
   pyodide.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
+  pyodide.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
   kernel = pyodide.pyimport('bento_kernel') as unknown as KernelModule;
   for (const [name, pkg] of Object.entries(pyodide.lockfile.packages)) {
@@ -260,9 +298,47 @@ const api: WorkerApi = {
         port.close();
       }
     };
-    const result = queue.then(run);
-    queue = result.catch(() => {});
-    return result;
+    return serialised(run);
+  },
+
+  inject(request: InjectRequest) {
+    return serialised(async () => {
+      const schema: ColumnSchema[] = JSON.parse(request.schema);
+      if (schema.length !== request.arrays.length) throw new TableError(`${schema.length} columns were described, ${request.arrays.length} arrived.`);
+      const columns: Column[] = schema.map((s, i) => ({
+        name: s.name,
+        type: s.type,
+        timezone: s.timezone,
+        sourceType: s.sourceType,
+        values: request.arrays[i].values,
+        offsets: request.arrays[i].offsets,
+        valid: request.arrays[i].valid,
+      }));
+      const { header, buffers } = toWire(columns, request.numRows);
+      const failure = kernel.inject_table(request.sessionId, request.name, JSON.stringify(header), buffers);
+      if (failure) throw new TableError(failure);
+    });
+  },
+
+  extract(sessionId: string, name: string) {
+    return serialised(async () => {
+      const result = kernel.extract_table(sessionId, name) as PyProxy & { get(index: number): unknown };
+      try {
+        const header = result.get(0) as string;
+        const list = result.get(1) as PyProxy | undefined;
+        if (!list) throw new TableError(header);
+        let buffers: Uint8Array[];
+        try {
+          buffers = copyBuffers(list);
+        } finally {
+          list.destroy();
+        }
+        const table: ExtractedTable = { header, buffers };
+        return Comlink.transfer(table, buffers.map((b) => b.buffer as ArrayBuffer));
+      } finally {
+        result.destroy();
+      }
+    });
   },
 
   async complete(sessionId, code, cursorPos) {

@@ -1,3 +1,4 @@
+import type { ColumnTable } from '../../data/table.ts';
 import type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from '../kernel.ts';
 import {
   makeMessage,
@@ -17,7 +18,10 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
+import { checkVariableName, extractError, fromWire, injectError, TableError, toWire, type WireHeader, type WireTable } from '../table-wire.ts';
+import { deserializeBinaryMessage, serializeBinaryMessage } from './frames.ts';
 import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
+import { planChunks, TABLE_COMM_TARGET, tableSetupCode } from './table-comm.ts';
 
 export interface RemoteKernelOptions {
   /** The Jupyter Server (URL and token from the host page). */
@@ -44,6 +48,15 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Someone waiting on a comm of ours: the kernel's comm_msg/comm_close for it, and the status of our messages. */
+interface CommWaiter {
+  onMessage(message: Message): void;
+  fail(error: Error): void;
+}
+
+/** What a table comm ended with: the kernel's reply, or nothing because the kernel does not know the target. */
+type CommOutcome = { reply: Message } | { unregistered: true };
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -67,6 +80,11 @@ export class RemoteKernel implements Kernel {
   private readonly healthCheckMs: number;
   private healthTimer?: ReturnType<typeof setInterval>;
   private healthFailures = 0;
+  /** The comm target for tables, registered in the current kernel process (undefined: not yet, or restarted). */
+  private tableSetup?: Promise<void>;
+  private readonly comms = new Map<string, CommWaiter>();
+  /** msg_id of each comm message we sent -> its comm_id, to route the kernel's status for it. */
+  private readonly commMessages = new Map<string, string>();
 
   constructor(options: RemoteKernelOptions) {
     this.server = options.server instanceof JupyterServer ? options.server : new JupyterServer(options.server);
@@ -136,11 +154,41 @@ export class RemoteKernel implements Kernel {
     return (await this.shellRequest('is_complete_request', { code })).content as unknown as IsCompleteReplyContent;
   }
 
+  /**
+   * Binds `name` in the kernel to `table`, a pandas DataFrame there (a Bento table without pandas). The columns
+   * travel as binary buffers of a comm (see table-comm.ts); the kernel takes the comm in turn with executions.
+   */
+  async inject(name: string, table: ColumnTable): Promise<void> {
+    checkVariableName(name);
+    let wire: WireTable;
+    try {
+      wire = toWire(table.columns, table.numRows);
+    } catch (error) {
+      throw injectError(name, error);
+    }
+    const reply = await this.tableRequest({ op: 'inject', name, header: wire.header as unknown as JSONObject }, wire.buffers);
+    const data = (reply.content as { data?: { status?: string; message?: string } }).data ?? {};
+    if (data.status !== 'ok') throw injectError(name, data.message ?? 'the kernel did not say why');
+  }
+
+  async extract(name: string): Promise<ColumnTable> {
+    checkVariableName(name);
+    const reply = await this.tableRequest({ op: 'extract', name });
+    const data = (reply.content as { data?: { status?: string; message?: string; header?: WireHeader } }).data ?? {};
+    if (data.status !== 'ok' || !data.header) throw extractError(name, data.message ?? 'the kernel did not say why');
+    try {
+      return fromWire(data.header, (reply.buffers ?? []).map((buffer) => new Uint8Array(buffer)));
+    } catch (error) {
+      throw extractError(name, error);
+    }
+  }
+
   async interrupt(): Promise<void> {
     if (this.kernelId) await this.server.interruptKernel(this.kernelId);
   }
 
   async restart(): Promise<void> {
+    this.tableSetup = undefined;
     if (!this.kernelId || this.currentStatus === 'dead') {
       this.kernelId = undefined;
       this.starting = undefined;
@@ -167,6 +215,7 @@ export class RemoteKernel implements Kernel {
 
   private async start(): Promise<KernelInfo> {
     this.setStatus({ status: 'starting' });
+    this.tableSetup = undefined;
     try {
       if (this.kernelId) await this.server.getKernel(this.kernelId);
       else this.kernelId = (await this.server.startKernel(this.name)).id;
@@ -185,6 +234,8 @@ export class RemoteKernel implements Kernel {
   private connect(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(this.server.channelsUrl(this.kernelId!, this.session));
+      // Messages with buffers (a table coming back) arrive as binary frames; everything else as JSON text.
+      socket.binaryType = 'arraybuffer';
       let opened = false;
       socket.onopen = () => {
         opened = true;
@@ -193,6 +244,15 @@ export class RemoteKernel implements Kernel {
       };
       socket.onmessage = (event) => {
         if (typeof event.data === 'string') this.route(JSON.parse(event.data) as Message);
+        else if (event.data instanceof ArrayBuffer) {
+          let message: Message;
+          try {
+            message = deserializeBinaryMessage(event.data);
+          } catch {
+            return; // not a Jupyter frame: nothing of ours can be waiting for it
+          }
+          this.route(message);
+        }
       };
       socket.onclose = () => {
         if (!opened) {
@@ -210,6 +270,10 @@ export class RemoteKernel implements Kernel {
    */
   private async reconnectAfterDrop(): Promise<void> {
     this.socket = undefined;
+    // What we sent may not have reached the server; a table comm would then wait forever.
+    this.failComms(
+      new JupyterServerError('The connection to the Jupyter Server dropped while a table was in transit; it may not have been bound. Try again.'),
+    );
     this.setStatus({ status: 'disconnected', message: `Lost the connection to the Jupyter Server at ${this.server.displayUrl}; reconnecting…` });
     let wait = this.reconnect.firstDelayMs;
     for (let attempt = 0; attempt < this.reconnect.attempts && !this.closing; attempt++) {
@@ -243,7 +307,14 @@ export class RemoteKernel implements Kernel {
   private failPending(error: Error): void {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    this.failComms(error);
     this.watchHealth();
+  }
+
+  private failComms(error: Error): void {
+    for (const waiter of [...this.comms.values()]) waiter.fail(error);
+    this.comms.clear();
+    this.commMessages.clear();
   }
 
   /**
@@ -251,7 +322,7 @@ export class RemoteKernel implements Kernel {
    * come. While anything is pending, ask the server now and then whether the kernel still exists.
    */
   private watchHealth(): void {
-    if (this.pending.size === 0 || this.closing) {
+    if ((this.pending.size === 0 && this.comms.size === 0) || this.closing) {
       clearInterval(this.healthTimer);
       this.healthTimer = undefined;
       return;
@@ -301,6 +372,98 @@ export class RemoteKernel implements Kernel {
     }
   }
 
+  /** Sends a message: JSON text, or a binary frame when it carries buffers. Throws when not connected. */
+  private sendMessage(message: Message, buffers: readonly Uint8Array[] = []): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) throw new JupyterServerError(`Not connected to the Jupyter Server at ${this.server.displayUrl}.`);
+    socket.send(buffers.length ? serializeBinaryMessage(message, buffers) : JSON.stringify(message));
+  }
+
+  /** Registers the table comm target in this kernel process, once (again after a restart). */
+  private prepareTables(): Promise<void> {
+    if (!this.tableSetup) {
+      const setup = (async () => {
+        const reply = await this.execute(tableSetupCode(), { silent: true, storeHistory: false });
+        if (reply.content.status !== 'ok') {
+          const content = reply.content as { ename?: string; evalue?: string };
+          throw new TableError(`The kernel could not load Bento's table support (${content.ename ?? 'error'}: ${content.evalue ?? reply.content.status}).`);
+        }
+      })();
+      this.tableSetup = setup;
+      setup.catch(() => {
+        if (this.tableSetup === setup) this.tableSetup = undefined;
+      });
+    }
+    return this.tableSetup;
+  }
+
+  /**
+   * One table operation over a fresh comm; resolves with the kernel's reply (a comm_msg). A kernel that
+   * answers without replying has lost the target (restarted behind our back): register again, try once more.
+   */
+  private async tableRequest(data: JSONObject, buffers: readonly Uint8Array[] = []): Promise<Message> {
+    await this.ready();
+    for (let attempt = 0; ; attempt++) {
+      await this.prepareTables();
+      const outcome = await this.openTableComm(data, buffers);
+      if ('reply' in outcome) return outcome.reply;
+      this.tableSetup = undefined;
+      if (attempt > 0) throw new TableError('The kernel closed the table channel without answering, even after Bento registered it again.');
+    }
+  }
+
+  private openTableComm(data: JSONObject, buffers: readonly Uint8Array[]): Promise<CommOutcome> {
+    return new Promise<CommOutcome>((resolve, reject) => {
+      const commId = newId();
+      const chunks = planChunks(buffers);
+      const sizes = buffers.map((b) => b.byteLength);
+      const messages = chunks.map((chunk, i) => {
+        const done = i === chunks.length - 1;
+        return i === 0
+          ? makeMessage('comm_open', { comm_id: commId, target_name: TABLE_COMM_TARGET, data: { ...data, sizes, pieces: chunk.pieces, done } }, { session: this.session, channel: 'shell' })
+          : makeMessage('comm_msg', { comm_id: commId, data: { pieces: chunk.pieces, done } }, { session: this.session, channel: 'shell' });
+      });
+      const lastId = messages[messages.length - 1].header.msg_id;
+      let reply: Message | undefined;
+      const finish = () => {
+        this.comms.delete(commId);
+        for (const message of messages) this.commMessages.delete(message.header.msg_id);
+        this.watchHealth();
+      };
+      this.comms.set(commId, {
+        onMessage: (message) => {
+          const type = message.header.msg_type;
+          const idle =
+            type === 'status' &&
+            (message.content as { execution_state?: string }).execution_state === 'idle' &&
+            (message.parent_header as MessageHeader).msg_id === lastId;
+          if (type === 'comm_msg' && !reply) {
+            reply = message;
+            finish();
+            resolve({ reply });
+          } else if (type === 'comm_close' || idle) {
+            // Replies are published before the close and before the kernel goes idle: none means no target.
+            finish();
+            resolve(reply ? { reply } : { unregistered: true });
+          }
+        },
+        fail: (error) => {
+          finish();
+          reject(error);
+        },
+      });
+      for (const message of messages) this.commMessages.set(message.header.msg_id, commId);
+      try {
+        messages.forEach((message, i) => this.sendMessage(message, chunks[i].bytes));
+      } catch (error) {
+        finish();
+        reject(error);
+        return;
+      }
+      this.watchHealth();
+    });
+  }
+
   private send(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>, timeoutMs?: number): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
       const socket = this.socket;
@@ -341,8 +504,16 @@ export class RemoteKernel implements Kernel {
   private route(message: Message): void {
     const parentId = (message.parent_header as MessageHeader | undefined)?.msg_id;
     const pending = parentId ? this.pending.get(parentId) : undefined;
+    if (message.channel === 'iopub') {
+      const type = message.header.msg_type;
+      const commId =
+        type === 'comm_msg' || type === 'comm_close' ? (message.content as { comm_id?: string }).comm_id : parentId && this.commMessages.get(parentId);
+      if (commId) this.comms.get(commId)?.onMessage(message);
+    }
     if (message.channel === 'iopub' && message.header.msg_type === 'status') {
       const state = (message.content as { execution_state: string }).execution_state;
+      // A kernel process that starts (after a restart, ours or anyone's) has no table comm target yet.
+      if (state === 'starting' || state === 'restarting') this.tableSetup = undefined;
       if (state === 'busy' || state === 'idle' || state === 'starting' || state === 'restarting') {
         if (this.currentStatus !== 'restarting' || state !== 'busy') this.setStatus({ status: state });
       } else if (state === 'dead') this.declareDead('The kernel died. Its state is lost; restart to start a new one.');

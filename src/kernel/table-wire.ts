@@ -1,0 +1,350 @@
+/**
+ * How a ColumnTable travels to Python and back, for both kernels (DESIGN.md: "Tables move as columns").
+ *
+ * A table on the wire is a JSON header plus a list of byte buffers. The header names, for each column, the
+ * buffer index of its values, of its null mask (`valid`, one byte per row, 0 = null) and, for strings, how the
+ * text is laid out:
+ * - `separator`: the values buffer is every row's UTF-8 text joined by that byte, which no row contains, so
+ *   Python decodes the whole column once and splits it (C speed) instead of slicing a million times;
+ * - `offsets`: a buffer of numRows + 1 little-endian int32 byte offsets (only when every byte value that could
+ *   separate occurs in the text, i.e. the text holds NUL characters).
+ * Fixed-width columns are the little-endian bytes of their typed array. The Python side (bento_table.py) reads
+ * the same header; the serverless kernel hands it the buffers in one call, the remote kernel in comm messages.
+ */
+import { ColumnTable, type Column, type ColumnSchema, type ColumnType, type ColumnValues } from '../data/table.ts';
+
+export const TABLE_WIRE_VERSION = 1;
+
+export interface WireColumn extends ColumnSchema {
+  /** Buffer index of the values (fixed-width bytes, or UTF-8 text for strings). */
+  values: number;
+  /** Buffer index of the null mask; absent when the column has none. */
+  valid?: number;
+  /** Strings: the byte that separates rows in `values`. */
+  separator?: number;
+  /** Strings: buffer index of numRows + 1 int32 offsets (when no separator could be used). */
+  offsets?: number;
+}
+
+export interface WireHeader {
+  version: typeof TABLE_WIRE_VERSION;
+  numRows: number;
+  columns: WireColumn[];
+}
+
+export interface WireTable {
+  header: WireHeader;
+  /** Each buffer holds exactly the bytes the header says (views, not copies, where possible). */
+  buffers: Uint8Array[];
+}
+
+/** A table could not be injected or extracted; the message says why and what to do. */
+export class TableError extends Error {
+  override name = 'TableError';
+}
+
+function reasonOf(reason: unknown): string {
+  const text = (reason instanceof Error ? reason.message : String(reason)).trim().replace(/\.$/, '');
+  // "Column 'x' ..." reads better mid-sentence as "column 'x' ..."; leave acronyms ("UTF-8 ...") alone.
+  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
+}
+
+/** The error an injection rejects with: what failed, and that the variable was left as it was. */
+export function injectError(name: string, reason: unknown): TableError {
+  if (reason instanceof TableError && reason.message.startsWith('Cannot use ')) return reason;
+  return new TableError(
+    `Could not bind the table to '${name}': ${reasonOf(reason)}. Nothing was bound: '${name}' keeps its previous value, if it had one.`,
+  );
+}
+
+/** The error an extraction rejects with. */
+export function extractError(name: string, reason: unknown): TableError {
+  if (reason instanceof TableError && reason.message.startsWith('Cannot use ')) return reason;
+  return new TableError(`Could not read '${name}' as a table: ${reasonOf(reason)}.`);
+}
+
+const BYTES: Record<Exclude<ColumnType, 'string'>, number> = {
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  float32: 4,
+  float64: 8,
+  bool: 1,
+  date: 4,
+  timestamp: 8,
+};
+
+const ARRAY_OF: Record<Exclude<ColumnType, 'string'>, { new (buffer: ArrayBuffer, byteOffset: number, length: number): ColumnValues; name: string }> = {
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  uint64: BigUint64Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  bool: Uint8Array,
+  date: Int32Array,
+  timestamp: BigInt64Array,
+};
+
+// Python's hard keywords (keyword.kwlist); soft keywords (match, case, type, _) are valid names.
+const PYTHON_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
+const IDENTIFIER = /^[\p{XID_Start}_][\p{XID_Continue}]*$/u;
+
+/** Throws a TableError unless `name` can be a Python variable (Python checks again: str.isidentifier). */
+export function checkVariableName(name: string): void {
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new TableError(
+      `Cannot use ${JSON.stringify(String(name))} as a Python variable name: a name is letters, digits and _, and does not start with a digit.`,
+    );
+  }
+  if (PYTHON_KEYWORDS.has(name)) {
+    throw new TableError(`Cannot use '${name}' as a Python variable name: it is a Python keyword. Choose another name, e.g. '${name}_'.`);
+  }
+}
+
+/** The smallest and largest day and microsecond Python's `datetime` can hold (years 1 to 9999). */
+const MIN_DAY = -719_162;
+const MAX_DAY = 2_932_896;
+const MIN_MICROS = -62_135_596_800_000_000n;
+const MAX_MICROS = 253_402_300_799_999_999n;
+
+/**
+ * Cheap checks that need no pass over the data: each column's arrays have the right kind and length. Run on the
+ * page before buffers are transferred, so a malformed table is refused while the caller still owns it.
+ */
+export function checkTableShape(columns: readonly Column[], numRows: number): void {
+  if (!Number.isSafeInteger(numRows) || numRows < 0) throw new TableError(`A table's row count must be a whole number, not ${numRows}.`);
+  const names = new Set<string>();
+  for (const column of columns) {
+    const name = column?.name;
+    if (typeof name !== 'string') throw new TableError('Every column needs a name (a string).');
+    if (names.has(name)) throw new TableError(`Column '${name}' appears twice; column names must be unique.`);
+    names.add(name);
+    const where = `Column '${name}'`;
+    for (const array of [column.values, column.offsets, column.valid]) {
+      if ((array?.buffer as { detached?: boolean } | undefined)?.detached) {
+        throw new TableError(
+          `${where}: its buffers were already handed over (inject transfers a table's buffers to the kernel). ` +
+            'Inject a copy to keep using the table, e.g. table.head(table.numRows)',
+        );
+      }
+    }
+    if (column.type === 'string') {
+      if (!(column.values instanceof Uint8Array) || !(column.offsets instanceof Int32Array)) {
+        throw new TableError(`${where} (string) needs its UTF-8 bytes in a Uint8Array and its offsets in an Int32Array.`);
+      }
+      if (column.offsets.length !== numRows + 1) throw new TableError(`${where} has ${column.offsets.length - 1} rows, the table ${numRows}.`);
+    } else if (column.type in ARRAY_OF) {
+      const expected = ARRAY_OF[column.type as Exclude<ColumnType, 'string'>];
+      if (!(column.values instanceof expected)) throw new TableError(`${where} of type ${column.type} needs a ${expected.name}.`);
+      if (column.values.length !== numRows) throw new TableError(`${where} has ${column.values.length} rows, the table ${numRows}.`);
+    } else {
+      throw new TableError(`${where} has an unknown type '${String(column.type)}'.`);
+    }
+    if (column.valid !== undefined) {
+      if (!(column.valid instanceof Uint8Array)) throw new TableError(`${where}: its null mask must be a Uint8Array.`);
+      if (column.valid.length !== numRows) throw new TableError(`${where}: its null mask has ${column.valid.length} entries for ${numRows} rows.`);
+    }
+    if (column.timezone !== undefined && typeof column.timezone !== 'string') throw new TableError(`${where}: its timezone must be a string.`);
+  }
+}
+
+/** The ArrayBuffers behind `columns`, for a transfer list (SharedArrayBuffers are shared, never transferred). */
+export function transferables(columns: readonly Column[]): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const c of columns) {
+    for (const array of [c.values, c.offsets, c.valid]) if (array && array.buffer instanceof ArrayBuffer) set.add(array.buffer);
+  }
+  return [...set];
+}
+
+function bytesOf(array: ArrayBufferView): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** Throws unless every non-null date/timestamp can be a Python `date`/`datetime` (years 1 to 9999). */
+function checkTimeRange(column: Column, numRows: number): void {
+  const valid = column.valid;
+  if (column.type === 'date') {
+    const days = column.values as Int32Array;
+    for (let i = 0; i < numRows; i++) {
+      const d = days[i];
+      if ((d < MIN_DAY || d > MAX_DAY) && (!valid || valid[i] !== 0)) {
+        throw new TableError(`Column '${column.name}', row ${i}: day ${d} is outside the dates Python can hold (years 1 to 9999).`);
+      }
+    }
+    return;
+  }
+  // Compare the high and low 32-bit words: reading a BigInt64Array element by element allocates a BigInt each.
+  const values = column.values as BigInt64Array;
+  const words = new Int32Array(values.buffer, values.byteOffset, numRows * 2);
+  const minHi = Number(MIN_MICROS >> 32n);
+  const minLo = Number(BigInt.asUintN(32, MIN_MICROS));
+  const maxHi = Number(MAX_MICROS >> 32n);
+  const maxLo = Number(BigInt.asUintN(32, MAX_MICROS));
+  for (let i = 0; i < numRows; i++) {
+    const hi = words[2 * i + 1];
+    if (hi > minHi && hi < maxHi) continue;
+    const lo = words[2 * i] >>> 0;
+    const inRange = (hi > minHi || (hi === minHi && lo >= minLo)) && (hi < maxHi || (hi === maxHi && lo <= maxLo));
+    if (!inRange && (!valid || valid[i] !== 0)) {
+      throw new TableError(
+        `Column '${column.name}', row ${i}: timestamp ${values[i]} µs is outside the instants Python can hold (years 1 to 9999).`,
+      );
+    }
+  }
+}
+
+/**
+ * One string column as wire buffers: its rows joined by a byte none of them contains (NUL, checked with one
+ * native scan), or, when the text holds NUL characters, its bytes and offsets rebased to 0. Validates offsets.
+ */
+function encodeStrings(column: Column, numRows: number): { text: Uint8Array; separator?: number; offsets?: Int32Array } {
+  const bytes = column.values as Uint8Array;
+  const offsets = column.offsets!;
+  const first = offsets[0];
+  const last = offsets[numRows];
+  if (first < 0 || last > bytes.length || last < first) {
+    throw new TableError(`Column '${column.name}': its offsets point outside its ${bytes.length} bytes of text.`);
+  }
+  const used = bytes.subarray(first, last);
+  if (used.indexOf(0) === -1) {
+    const out = new Uint8Array(used.length + Math.max(numRows - 1, 0));
+    let w = 0;
+    for (let row = 0; row < numRows; row++) {
+      const start = offsets[row];
+      const end = offsets[row + 1];
+      if (end < start || end > last) throw new TableError(`Column '${column.name}', row ${row}: its offsets are not in ascending order.`);
+      if (row > 0) out[w++] = 0;
+      if (end - start > 64) {
+        out.set(bytes.subarray(start, end), w);
+        w += end - start;
+      } else {
+        for (let i = start; i < end; i++) out[w++] = bytes[i];
+      }
+    }
+    return { text: out, separator: 0 };
+  }
+  const rebased = new Int32Array(numRows + 1);
+  for (let row = 0; row <= numRows; row++) {
+    const offset = offsets[row];
+    if (row > 0 && offset < offsets[row - 1]) throw new TableError(`Column '${column.name}', row ${row - 1}: its offsets are not in ascending order.`);
+    rebased[row] = offset - first;
+  }
+  return { text: used, offsets: rebased };
+}
+
+/**
+ * The wire form of a table: checks it thoroughly (shapes, offsets, date ranges) and lays out string columns
+ * for Python's fast path. Fixed-width columns and null masks are views of the table's own buffers (no copy).
+ */
+export function toWire(columns: readonly Column[], numRows: number): WireTable {
+  checkTableShape(columns, numRows);
+  const buffers: Uint8Array[] = [];
+  const add = (bytes: Uint8Array) => buffers.push(bytes) - 1;
+  const header: WireHeader = { version: TABLE_WIRE_VERSION, numRows, columns: [] };
+  for (const column of columns) {
+    const spec: WireColumn = { name: column.name, type: column.type, nullable: Boolean(column.valid), values: -1 };
+    if (column.timezone) spec.timezone = column.timezone;
+    if (column.sourceType) spec.sourceType = column.sourceType;
+    if (column.type === 'string') {
+      const { text, separator, offsets } = encodeStrings(column, numRows);
+      spec.values = add(text);
+      if (separator !== undefined) spec.separator = separator;
+      else spec.offsets = add(bytesOf(offsets!));
+    } else {
+      if (column.type === 'date' || column.type === 'timestamp') checkTimeRange(column, numRows);
+      spec.values = add(bytesOf(column.values));
+    }
+    if (column.valid) spec.valid = add(column.valid);
+    header.columns.push(spec);
+  }
+  return { header, buffers };
+}
+
+/** A typed array over `bytes`, copied only when the bytes are not aligned for it. */
+function typedArray(type: Exclude<ColumnType, 'string'>, bytes: Uint8Array, numRows: number, name: string): ColumnValues {
+  const size = BYTES[type];
+  if (bytes.byteLength !== numRows * size) {
+    throw new TableError(`Column '${name}' (${type}) arrived with ${bytes.byteLength} bytes; ${numRows} rows need ${numRows * size}.`);
+  }
+  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return new ARRAY_OF[type](aligned.buffer as ArrayBuffer, aligned.byteOffset, numRows);
+}
+
+/** Splits separator-joined text into compact bytes and offsets, in place (the text only shrinks). */
+function splitText(text: Uint8Array, separator: number, numRows: number, name: string): { values: Uint8Array; offsets: Int32Array } {
+  const offsets = new Int32Array(numRows + 1);
+  if (numRows === 0) {
+    if (text.length) throw new TableError(`Column '${name}' arrived with text for no rows.`);
+    return { values: new Uint8Array(0), offsets };
+  }
+  // In place: the text only shrinks, and the buffer is ours (a fresh copy from the worker or the socket).
+  const out = text;
+  let row = 0;
+  let w = 0;
+  for (let r = 0; r < out.length; r++) {
+    const byte = out[r];
+    if (byte === separator) {
+      row++;
+      if (row >= numRows) throw new TableError(`Column '${name}' arrived with more strings than its ${numRows} rows.`);
+      offsets[row] = w;
+    } else {
+      out[w++] = byte;
+    }
+  }
+  if (row !== numRows - 1) throw new TableError(`Column '${name}' arrived with ${row + 1} strings for ${numRows} rows.`);
+  offsets[numRows] = w;
+  return { values: out.subarray(0, w), offsets };
+}
+
+/** A ColumnTable from the wire form Python sends (extract). Buffers are used in place where aligned. */
+export function fromWire(header: WireHeader, buffers: Uint8Array[]): ColumnTable {
+  if (!header || header.version !== TABLE_WIRE_VERSION || !Array.isArray(header.columns)) {
+    throw new TableError('The kernel answered with a table this version of Bento Lite does not read.');
+  }
+  const numRows = header.numRows;
+  const buffer = (index: number | undefined, name: string): Uint8Array => {
+    const bytes = index === undefined ? undefined : buffers[index];
+    if (!bytes) throw new TableError(`Column '${name}' arrived without its data.`);
+    return bytes;
+  };
+  const columns = header.columns.map((spec) => {
+    const column: Column = { name: spec.name, type: spec.type, values: new Uint8Array(0) };
+    if (spec.type === 'string') {
+      const text = buffer(spec.values, spec.name);
+      if (spec.separator !== undefined) {
+        Object.assign(column, splitText(text, spec.separator, numRows, spec.name));
+      } else {
+        column.values = text;
+        column.offsets = typedArray('int32', buffer(spec.offsets, spec.name), numRows + 1, spec.name) as Int32Array;
+      }
+    } else if (spec.type in ARRAY_OF) {
+      column.values = typedArray(spec.type, buffer(spec.values, spec.name), numRows, spec.name);
+    } else {
+      throw new TableError(`Column '${spec.name}' has a type this version of Bento Lite does not know: '${spec.type}'.`);
+    }
+    if (spec.valid !== undefined) column.valid = buffer(spec.valid, spec.name);
+    if (spec.timezone) column.timezone = spec.timezone;
+    if (spec.sourceType) column.sourceType = spec.sourceType;
+    return column;
+  });
+  try {
+    return new ColumnTable(columns, numRows);
+  } catch (error) {
+    throw new TableError(`The kernel answered with a malformed table: ${(error as Error).message}`);
+  }
+}
