@@ -4,12 +4,12 @@
 //
 //   node scripts/jupyter.mjs           check (or install), print the interpreter and versions
 //   node scripts/jupyter.mjs --start   start a server, print its URL and token, stop on Ctrl-C
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { freePort, sleep, spawnServer } from './servers.mjs';
 import { aptInstall, canAptInstall, isRoot } from './system.mjs';
 
 const DEBIAN_PACKAGES = ['jupyter-server', 'python3-ipykernel', 'python3-pandas'];
@@ -107,67 +107,6 @@ export function ensureJupyter() {
   process.exit(1);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Keeps the last lines a process wrote, for error messages. */
-function tail(limit = 200) {
-  const lines = [];
-  let partial = '';
-  return {
-    write(chunk) {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop();
-      lines.push(...parts);
-      if (lines.length > limit) lines.splice(0, lines.length - limit);
-    },
-    text(last = limit) {
-      return [...lines, ...(partial ? [partial] : [])].slice(-last).join('\n');
-    },
-  };
-}
-
-/** Kills the servers' process groups when this process goes away. One set of handlers for all servers. */
-const running = new Map(); // child process -> its temporary directory
-let handlersInstalled = false;
-function killAll(signal) {
-  for (const [child, temp] of running) {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-    rmSync(temp, { recursive: true, force: true });
-  }
-}
-function installExitHandlers() {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', () => killAll('SIGTERM'));
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    const onSignal = () => {
-      killAll('SIGTERM');
-      // Leave the signal to the other handlers (the test runner has its own); alone, act as the default would.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
-}
-
 /**
  * Starts a private Jupyter Server on 127.0.0.1 with a random port and token, in a fresh temporary root
  * directory and with no configuration, extensions or kernelspecs of the user's. Resolves once the REST API
@@ -238,31 +177,13 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
   delete env.JUPYTER_CONFIG_DIR;
   delete env.JUPYTER_PATH;
 
-  const log = tail();
-  const child = spawn(python, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.setEncoding('utf8').on('data', (chunk) => log.write(chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk) => log.write(chunk));
-  let exited = null;
-  const exit = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      running.delete(child);
-      resolve();
-    });
-    child.on('error', (error) => {
-      exited = { error };
-      running.delete(child);
-      resolve();
-    });
-  });
-  running.set(child, temp);
-  installExitHandlers();
+  const { child, log, exit, exited: exitedNow } = spawnServer(python, args, { cwd: dirs.root, env, temp, exitSignal: 'SIGTERM' });
 
   let stopping = null;
   /** Stops the server: SIGTERM (it shuts its kernels down) then SIGKILL; `{ signal: 'SIGKILL' }` kills at once, as a crash would. */
   const stop = ({ signal = 'SIGTERM' } = {}) =>
     (stopping ??= (async () => {
-      if (!exited) {
+      if (!exitedNow()) {
         try {
           process.kill(-child.pid, signal);
         } catch {
@@ -270,7 +191,7 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
         }
         // Jupyter shuts its kernels down on SIGTERM; give it a moment, then make sure.
         await Promise.race([exit, sleep(5_000)]);
-        if (!exited) {
+        if (!exitedNow()) {
           try {
             process.kill(-child.pid, 'SIGKILL');
           } catch {
@@ -292,7 +213,7 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
 
   const headers = { Authorization: `token ${token}` };
   for (;;) {
-    if (exited) await fail(`Jupyter Server exited before it answered (${exited.error ?? `code ${exited.code}, signal ${exited.signal}`}).`);
+    if (exitedNow()) await fail(`Jupyter Server exited before it answered (${exitedNow().error ?? `code ${exitedNow().code}, signal ${exitedNow().signal}`}).`);
     if (Date.now() - started > timeoutMs) await fail(`Jupyter Server did not answer ${url}/api/status within ${timeoutMs / 1000} s.`);
     const status = await fetch(`${url}/api/status`, { headers, signal: AbortSignal.timeout(2_000) }).then(
       (response) => response.status,
