@@ -1,11 +1,15 @@
 // Tests run in real Chromium (found or installed by scripts/chromium.mjs). `npm test` runs this config twice:
 // once as a plain page, once cross-origin isolated (BENTO_ISOLATED=1, COOP/COEP headers), because the
 // interrupt and input() ladders differ between the two. Each run also starts a private Jupyter Server
-// (scripts/jupyter.mjs) for the remote-kernel tests and hands its URL and token to the page.
+// (scripts/jupyter.mjs) for the remote-kernel tests and hands its URL and token to the page, and a private
+// ClickHouse server (scripts/clickhouse.mjs) for the connector tests, reached through /clickhouse/.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
+import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
 import { startJupyter } from './scripts/jupyter.mjs';
 import { buildTestPackages } from './scripts/test-packages.mjs';
 
@@ -98,23 +102,97 @@ const jupyterServer = {
   },
 };
 
+/**
+ * One ClickHouse server for the whole run (scripts/clickhouse.mjs), reached by the page same-origin through
+ * `/clickhouse/` (see proxyClickHouse); `/clickhouse-down/` leads to a loopback port where nothing listens.
+ */
+let clickhouse = null;
+let clickhouseDownUrl = null;
+const clickHouseServer = {
+  name: 'clickhouse-server',
+  async serverStart({ logger }) {
+    clickhouse = await startClickHouse();
+    clickhouseDownUrl = `http://127.0.0.1:${await unusedPort()}`;
+    logger.log(`ClickHouse ${clickhouse.version} for the connector tests: ${clickhouse.url} (${clickhouse.startMs} ms)`);
+  },
+  async serverStop() {
+    await clickhouse?.stop();
+    clickhouse = null;
+  },
+  /** `clickhouse-kill` ends the server abruptly; `clickhouse-start` replaces it with a fresh one, same password. */
+  async executeCommand({ command }) {
+    if (command === 'clickhouse-kill') {
+      await clickhouse.stop({ signal: 'SIGKILL' });
+      return true;
+    }
+    if (command === 'clickhouse-start') {
+      await clickhouse.stop();
+      clickhouse = await startClickHouse({ password: clickhouse.password });
+      return true;
+    }
+    return undefined;
+  },
+};
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+
+/**
+ * A reverse proxy as a host page would put before its warehouse: `/clickhouse/<path>?<query>` goes to the
+ * ClickHouse server with the method, headers (credentials included) and body, streamed both ways, and
+ * ClickHouse's status and body come back as they are. A client that goes away takes the upstream request
+ * with it.
+ */
+function proxyClickHouse(context, next) {
+  const prefix = ['/clickhouse', '/clickhouse-down'].find((p) => context.path === p || context.path.startsWith(`${p}/`));
+  if (!prefix) return next();
+  const upstream = prefix === '/clickhouse' ? clickhouse?.url : clickhouseDownUrl;
+  const { req, res } = context;
+  context.respond = false; // koa leaves the response to us
+  const target = new URL(req.url.slice(prefix.length) || '/', upstream ?? 'http://127.0.0.1:9');
+  return new Promise((resolve) => {
+    const outgoing = request(target, { method: req.method, headers: endToEnd(req.headers), agent: false }, (incoming) => {
+      res.writeHead(incoming.statusCode ?? 502, endToEnd(incoming.headers));
+      // An upstream that dies mid-body must not look like a complete answer: pipeline destroys `res` then.
+      pipeline(incoming, res, () => {});
+      resolve();
+    });
+    outgoing.on('error', (error) => {
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`Bad gateway: the test proxy cannot reach ClickHouse at ${target.host} (${error.code ?? error.message}).`);
+      }
+      resolve();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) outgoing.destroy();
+    });
+    pipeline(req, outgoing, () => {});
+  });
+}
+
 export default {
-  files: isolated ? ['test/kernel/**/*.test.ts'] : ['test/**/*.test.ts'],
+  // The isolated run repeats what behaves differently under COOP/COEP: the kernels (interrupt, input()) and
+  // the DuckDB worker a SQL cell starts.
+  files: isolated ? ['test/kernel/**/*.test.ts', 'test/data/duckdb.test.ts', 'test/components/sql-cell.test.ts'] : ['test/**/*.test.ts'],
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [jupyterServer, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [crossOriginIsolation, servePackages, wrongWasmType],
+  plugins: [jupyterServer, clickHouseServer, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  middleware: [crossOriginIsolation, proxyClickHouse, servePackages, wrongWasmType],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },
     }),
   ],
   // Lets a test check that this run is the one it claims to be (plain page or cross-origin isolated), and
-  // tells the remote-kernel tests where this run's Jupyter Server is.
+  // tells the remote-kernel tests where this run's Jupyter Server is and the ClickHouse tests how to log in to theirs.
   testRunnerHtml: (testFramework) =>
     `<!doctype html><html><body><script>window.__bentoExpectIsolated = ${isolated};` +
-    `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};</script>` +
+    `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};` +
+    `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};</script>` +
     `<script type="module" src="${testFramework}"></script></body></html>`,
   testFramework: { config: { timeout: 120_000 } },
   testsFinishTimeout: 15 * 60_000,
