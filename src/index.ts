@@ -26,3 +26,33 @@ export {
   type RuntimeState,
   type InterruptOutcome,
 } from './kernel/pyodide/runtime.ts';
+export { SqlCell, BentoQueryEvent, SQL_MAGIC, RENDERED_ROWS_CAP } from '../components/sql-cell/sql-cell.ts';
+export { BentoTableView } from '../components/bento-table-view/bento-table-view.ts';
+export {
+  registerCellMagic,
+  parseCellMagic,
+  parseMagicArguments,
+  MagicArgumentError,
+  type CellMagicSpec,
+  type MagicCellElement,
+  type MagicRunContext,
+  type MagicRunResult,
+  type MagicArguments,
+  type MagicOption,
+  type MagicPositional,
+} from './magics/magics.ts';
+export { ColumnTable, ColumnBuilder, columnValue, type Column, type ColumnType, type ColumnSchema, type CellValue } from './data/table.ts';
+export {
+  registerConnector,
+  registerConnectorKind,
+  unregisterConnector,
+  getConnector,
+  connectorNames,
+  QueryError,
+  DEFAULT_CONNECTOR,
+  type Connector,
+  type ConnectorConfig,
+  type ConnectorFactory,
+  type QueryOptions,
+  type QueryResult,
+} from './data/connectors.ts';

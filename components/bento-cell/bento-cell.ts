@@ -8,24 +8,20 @@ import { makeMessage, toCodePointOffset, toUtf16Offset, type ExecuteReply, type 
 import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
+import { failedExecution } from '../../src/kernel/replies.ts';
+import { ownedMagic, type MagicCellElement } from '../../src/magics/magics.ts';
+import { runInOrder } from '../../src/magics/order.ts';
 import '../bento-output-area/bento-output-area.ts';
 import { icons } from '../shared/icons.ts';
 import { markdownToHtml, sanitize } from '../shared/sanitize.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
+import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
+
+export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
 
 export type CellType = 'code' | 'markdown' | 'raw';
 export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'error';
-
-/** What a cell can ask its notebook to do: the editor's shortcuts and the cell toolbar's buttons. */
-export type CellCommand = EditorCommand | 'move-up' | 'move-down' | 'duplicate' | 'delete';
-
-/** A cell asks its notebook to do something (run and move on, leave edit mode, move, delete, ...). */
-export class BentoCellCommandEvent extends Event {
-  constructor(readonly command: CellCommand) {
-    super('bento-cell-command', { bubbles: true, composed: true });
-  }
-}
 
 /** A cell finished running: `reply` is the kernel's execute_reply (status ok or error). */
 export class BentoExecuteEvent extends Event {
@@ -34,20 +30,6 @@ export class BentoExecuteEvent extends Event {
     readonly reply: ExecuteReply,
   ) {
     super('bento-execute', { bubbles: true, composed: true });
-  }
-}
-
-/** Something failed that the user should hear about (not a Python exception: those are outputs). */
-export class BentoErrorEvent extends Event {
-  constructor(readonly error: { message: string; source: string }) {
-    super('bento-error', { bubbles: true, composed: true });
-  }
-}
-
-/** The cell's text or outputs changed (for autosave). */
-export class BentoChangeEvent extends Event {
-  constructor() {
-    super('bento-change', { bubbles: true, composed: true });
   }
 }
 
@@ -133,6 +115,8 @@ export class BentoCell extends LitElement {
   private timer?: ReturnType<typeof setInterval>;
   private unsubscribeOutputs?: () => void;
   private markdownView?: { source: string; node: DocumentFragment };
+  /** The element that owns this cell's magic (`<sql-cell>` for `%%sql`), when a registered magic starts it. */
+  private magicElement?: MagicCellElement;
 
   @query('.editor') private editorHost?: HTMLElement;
   @query('.static') private staticCode?: HTMLElement;
@@ -164,6 +148,7 @@ export class BentoCell extends LitElement {
     super.connectedCallback();
     // Code with `<` is written inside <script type="text/x-python">, which HTML keeps as raw text.
     this.sourceText ??= dedent(this.querySelector(':scope > script')?.textContent ?? this.textContent ?? '');
+    this.refreshMagic();
     this.unsubscribeOutputs = this.outputs.subscribe(() => {
       this.requestUpdate();
       this.dispatchEvent(new BentoChangeEvent());
@@ -182,6 +167,7 @@ export class BentoCell extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('type') && this.editor) this.editor.setLanguage(this.language());
+    if (changed.has('type') && changed.get('type') !== undefined) this.refreshMagic();
     if (this.staticCode && this.type === 'code' && !this.editing) void this.paintStatic();
   }
 
@@ -199,6 +185,40 @@ export class BentoCell extends LitElement {
     if (this.staticCode !== target || this.source !== code) return;
     target.replaceChildren(highlightPython(code));
     target.dataset.painted = code;
+  }
+
+  /**
+   * Hands the cell to the element of a registered magic when its first line is `%%name`, and takes it back
+   * when that line is gone. Called on load, on run and when editing stops, never while someone types.
+   */
+  private refreshMagic(): void {
+    const owned = this.type === 'code' ? ownedMagic(this.source) : null;
+    const tag = owned && customElements.get(owned.spec.tagName) ? owned.spec.tagName : undefined;
+    if (tag && this.magicElement?.localName === tag) {
+      if (this.magicElement.source !== this.source) this.magicElement.source = this.source;
+      return;
+    }
+    if (!tag && !this.magicElement) return;
+    this.magicElement?.cancel();
+    this.magicElement = undefined;
+    if (tag) {
+      const element = document.createElement(tag) as MagicCellElement;
+      element.setAttribute('show-magic', '');
+      element.source = this.source;
+      element.addEventListener('bento-change', () => {
+        this.sourceText = element.source;
+      });
+      // In a notebook the notebook runs cells (in order, moving the selection); alone, the cell runs itself.
+      element.addEventListener('bento-cell-command', (event) => {
+        if (!this.closest('bento-notebook') && (event as BentoCellCommandEvent).command.startsWith('run')) void this.run();
+      });
+      this.magicElement = element;
+      this.editor?.destroy();
+      this.editor = undefined;
+      this.editorOpening = undefined;
+      this.editing = false;
+    }
+    this.requestUpdate();
   }
 
   private activeKernel(): Kernel {
@@ -308,6 +328,7 @@ export class BentoCell extends LitElement {
   set source(text: string) {
     this.sourceText = text;
     this.editor?.setText(text);
+    this.refreshMagic();
     this.requestUpdate();
   }
 
@@ -322,6 +343,7 @@ export class BentoCell extends LitElement {
 
   /** Enters edit mode: creates the editor if needed and focuses it. */
   async edit(): Promise<void> {
+    if (this.magicElement) return this.magicElement.edit();
     const editor = await this.openEditor();
     this.editing = true;
     await this.updateComplete;
@@ -332,10 +354,18 @@ export class BentoCell extends LitElement {
   stopEditing(): void {
     if (this.type !== 'code') this.editing = false;
     this.editor?.view.contentDOM.blur();
+    this.magicElement?.stopEditing();
+    this.refreshMagic();
   }
 
   get isEditing(): boolean {
+    if (this.magicElement) return this.magicElement.isEditing;
     return this.editing && Boolean(this.editor?.view.hasFocus);
+  }
+
+  /** Stops a magic cell's work in JavaScript (a query); kernel code stops with the kernel's interrupt. */
+  cancel(): void {
+    this.magicElement?.cancel();
   }
 
   /** Runs the cell: code goes to the kernel; Markdown renders. Resolves when the run finished. */
@@ -344,12 +374,14 @@ export class BentoCell extends LitElement {
       this.editing = false;
       return undefined;
     }
+    this.refreshMagic();
     const kernel = this.activeKernel();
     this.outputs.clear();
     this.runState = 'queued';
     this.inspectText = undefined;
+    if (this.magicElement) return this.runMagic(this.magicElement, kernel);
     try {
-      const reply = await kernel.execute(this.source, {
+      const reply = await runInOrder(kernel, 'code', () => kernel.execute(this.source, {
         onIOPub: (message) => {
           if (message.header.msg_type === 'execute_input') {
             this.runState = 'running';
@@ -359,7 +391,7 @@ export class BentoCell extends LitElement {
           else this.outputs.apply(message);
         },
         onInput: (request) => this.askInput(request),
-      });
+      }));
       this.executionCount = reply.content.execution_count ?? null;
       this.runState = reply.content.status === 'ok' ? 'done' : 'error';
       this.dispatchEvent(new BentoExecuteEvent(this, reply));
@@ -373,6 +405,41 @@ export class BentoCell extends LitElement {
       clearInterval(this.timer);
       this.inputRequest = undefined;
     }
+  }
+
+  /**
+   * A magic cell runs in JavaScript, in its turn among the notebook's runs. What it did is kept as a one-line
+   * output (or an error), so a saved notebook says what happened in any Jupyter tool.
+   */
+  private runMagic(element: MagicCellElement, kernel: Kernel): Promise<ExecuteReply> {
+    const publish = (msgType: string, content: object) =>
+      this.outputs.apply(makeMessage(msgType, content, { session: kernel.session, channel: 'iopub' }) as IOPubMessage);
+    return runInOrder(kernel, 'magic', async () => {
+      this.runState = 'running';
+      this.startTimer();
+      let content: ExecuteReply['content'];
+      try {
+        const { summary } = await element.run({ kernel: () => kernel, signal: new AbortController().signal });
+        publish('display_data', { data: { 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
+        // Execution counts are the kernel's; the kernel did not run this cell.
+        content = { status: 'ok', execution_count: 0, user_expressions: {}, payload: [] };
+      } catch (error) {
+        content = failedExecution(error, publish, error instanceof Error && error.name !== 'Error' ? error.name : 'MagicError');
+      } finally {
+        clearInterval(this.timer);
+      }
+      this.executionCount = null;
+      this.runState = content.status === 'ok' ? 'done' : 'error';
+      const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
+      this.dispatchEvent(new BentoExecuteEvent(this, reply));
+      return reply;
+    });
+  }
+
+  /** A magic cell showing its live result makes its saved summary line redundant. */
+  private magicShowsItsResult(): boolean {
+    if (!this.magicElement?.hasResult) return false;
+    return this.outputs.outputs.every((o) => o.output_type === 'display_data' && (o.metadata?.bento as JSONObject | undefined)?.magic === 'summary');
   }
 
   /** Clears outputs and the execution count (e.g. before "restart and run all"). */
@@ -440,6 +507,7 @@ export class BentoCell extends LitElement {
       this.markdownView = undefined;
       return html`<button class="collapsed" @click=${() => (this.inputCollapsed = false)} aria-label="Show the source">⋯ source hidden</button>`;
     }
+    if (this.magicElement) return html`${this.magicElement}`;
     const showEditor = this.editing || (this.editor && this.type === 'code');
     if (this.type === 'markdown' && !showEditor) {
       const source = this.source.trim() ? this.source : '*Empty Markdown cell: double-click to write.*';
@@ -504,7 +572,7 @@ export class BentoCell extends LitElement {
                 <input type=${this.inputRequest.password ? 'password' : 'text'} @keydown=${this.onStdinKey} autocomplete="off"
               /></label>`
             : nothing}
-          ${this.type === 'code' && this.outputs.outputs.length > 0
+          ${this.type === 'code' && this.outputs.outputs.length > 0 && !this.magicShowsItsResult()
             ? this.outputsCollapsed
               ? html`<button class="collapsed" @click=${() => (this.outputsCollapsed = false)} aria-label="Show the outputs">⋯ outputs hidden</button>`
               : html`<bento-output-area part="outputs" .model=${this.outputs}></bento-output-area>`

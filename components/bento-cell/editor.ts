@@ -7,10 +7,13 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, s
 import { defaultKeymap, history, historyKeymap, indentLess, indentMore } from '@codemirror/commands';
 import { markdown } from '@codemirror/lang-markdown';
 import { python } from '@codemirror/lang-python';
+import { sql } from '@codemirror/lang-sql';
 import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
 import { drawSelection, EditorView, keymap, placeholder } from '@codemirror/view';
 import { classHighlighter } from '@lezer/highlight';
+
+export type EditorLanguage = 'python' | 'markdown' | 'sql' | 'text';
 
 export type EditorCommand = 'run' | 'run-next' | 'run-insert' | 'escape' | 'inspect' | 'save';
 
@@ -25,15 +28,16 @@ export interface EditorHost {
 
 export interface CellEditor {
   readonly view: EditorView;
-  setLanguage(language: 'python' | 'markdown' | 'text'): void;
+  setLanguage(language: EditorLanguage): void;
   setText(text: string): void;
   focus(): void;
   destroy(): void;
 }
 
-function languageExtension(language: 'python' | 'markdown' | 'text') {
+function languageExtension(language: EditorLanguage) {
   if (language === 'python') return python();
   if (language === 'markdown') return markdown();
+  if (language === 'sql') return sql();
   return [];
 }
 
@@ -47,7 +51,7 @@ function tabCompletesOrIndents(view: EditorView): boolean {
   return indentMore(view);
 }
 
-export function createEditor(parent: HTMLElement, root: ShadowRoot | Document, text: string, language: 'python' | 'markdown' | 'text', host: EditorHost): CellEditor {
+export function createEditor(parent: HTMLElement, root: ShadowRoot | Document, text: string, language: EditorLanguage, host: EditorHost): CellEditor {
   const languageSlot = new Compartment();
   const command = (name: EditorCommand) => () => host.onCommand(name);
   const completionSource: CompletionSource = async (context) => {
@@ -88,9 +92,9 @@ export function createEditor(parent: HTMLElement, root: ShadowRoot | Document, t
           ...defaultKeymap,
         ]),
         languageSlot.of(languageExtension(language)),
-        placeholder(language === 'markdown' ? 'Markdown text' : 'Code'),
+        placeholder(language === 'markdown' ? 'Markdown text' : language === 'sql' ? 'SQL query' : 'Code'),
         EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ 'aria-label': language === 'markdown' ? 'Markdown source' : 'Code' }),
+        EditorView.contentAttributes.of({ 'aria-label': language === 'markdown' ? 'Markdown source' : language === 'sql' ? 'SQL query' : 'Code' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) host.onChange(update.state.doc.toString());
         }),

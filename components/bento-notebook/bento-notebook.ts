@@ -40,7 +40,7 @@ const DOUBLE_KEY_MS = 800;
 function isTyping(event: Event): boolean {
   return event.composedPath().some((node) => {
     if (!(node instanceof HTMLElement)) return false;
-    return node.classList.contains('cm-content') || node.tagName === 'INPUT' || node.tagName === 'TEXTAREA' || node.isContentEditable;
+    return node.classList.contains('cm-content') || node.tagName === 'INPUT' || node.tagName === 'TEXTAREA' || node.tagName === 'SELECT' || node.isContentEditable;
   });
 }
 
@@ -525,7 +525,9 @@ export class BentoNotebook extends LitElement {
     return this.runAll(index);
   }
 
+  /** Stops what runs: the kernel's code, and queries of magic cells. */
   async interrupt(): Promise<void> {
+    for (const cell of this.cells) cell.cancel();
     await this.kernel.interrupt();
   }
 
