@@ -55,7 +55,13 @@ interface CommWaiter {
 }
 
 /** What a table comm ended with: the kernel's reply, or nothing because the kernel does not know the target. */
+/** A request was lost because the kernel restarted under it (another client asked for the restart). */
+class KernelRestartedError extends JupyterServerError {}
+
 type CommOutcome = { reply: Message } | { unregistered: true };
+
+/** How long a kernel process that got a shutdown_request may still answer requests before it exits. */
+const OLD_PROCESS_EXIT_MS = 2_000;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,6 +86,11 @@ export class RemoteKernel implements Kernel {
   private readonly healthCheckMs: number;
   private healthTimer?: ReturnType<typeof setInterval>;
   private healthFailures = 0;
+  /** Set when the kernel was seen (re)starting without our asking: nudge before the next request. */
+  private restartedElsewhere = false;
+  private lastShutdownStatusAt = 0;
+  /** Our own restart is under way: the shutdown and start it causes are expected. */
+  private restartInFlight = false;
   /** The comm target for tables, registered in the current kernel process (undefined: not yet, or restarted). */
   private tableSetup?: Promise<void>;
   private readonly comms = new Map<string, CommWaiter>();
@@ -132,6 +143,7 @@ export class RemoteKernel implements Kernel {
     );
     try {
       await this.ready();
+      await this.settleAfterForeignRestart();
       const reply = await this.send(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput });
       return reply as ExecuteReply;
     } catch (error) {
@@ -197,8 +209,13 @@ export class RemoteKernel implements Kernel {
       return;
     }
     this.setStatus({ status: 'restarting' });
-    await this.server.restartKernel(this.kernelId);
-    await this.nudge();
+    this.restartInFlight = true;
+    try {
+      await this.server.restartKernel(this.kernelId);
+      await this.nudge();
+    } finally {
+      this.restartInFlight = false;
+    }
     this.setStatus({ status: 'idle', message: 'Kernel restarted: variables and history were cleared.', stateLost: true });
   }
 
@@ -372,6 +389,21 @@ export class RemoteKernel implements Kernel {
     }
   }
 
+  /**
+   * After a restart by another client, waits until the new kernel process answers. The old process keeps
+   * answering for a while after its shutdown_request (seen: 0.7 s), and a request it takes is lost with it,
+   * so an answer counts only once the old process has had time to exit.
+   */
+  private async settleAfterForeignRestart(): Promise<void> {
+    if (!this.restartedElsewhere) return;
+    this.restartedElsewhere = false;
+    for (;;) {
+      await this.nudge();
+      if (Date.now() - this.lastShutdownStatusAt > OLD_PROCESS_EXIT_MS) return;
+      await delay(250);
+    }
+  }
+
   /** Sends a message: JSON text, or a binary frame when it carries buffers. Throws when not connected. */
   private sendMessage(message: Message, buffers: readonly Uint8Array[] = []): void {
     const socket = this.socket;
@@ -383,7 +415,14 @@ export class RemoteKernel implements Kernel {
   private prepareTables(): Promise<void> {
     if (!this.tableSetup) {
       const setup = (async () => {
-        const reply = await this.execute(tableSetupCode(), { silent: true, storeHistory: false });
+        // Sent as is (not through execute(), which turns failures into replies): a restart under it must
+        // reach tableRequest as a KernelRestartedError.
+        const request = makeMessage(
+          'execute_request',
+          { code: tableSetupCode(), silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: false },
+          { session: this.session, channel: 'shell' },
+        );
+        const reply = (await this.send(request, { kind: 'execute' })) as ExecuteReply;
         if (reply.content.status !== 'ok') {
           const content = reply.content as { ename?: string; evalue?: string };
           throw new TableError(`The kernel could not load Bento's table support (${content.ename ?? 'error'}: ${content.evalue ?? reply.content.status}).`);
@@ -403,9 +442,18 @@ export class RemoteKernel implements Kernel {
    */
   private async tableRequest(data: JSONObject, buffers: readonly Uint8Array[] = []): Promise<Message> {
     await this.ready();
+    await this.settleAfterForeignRestart();
     for (let attempt = 0; ; attempt++) {
-      await this.prepareTables();
-      const outcome = await this.openTableComm(data, buffers);
+      let outcome: CommOutcome;
+      try {
+        await this.prepareTables();
+        outcome = await this.openTableComm(data, buffers);
+      } catch (error) {
+        // Nothing was bound in a process that is gone: try once more in the new one.
+        if (!(error instanceof KernelRestartedError) || attempt > 0) throw error;
+        await this.settleAfterForeignRestart();
+        continue;
+      }
       if ('reply' in outcome) return outcome.reply;
       this.tableSetup = undefined;
       if (attempt > 0) throw new TableError('The kernel closed the table channel without answering, even after Bento registered it again.');
@@ -513,7 +561,18 @@ export class RemoteKernel implements Kernel {
     if (message.channel === 'iopub' && message.header.msg_type === 'status') {
       const state = (message.content as { execution_state: string }).execution_state;
       // A kernel process that starts (after a restart, ours or anyone's) has no table comm target yet.
+      const parentType = (message.parent_header as Partial<MessageHeader> | undefined)?.msg_type;
+      // A kernel process that starts has no table comm target yet.
       if (state === 'starting' || state === 'restarting') this.tableSetup = undefined;
+      // Another client restarted the kernel (its shutdown_request is the only sign the server gives): what we
+      // were waiting for will never be answered, and our next request could fall between the two processes.
+      const foreignRestart = !this.restartInFlight && parentType === 'shutdown_request' && state === 'busy';
+      if (parentType === 'shutdown_request') this.lastShutdownStatusAt = Date.now();
+      if (foreignRestart) {
+        this.tableSetup = undefined;
+        this.restartedElsewhere = true;
+        this.failPending(new KernelRestartedError('The kernel was restarted by another client while this was running; its variables are gone. Run it again.'));
+      }
       if (state === 'busy' || state === 'idle' || state === 'starting' || state === 'restarting') {
         if (this.currentStatus !== 'restarting' || state !== 'busy') this.setStatus({ status: state });
       } else if (state === 'dead') this.declareDead('The kernel died. Its state is lost; restart to start a new one.');

@@ -81,6 +81,20 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
     expect((await run(kernel, 'kept')).outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('5');
   });
 
+  it('ends a running cell with an error, not a hang, when another client restarts the kernel', async () => {
+    const other = new RemoteKernel({ server: new JupyterServer(jupyterServer()), kernelId: kernel.id });
+    await other.ready();
+    const r = await run(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)', {
+      onIOPub: (m) => m.header.msg_type === 'stream' && void other.restart(),
+    });
+    // Whichever comes first: the kernel's own KeyboardInterrupt as it shuts down, or our word that it restarted.
+    const error = errorOf(r);
+    expect(`${error?.ename}: ${error?.evalue}`).to.match(/^KeyboardInterrupt|restarted by another client/);
+    // The next cell runs in the new process.
+    const next = await run(kernel, '40 + 2');
+    expect(next.outputs.find(([t]) => t === 'execute_result')?.[1].data['text/plain'], JSON.stringify(next.reply.content)).to.equal('42');
+  });
+
   it('restarts with fresh state and says so', async () => {
     await run(kernel, 'gone = 1');
     const changes: KernelStatusChange[] = [];
