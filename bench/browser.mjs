@@ -1,32 +1,51 @@
-// Shared by the benchmarks: the project's server and a fresh headless Chromium per measurement.
+// Shared by the benchmarks: headless Chromium with a profile of its own, and the statistics they print.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../scripts/chromium.mjs';
 
-/** Opens `url` in a browser with a brand-new profile (cold HTTP cache) and waits for window.benchResult. */
-export async function measurePage(url, { timeoutMs = 120_000 } = {}) {
+/**
+ * Runs `use(browser)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty Cache Storage),
+ * then closes it and deletes the profile. `measureMemory` lets performance.measureUserAgentSpecificMemory()
+ * answer at once instead of waiting for a garbage collection.
+ */
+export async function withBrowser(use, { measureMemory = false } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'bento-bench-'));
-  const browser = await puppeteer.launch({
-    executablePath: ensureChromium(),
-    headless: true,
-    userDataDir: profile,
-    args: CHROMIUM_ARGS,
-  });
+  const args = [...CHROMIUM_ARGS, ...(measureMemory ? ['--enable-blink-features=ForceEagerMeasureMemory', '--js-flags=--expose-gc'] : [])];
+  const browser = await puppeteer.launch({ executablePath: ensureChromium(), headless: true, userDataDir: profile, args });
   try {
-    const page = await browser.newPage();
-    await page.goto(url);
-    await page.waitForFunction('window.benchResult !== undefined', { timeout: timeoutMs, polling: 5 });
-    return await page.evaluate('window.benchResult');
+    return await use(browser);
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });
   }
 }
 
+/** Opens `url` in `browser` and resolves with window.benchResult once the page sets it (throws its error). */
+export async function visit(browser, url, { timeoutMs = 120_000, keepOpen = false } = {}) {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`  [page error] ${error.message}`));
+  await page.goto(url);
+  await page.waitForFunction('window.benchResult !== undefined', { timeout: timeoutMs, polling: 5 });
+  const result = await page.evaluate('window.benchResult');
+  if (!keepOpen) await page.close();
+  if (result?.error) throw new Error(`${url}: ${result.error}`);
+  return keepOpen ? { result, page } : result;
+}
+
+/** Opens `url` with a fresh profile (cold HTTP cache) and resolves with window.benchResult. */
+export function measurePage(url, options = {}) {
+  return withBrowser((browser) => visit(browser, url, options));
+}
+
 export function median(values) {
+  return percentile(values, 50);
+}
+
+/** The p-th percentile (nearest rank) of `values`. */
+export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }

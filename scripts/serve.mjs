@@ -53,15 +53,23 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
         path = join(path, 'index.html');
         info = await stat(path);
       }
+      // no-cache with a validator: a repeat visit revalidates (a 304, no body) instead of downloading again.
+      const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
       const headers = {
         'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
         'content-length': info.size,
         'cache-control': 'no-cache',
+        etag,
       };
       if (isolated) {
         headers['cross-origin-opener-policy'] = 'same-origin';
         headers['cross-origin-embedder-policy'] = 'require-corp';
         headers['cross-origin-resource-policy'] = 'same-origin';
+      }
+      if (request.headers['if-none-match'] === etag) {
+        delete headers['content-length'];
+        response.writeHead(304, headers);
+        return response.end();
       }
       response.writeHead(200, headers);
       createReadStream(path).pipe(response);

@@ -1,0 +1,57 @@
+// 7. Interrupt: click on Interrupt to the rendered KeyboardInterrupt when cross-origin isolated, against a plain
+// Pyodide worker's SharedArrayBuffer interrupt; and, on a page that is not isolated, click to a usable kernel
+// again (terminate and start anew, from the snapshot), against terminating a plain worker and loading again.
+import { serve } from '../scripts/serve.mjs';
+import { median, visit, withBrowser } from './browser.mjs';
+
+async function sample(origin, runs, page) {
+  const values = [];
+  for (let i = 0; i < runs; i++) values.push(await withBrowser((browser) => visit(browser, `${origin}/bench/pages/${page}`, { timeoutMs: 180_000 })));
+  return values;
+}
+
+export async function measure({ origin, runs }) {
+  const n = Math.min(runs, 3);
+  const isolated = await sample(origin, n, 'interrupt.html');
+  const isolatedBaseline = await sample(origin, n, 'plain-interrupt.html');
+  if (!isolated.every((r) => r.isolated && /KeyboardInterrupt/.test(r.output))) throw new Error(`not interrupted in place: ${JSON.stringify(isolated)}`);
+  const plain = await serve({ port: 0, quiet: true, isolated: false });
+  try {
+    // A warm profile, as a person who hits a runaway cell has: the snapshot exists.
+    const restored = [];
+    const restoredBaseline = [];
+    for (let i = 0; i < n; i++) {
+      restored.push(
+        await withBrowser(async (browser) => {
+          await visit(browser, `${plain.origin}/bench/pages/notebook.html`);
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          return visit(browser, `${plain.origin}/bench/pages/interrupt.html`, { timeoutMs: 180_000 });
+        }),
+      );
+      restoredBaseline.push(
+        await withBrowser(async (browser) => {
+          await visit(browser, `${plain.origin}/bench/pages/plain-pyodide.html`);
+          return visit(browser, `${plain.origin}/bench/pages/plain-interrupt.html`, { timeoutMs: 180_000 });
+        }),
+      );
+    }
+    return [
+      {
+        title: '7. Interrupt, cross-origin isolated: click to the rendered KeyboardInterrupt',
+        unit: 'ms',
+        bento: { label: '<bento-notebook> Interrupt button', value: median(isolated.map((r) => r.clickToErrorMs)) },
+        baselines: [{ label: 'plain worker, SharedArrayBuffer SIGINT', value: median(isolatedBaseline.map((r) => r.ms)) }],
+        samples: { isolated, isolatedBaseline },
+      },
+      {
+        title: '7. Interrupt, not isolated: click to a kernel that runs again (terminate, restore)',
+        unit: 'ms',
+        bento: { label: '<bento-notebook> Interrupt button', value: median(restored.map((r) => r.clickToUsableMs)) },
+        baselines: [{ label: 'plain worker: terminate, loadPyodide again', value: median(restoredBaseline.map((r) => r.ms)) }],
+        samples: { restored, restoredBaseline },
+      },
+    ];
+  } finally {
+    await plain.close();
+  }
+}
