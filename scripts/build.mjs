@@ -2,10 +2,11 @@
 // `pyodide` npm package and DuckDB-WASM's from `@duckdb/duckdb-wasm`, so pages run offline with no CDN.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFile, cp, mkdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { constants, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -33,11 +34,22 @@ function analyzeElements() {
   execFileSync(process.execPath, [cli, 'analyze', '--litelement', '--globs', 'components/**/*.ts', '--outdir', 'dist', '--quiet'], { cwd: root, stdio: 'inherit' });
 }
 
+/** The gzip budget of the JavaScript every page loads before its first cell runs (issue "Startup in a blink"). */
+const STARTUP_BUDGET_BYTES = 60 * 1024;
+
 /**
- * DuckDB-WASM and apache-arrow must stay out of what every page loads (the entry and the chunks it imports
- * statically), and src/data/duckdb.ts must sit in dist/chunks/: it finds dist/duckdb/ as `../duckdb/`.
+ * What no page may load before it needs it: each is reached only through a dynamic import (the data
+ * connectors, the editor, the Markdown renderer and sanitizer, the SQL cell and its table view).
  */
-function checkDuckDBIsLazy(metafile) {
+const LAZY_INPUTS = [
+  [/node_modules\/(@duckdb\/duckdb-wasm|apache-arrow)\//, 'DuckDB-WASM or apache-arrow'],
+  [/node_modules\/(@codemirror|@lezer)\//, 'CodeMirror or lezer (the editor)'],
+  [/node_modules\/(marked|dompurify)\//, 'marked or DOMPurify (the Markdown renderer and sanitizer)'],
+  [/components\/(sql-cell\/sql-cell|bento-table-view\/bento-table-view)\.ts$/, '<sql-cell> or <bento-table-view>'],
+];
+
+/** The entry and every chunk it imports statically: what a page loads with the bundle, before anything else. */
+function eagerOutputs(metafile) {
   const outputs = metafile.outputs;
   const entry = Object.keys(outputs).find((file) => outputs[file].entryPoint?.endsWith('src/index.ts'));
   const eager = new Set();
@@ -47,18 +59,69 @@ function checkDuckDBIsLazy(metafile) {
     for (const imported of outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
   };
   visit(entry);
-  const heavy = (file) => Object.keys(outputs[file].inputs).some((input) => /node_modules\/(@duckdb\/duckdb-wasm|apache-arrow)\//.test(input));
-  for (const file of eager) {
-    if (heavy(file)) throw new Error(`${file} is loaded by every page but bundles DuckDB-WASM or apache-arrow: import them only dynamically.`);
+  return [...eager];
+}
+
+/**
+ * The heavy parts must stay out of what every page loads. Two modules find files beside themselves through
+ * import.meta.url: src/kernel/pyodide/runtime.ts must be in dist/bento-lite.js itself (worker.js and pyodide/
+ * beside it; a lazy chunk that imports it, even through other modules, would move it into a shared chunk), and
+ * src/data/duckdb.ts in dist/chunks/ (it finds dist/duckdb/ as `../duckdb/`).
+ */
+function checkChunkLayout(metafile) {
+  const outputs = metafile.outputs;
+  for (const file of eagerOutputs(metafile)) {
+    for (const [pattern, what] of LAZY_INPUTS) {
+      if (Object.keys(outputs[file].inputs).some((input) => pattern.test(input))) {
+        throw new Error(`${file} is loaded by every page but bundles ${what}: import it only dynamically.`);
+      }
+    }
   }
   for (const [file, output] of Object.entries(outputs)) {
-    if (!Object.keys(output.inputs).some((input) => input.endsWith('src/data/duckdb.ts'))) continue;
+    const inputs = Object.keys(output.inputs);
+    if (inputs.some((input) => input.endsWith('src/kernel/pyodide/runtime.ts')) && !output.entryPoint?.endsWith('src/index.ts')) {
+      throw new Error(`src/kernel/pyodide/runtime.ts was bundled into ${file}, not the entry: a lazily loaded module imports it; its default worker URL ('./worker.js') expects dist/.`);
+    }
+    if (!inputs.some((input) => input.endsWith('src/data/duckdb.ts'))) continue;
     const folder = relative(dist, dirname(resolve(file)));
     if (folder !== 'chunks') throw new Error(`src/data/duckdb.ts was bundled into ${file}; its default bundleURL ('../duckdb/') expects dist/chunks/.`);
   }
 }
 
-export async function build() {
+/**
+ * Gzip sizes (level 9 and zlib's default, 6) of what a page loads before its first cell runs; throws when they
+ * exceed the budget. With `verbose`, also the size of every output and what each eager chunk is made of.
+ */
+async function checkStartupWeight(metafile, { verbose = false } = {}) {
+  const outputs = metafile.outputs;
+  const eager = eagerOutputs(metafile);
+  const sizes = new Map();
+  for (const file of Object.keys(outputs).filter((f) => f.endsWith('.js'))) {
+    const bytes = await readFile(join(root, file));
+    sizes.set(file, { raw: bytes.length, gzip9: gzipSync(bytes, { level: 9 }).length, gzip6: gzipSync(bytes, { level: constants.Z_DEFAULT_COMPRESSION }).length });
+  }
+  const total = { raw: 0, gzip9: 0, gzip6: 0 };
+  for (const file of eager) for (const key of Object.keys(total)) total[key] += sizes.get(file)[key];
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+  if (verbose) {
+    const row = (name, { raw, gzip9, gzip6 }) => console.log(`  ${name.padEnd(52)}${kb(raw).padStart(10)}${kb(gzip9).padStart(10)}${kb(gzip6).padStart(10)}`);
+    console.log(`  ${'output (* = loaded by every page with the bundle)'.padEnd(52)}${'raw'.padStart(10)}${'gzip -9'.padStart(10)}${'gzip -6'.padStart(10)}`);
+    for (const [file, size] of [...sizes].sort((a, b) => b[1].gzip9 - a[1].gzip9)) row(`${eager.includes(file) ? '* ' : '  '}${relative(dist, resolve(root, file))}`, size);
+    row('  total loaded by every page', total);
+    for (const file of eager) {
+      console.log(`\n  ${relative(dist, resolve(root, file))}: minified bytes by module`);
+      const inputs = Object.entries(outputs[file].inputs).filter(([, input]) => input.bytesInOutput > 0).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
+      for (const [input, { bytesInOutput }] of inputs) console.log(`    ${String(bytesInOutput).padStart(8)}  ${input}`);
+    }
+  }
+  const summary = `${eager.length} files, ${kb(total.gzip9)} gzip -9 (${kb(total.gzip6)} gzip -6), budget ${kb(STARTUP_BUDGET_BYTES)}`;
+  if (Math.max(total.gzip9, total.gzip6) > STARTUP_BUDGET_BYTES) {
+    throw new Error(`The JavaScript every page loads is over budget: ${summary}. Run \`node scripts/build.mjs --analyze\` to see what it is made of.`);
+  }
+  return summary;
+}
+
+export async function build({ analyze = false } = {}) {
   await rm(dist, { recursive: true, force: true });
   await mkdir(join(dist, 'pyodide'), { recursive: true });
   await mkdir(join(dist, 'duckdb'), { recursive: true });
@@ -79,12 +142,14 @@ export async function build() {
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
     ...DUCKDB_FILES.map((file) => copyFile(join(duckdbDir, file), join(dist, 'duckdb', file))),
   ]);
-  checkDuckDBIsLazy(main.metafile);
+  checkChunkLayout(main.metafile);
+  const weight = await checkStartupWeight(main.metafile, { verbose: analyze });
   analyzeElements();
+  return { weight };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = Date.now();
-  await build();
-  console.log(`built dist/ in ${Date.now() - started} ms`);
+  const { weight } = await build({ analyze: process.argv.includes('--analyze') });
+  console.log(`built dist/ in ${Date.now() - started} ms; JavaScript every page loads: ${weight}`);
 }

@@ -1,6 +1,9 @@
 /**
  * Bento Lite: serverless Jupyter-style notebooks as Web Components.
- * Importing this module defines every element and exposes the kernel and notebook APIs.
+ * Importing this module defines every element and exposes the kernel and notebook APIs. `<sql-cell>` and
+ * `<bento-table-view>` are defined as soon as one is in the document (or a notebook shows a `%%sql` cell): their
+ * code is a chunk of its own that pages without them never load. `await loadSqlCell()` defines them at once and
+ * gives their classes.
  */
 export { BentoNotebook, BentoRequestEvent, BentoLoadEvent } from '../components/bento-notebook/bento-notebook.ts';
 export { BentoCell, BentoExecuteEvent, BentoErrorEvent, BentoChangeEvent, type CellType, type RunState } from '../components/bento-cell/bento-cell.ts';
@@ -26,8 +29,10 @@ export {
   type RuntimeState,
   type InterruptOutcome,
 } from './kernel/pyodide/runtime.ts';
-export { SqlCell, BentoQueryEvent, SQL_MAGIC, RENDERED_ROWS_CAP } from '../components/sql-cell/sql-cell.ts';
-export { BentoTableView } from '../components/bento-table-view/bento-table-view.ts';
+export { BentoQueryEvent, SQL_MAGIC, RENDERED_ROWS_CAP, loadSqlCell } from '../components/sql-cell/sql-magic.ts';
+// Types only: importing the classes would load their chunk with every page. loadSqlCell() gives the classes.
+export type { SqlCell } from '../components/sql-cell/sql-cell.ts';
+export type { BentoTableView } from '../components/bento-table-view/bento-table-view.ts';
 export {
   registerCellMagic,
   parseCellMagic,

@@ -5,6 +5,45 @@ import type * as BentoLite from '../src/index.ts';
 // bundle, found with no configuration and no network.
 const bundleURL = '/dist/bento-lite.js';
 
+type FrameWindow = Window & typeof globalThis & { bento: typeof BentoLite; pwned?: boolean };
+
+/** A fresh page (its own module map and default Python runtime) with `body` and the built bundle in it. */
+async function openPage(body: string): Promise<{ win: FrameWindow; close: () => void }> {
+  const frame = document.createElement('iframe');
+  const url = new URL(bundleURL, location.href).href;
+  frame.srcdoc = `<!doctype html>${body}
+    <script type="module" src="${url}"></script>
+    <script type="module">import * as bento from '${url}'; window.bento = bento;</script>`;
+  document.body.append(frame);
+  await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+  return { win: frame.contentWindow as FrameWindow, close: () => frame.remove() };
+}
+
+/** The chunks a file of dist/ imports statically (`from"./x.js"`), and theirs: what loads with it, always. */
+async function staticImports(file: string, found = new Set<string>()): Promise<Set<string>> {
+  const text = await (await fetch(`/dist/${file}`)).text();
+  const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+  for (const [, path] of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) {
+    const imported = folder + path;
+    if (found.has(imported)) continue;
+    found.add(imported);
+    await staticImports(imported, found);
+  }
+  return found;
+}
+
+/** The scripts a page has fetched so far, as paths inside dist/ (`bento-lite.js`, `chunks/sanitize-X.js`). */
+function fetchedScripts(win: Window): string[] {
+  return win.performance
+    .getEntriesByType('resource')
+    .map((entry) => new URL(entry.name).pathname)
+    .filter((path) => path.startsWith('/dist/') && path.endsWith('.js'))
+    .map((path) => path.slice('/dist/'.length));
+}
+
+/** What a page loads only when it shows such a thing: never before any cell runs on a page without it. */
+const ON_DEMAND_CHUNK = /^chunks\/(sql-cell|bento-table-view|duckdb|parquet|clickhouse|editor|kernel)-/;
+
 describe('the built bundle', () => {
   it('runs Python with its default, self-hosted assets', async () => {
     const bento: typeof BentoLite = await import(/* @vite-ignore */ bundleURL);
@@ -22,11 +61,179 @@ describe('the built bundle', () => {
     runtime.terminate();
   });
 
-  it('leaves the remote-kernel client and the editor out of what every page loads', async () => {
-    const main = await (await fetch(bundleURL)).text();
-    expect(main).to.contain('bento-notebook');
-    expect(main).not.to.contain('kernel_info_request'); // RemoteKernel: a chunk loaded when a server kernel is picked
-    expect(main).not.to.contain('closeBrackets'); // CodeMirror: a chunk loaded when a cell is edited
+  it('leaves the remote-kernel client, the editor, the Markdown renderer and the SQL cell out of what every page loads', async () => {
+    const files = ['bento-lite.js', ...(await staticImports('bento-lite.js'))];
+    const texts = await Promise.all(files.map(async (file) => (await fetch(`/dist/${file}`)).text()));
+    const everyPage = texts.join('\n');
+    expect(everyPage).to.contain('bento-notebook');
+    expect(everyPage).not.to.contain('kernel_info_request'); // RemoteKernel: a chunk loaded when a server kernel is picked
+    expect(everyPage).not.to.contain('closeBrackets'); // CodeMirror: a chunk loaded when a cell is edited
+    expect(everyPage).not.to.contain('ALLOWED_ATTR'); // DOMPurify: a chunk loaded when Markdown or HTML is shown
+    expect(everyPage).not.to.contain('Run the query'); // <sql-cell>: a chunk loaded when a page shows one
+  });
+
+  it('fetches only the bundle for a notebook of code and ordinary Markdown before any cell runs, and starts Python at once', async () => {
+    const { win, close } = await openPage(`
+      <bento-notebook no-autosave>
+        <bento-cell type="markdown">
+          # Notes
+
+          Some **bold** text, \`code\` and [a link](https://example.com/docs).
+        </bento-cell>
+        <bento-cell>import sys\nsys.version_info[:2] >= (3, 12)</bento-cell>
+        <bento-cell>1 + 1</bento-cell>
+      </bento-notebook>`);
+    try {
+      await win.customElements.whenDefined('bento-notebook');
+      const notebook = win.document.querySelector('bento-notebook')!;
+      // Resolves once the cells have rendered.
+      await notebook.updateComplete;
+
+      const markdown = notebook.cells[0].shadowRoot!.querySelector('.markdown')!;
+      expect(markdown.querySelector('h1')?.textContent).to.equal('Notes');
+      expect(markdown.querySelector('strong')?.textContent).to.equal('bold');
+      expect(markdown.querySelector('a')?.getAttribute('href')).to.equal('https://example.com/docs');
+      expect(notebook.cells[1].shadowRoot!.querySelector('.static .tok-keyword')?.textContent, 'code is painted highlighted').to.equal('import');
+
+      // Only the bundle: ordinary Markdown needs neither marked nor DOMPurify, and nothing else is on demand.
+      const everyPage = new Set(['bento-lite.js', ...(await staticImports('bento-lite.js'))]);
+      const fetched = fetchedScripts(win);
+      expect(fetched.filter((file) => ON_DEMAND_CHUNK.test(file)), 'chunks for things this page does not show').to.deep.equal([]);
+      expect(fetched.filter((file) => !everyPage.has(file) && file !== 'worker.js'), 'beyond the bundle').to.deep.equal([]);
+      expect([...everyPage].filter((file) => !fetched.includes(file)), 'the bundle was fetched whole').to.deep.equal([]);
+
+      // Python began to start when the notebook connected, though no cell has run.
+      const kernel = notebook.kernel;
+      expect(kernel.status).to.be.oneOf(['starting', 'idle']);
+      const booting = kernel.status === 'starting';
+      if (booting) {
+        // The toolbar says how far the start-up is.
+        const status = notebook.shadowRoot!.querySelector('[part~="status"]')!.textContent!;
+        expect(status).to.match(/starting Python|downloading Python \d+%|compiling Python/);
+        expect(notebook.shadowRoot!.querySelector('progress[part="progress"]')).not.to.equal(null);
+      }
+      // A cell run during the start-up is queued, and runs as soon as Python is ready, with nothing else to trigger it.
+      const statuses: string[] = [];
+      kernel.onStatusChange((change) => statuses.push(change.status));
+      const running = notebook.run(1);
+      expect(notebook.cells[1].state).to.equal('queued');
+      const reply = await running;
+      expect(reply?.content.status).to.equal('ok');
+      expect(reply?.content.execution_count, 'the first execution of this kernel').to.equal(1);
+      expect(notebook.cells[1].outputs.outputs.map((o) => (o as { data?: Record<string, string> }).data?.['text/plain'])).to.deep.equal(['True']);
+      if (booting) expect(statuses.slice(0, -1), 'Python was never idle before the queued cell ran').not.to.include('idle');
+      expect(statuses.at(-1)).to.equal('idle');
+      expect(fetchedScripts(win).filter((file) => ON_DEMAND_CHUNK.test(file)), 'running code loads no chunk either').to.deep.equal([]);
+    } finally {
+      close();
+    }
+  });
+
+  it('loads the sanitizer for Markdown with raw HTML in it, and shows it sanitized', async () => {
+    const { win, close } = await openPage(`
+      <bento-cell type="markdown">
+        # Notes
+
+        Some **bold** text &lt;img src="data:," onerror="window.pwned = true"&gt;&lt;script&gt;window.pwned = true&lt;/script&gt;
+        and [a link](javascript:window.pwned=true).
+      </bento-cell>`);
+    try {
+      win.pwned = false;
+      await win.customElements.whenDefined('bento-cell');
+      const cell = win.document.querySelector('bento-cell')!;
+      // Resolves once the Markdown has rendered, with the sanitizer's chunk.
+      await cell.updateComplete;
+      const markdown = cell.shadowRoot!.querySelector('.markdown')!;
+      expect(markdown.classList.contains('pending')).to.equal(false);
+      expect(markdown.querySelector('h1')?.textContent).to.equal('Notes');
+      expect(markdown.querySelector('strong')?.textContent).to.equal('bold');
+      expect(markdown.querySelector('script')).to.equal(null);
+      expect(markdown.querySelector('img')?.hasAttribute('onerror')).to.equal(false);
+      expect(markdown.querySelector('a')?.getAttribute('href') ?? '').not.to.contain('javascript');
+      expect(fetchedScripts(win).some((file) => file.startsWith('chunks/sanitize-'))).to.equal(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(win.pwned).to.equal(false);
+    } finally {
+      close();
+    }
+  });
+
+  it('starts the page\'s Python session at once for a code cell on its own, but not for a <sql-cell> alone', async () => {
+    const alone = await openPage(`<bento-cell>x = 1</bento-cell>`);
+    try {
+      await alone.win.customElements.whenDefined('bento-cell');
+      await alone.win.document.querySelector('bento-cell')!.updateComplete;
+      expect(alone.win.bento.PyodideRuntime.default().state).to.be.oneOf(['starting', 'ready']);
+    } finally {
+      alone.close();
+    }
+  });
+
+  it('defines a <sql-cell> of the page when its chunk arrives; the element upgrades and runs its query without Python', async () => {
+    const { win, close } = await openPage(`<sql-cell>SELECT 6 * 7 AS answer</sql-cell>`);
+    try {
+      const element = win.document.querySelector('sql-cell')!;
+      const SqlCell = await win.customElements.whenDefined('sql-cell');
+      expect(element).to.be.instanceOf(SqlCell);
+      expect(fetchedScripts(win).some((file) => file.startsWith('chunks/sql-cell-'))).to.equal(true);
+      // The class is no export of the bundle (that would load it with every page); loadSqlCell() gives it.
+      expect((win.bento as Record<string, unknown>).SqlCell).to.equal(undefined);
+      expect((await win.bento.loadSqlCell()).SqlCell).to.equal(SqlCell);
+      await element.updateComplete;
+      element.shadowRoot!.querySelector<HTMLButtonElement>('button.run')!.click();
+      const rows = async () => {
+        for (;;) {
+          const view = element.shadowRoot!.querySelector('bento-table-view');
+          const cells = [...(view?.shadowRoot?.querySelectorAll('tbody tr.row td:not(.index)') ?? [])].map((td) => td.textContent!.trim());
+          if (cells.length) return cells;
+          if (element.shadowRoot!.querySelector('.error')) throw new Error(element.shadowRoot!.querySelector('.error')!.textContent!);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      expect(await rows()).to.deep.equal(['42']);
+      expect(win.bento.PyodideRuntime.default().state, 'Python was not started').to.equal('stopped');
+    } finally {
+      close();
+    }
+  });
+
+  it('defines <sql-cell> for one added to the page later', async () => {
+    const { win, close } = await openPage(`<p>Nothing to run here yet.</p>`);
+    try {
+      await win.customElements.whenDefined('bento-cell');
+      expect(win.customElements.get('sql-cell'), 'nothing on the page needs it yet').to.equal(undefined);
+      const later = win.document.createElement('div');
+      later.innerHTML = '<sql-cell>SELECT 1</sql-cell>';
+      win.document.body.append(later);
+      const SqlCell = await win.customElements.whenDefined('sql-cell');
+      expect(later.firstElementChild).to.be.instanceOf(SqlCell);
+    } finally {
+      close();
+    }
+  });
+
+  it('shows a %%sql cell of a notebook with <sql-cell> once its chunk arrives, and runs it in order', async () => {
+    const { win, close } = await openPage(`
+      <bento-notebook no-autosave>
+        <bento-cell>
+          %%sql answer
+          SELECT 6 * 7 AS answer
+        </bento-cell>
+        <bento-cell>print(len(answer), list(answer["answer"]))</bento-cell>
+      </bento-notebook>`);
+    try {
+      await win.customElements.whenDefined('bento-notebook');
+      const notebook = win.document.querySelector('bento-notebook')!;
+      // Asked for at once: the Python cell must still wait for the %%sql cell, which waits for its element.
+      const replies = await Promise.all(notebook.cells.map((cell) => cell.run()));
+      expect(replies.map((reply) => reply?.content.status)).to.deep.equal(['ok', 'ok']);
+      expect(notebook.cells[1].outputs.outputs.map((o) => (o as { text?: string }).text)).to.deep.equal(['1 [42]\n']);
+      await notebook.updateComplete;
+      const sql = notebook.cells[0].shadowRoot!.querySelector('sql-cell');
+      expect(sql, 'the %%sql cell is shown by <sql-cell>').to.be.instanceOf(win.customElements.get('sql-cell')!);
+    } finally {
+      close();
+    }
   });
 
   it('gives declarative cells the kernel of their notebook, even though cells upgrade first', async () => {

@@ -91,6 +91,11 @@ export const styles = [
     line-height: var(--bento-line-height, 1.5);
     overflow-wrap: anywhere;
   }
+  .markdown.pending {
+    /* The text as written, for the moment before the Markdown renderer has loaded. */
+    white-space: pre-wrap;
+    margin: 1em 0;
+  }
   .markdown img {
     max-width: 100%;
   }

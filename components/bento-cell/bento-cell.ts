@@ -13,9 +13,13 @@ import { ownedMagic, type MagicCellElement } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import '../bento-output-area/bento-output-area.ts';
 import { icons } from '../shared/icons.ts';
-import { markdownToHtml, sanitize } from '../shared/sanitize.ts';
+import { isLazy, loadElement } from '../shared/lazy-elements.ts';
+import { providePageKernel } from '../shared/page-kernel.ts';
+import { renderSimpleMarkdown } from '../shared/markdown.ts';
+import { loadedSanitizer, loadSanitizer, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
+import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 
 export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
@@ -40,21 +44,32 @@ export class BentoDisplayUpdateEvent extends Event {
   }
 }
 
+type Attachments = Record<string, Record<string, unknown>>;
+
+/** The data: URL of an image the cell keeps as an attachment (where nbformat keeps pasted images), if any. */
+function attachmentURL(attachments: Attachments | undefined, name: string): string | undefined {
+  const bundle = attachments?.[name];
+  const mime = bundle && Object.keys(bundle).find((m) => m.startsWith('image/'));
+  if (!mime) return undefined;
+  const data = String(bundle[mime]);
+  return mime === 'image/svg+xml' ? `data:${mime};charset=utf-8,${encodeURIComponent(data)}` : `data:${mime};base64,${data}`;
+}
+
 /**
- * A Markdown cell as sanitized DOM. `attachment:name` image URLs are resolved from the cell's attachments (where
- * nbformat keeps pasted images) before sanitizing, so only data: images come through.
+ * A Markdown cell as sanitized DOM, through the full renderer. `attachment:name` image URLs are resolved from the
+ * cell's attachments before sanitizing, so only data: images come through.
  */
-function renderMarkdown(source: string, attachments?: Record<string, Record<string, unknown>>): DocumentFragment {
+function renderMarkdown({ markdownToHtml, sanitize }: Sanitizer, source: string, attachments?: Attachments): DocumentFragment {
   let markup = markdownToHtml(source);
   if (attachments) {
     markup = markup.replace(/(src=")attachment:([^"]+)"/g, (whole, prefix: string, name: string) => {
-      const bundle = attachments[decodeURIComponent(name)];
-      const mime = bundle && Object.keys(bundle).find((m) => m.startsWith('image/'));
-      if (!mime) return whole;
-      const data = String(bundle[mime]);
-      return mime === 'image/svg+xml'
-        ? `${prefix}data:${mime};charset=utf-8,${encodeURIComponent(data)}"`
-        : `${prefix}data:${mime};base64,${data}"`;
+      let url: string | undefined;
+      try {
+        url = attachmentURL(attachments, decodeURIComponent(name));
+      } catch {
+        // Not a name (a stray %): left as it is, and the sanitizer drops the URL.
+      }
+      return url ? `${prefix}${url}"` : whole;
     });
   }
   return sanitize(markup, 'html', ['style']);
@@ -67,11 +82,13 @@ function dedent(text: string): string {
   return lines.map((l) => l.slice(cut)).join('\n');
 }
 
+// Elements loaded lazily (<sql-cell>) fall back to the same page session as a cell on its own.
+providePageKernel(defaultKernel);
+
 // Declarative cells upgrade before their <bento-notebook> (this module defines bento-cell first), so their
 // context requests come before any provider listens. A ContextRoot replays them once the notebook connects.
 if (typeof document !== 'undefined') new ContextRoot().attach(document.documentElement);
 
-let highlighter: Promise<typeof import('./highlight.ts')> | undefined;
 let editorModule: Promise<typeof import('./editor.ts')> | undefined;
 
 /**
@@ -111,12 +128,17 @@ export class BentoCell extends LitElement {
   private sourceText?: string;
   private cellMetadata: JSONObject = {};
   private extraFields: Record<string, unknown> = {};
-  private attachments?: Record<string, Record<string, unknown>>;
+  private attachments?: Attachments;
   private timer?: ReturnType<typeof setInterval>;
   private unsubscribeOutputs?: () => void;
   private markdownView?: { source: string; node: DocumentFragment };
   /** The element that owns this cell's magic (`<sql-cell>` for `%%sql`), when a registered magic starts it. */
   private magicElement?: MagicCellElement;
+  /** Settles once the chunk of a lazily defined magic element has loaded (or failed to). */
+  private magicLoading?: Promise<void>;
+  private magicLoadError?: Error;
+  /** Settles once the sanitizer a Markdown cell waits for has loaded (or failed to). */
+  private sanitizerLoading?: Promise<void>;
 
   @query('.editor') private editorHost?: HTMLElement;
   @query('.static') private staticCode?: HTMLElement;
@@ -165,24 +187,69 @@ export class BentoCell extends LitElement {
     clearInterval(this.timer);
   }
 
+  protected override firstUpdated(): void {
+    // A code cell on its own starts the page's Python session now, while the page renders: its first run then
+    // waits only for what is left of the start-up. (In a notebook, the notebook starts its kernel.)
+    const standalone = !this.kernel && !this.contextKernel && !this.closest('bento-notebook');
+    if (standalone && this.type === 'code' && !ownedMagic(this.source)) void defaultKernel().ready().catch(() => {});
+  }
+
+  /** Also waits for a chunk the cell is rendering with (the Markdown renderer, the element of a magic). */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete();
+    while (this.sanitizerLoading || this.magicLoading) {
+      await Promise.all([this.sanitizerLoading, this.magicLoading]);
+      complete = await super.getUpdateComplete();
+    }
+    return complete;
+  }
+
   protected override updated(changed: PropertyValues): void {
     if (changed.has('type') && this.editor) this.editor.setLanguage(this.language());
     if (changed.has('type') && changed.get('type') !== undefined) this.refreshMagic();
-    if (this.staticCode && this.type === 'code' && !this.editing) void this.paintStatic();
+    if (this.staticCode && this.type === 'code' && !this.editing) this.paintStatic();
+  }
+
+  /**
+   * Markdown as DOM: at once for ordinary Markdown, through the full renderer (marked and DOMPurify, a chunk
+   * loaded on first need) for the rest; undefined while that chunk loads. The same fragment object while the
+   * text is unchanged: Lit then leaves the rendered DOM alone.
+   */
+  private markdownFor(source: string): DocumentFragment | undefined {
+    if (this.markdownView?.source === source) return this.markdownView.node;
+    let node = renderSimpleMarkdown(source, { attachment: (name) => attachmentURL(this.attachments, name) }) ?? undefined;
+    if (!node) {
+      const sanitizer = loadedSanitizer();
+      if (sanitizer) node = renderMarkdown(sanitizer, source, this.attachments);
+      else this.waitForSanitizer();
+    }
+    if (node) this.markdownView = { source, node };
+    return node;
+  }
+
+  private waitForSanitizer(): void {
+    this.sanitizerLoading ??= loadSanitizer().then(
+      () => {
+        this.sanitizerLoading = undefined;
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        this.sanitizerLoading = undefined;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.dispatchEvent(new BentoErrorEvent({ message: `Could not load the Markdown renderer (${reason}): the cell shows its text as written.`, source: 'markdown' }));
+      },
+    );
   }
 
   private language(): 'python' | 'markdown' | 'text' {
     return this.type === 'code' ? 'python' : this.type === 'markdown' ? 'markdown' : 'text';
   }
 
-  private async paintStatic(): Promise<void> {
+  /** Lit sets the plain text; the highlighted spans replace it in the same frame (the highlighter is synchronous). */
+  private paintStatic(): void {
     const target = this.staticCode;
     const code = this.source;
-    // Lit sets the plain text; the highlighted spans replace it once the highlighter has loaded.
     if (!target || (target.dataset.painted === code && target.firstElementChild)) return;
-    highlighter ??= import('./highlight.ts');
-    const { highlightPython } = await highlighter;
-    if (this.staticCode !== target || this.source !== code) return;
     target.replaceChildren(highlightPython(code));
     target.dataset.painted = code;
   }
@@ -193,7 +260,10 @@ export class BentoCell extends LitElement {
    */
   private refreshMagic(): void {
     const owned = this.type === 'code' ? ownedMagic(this.source) : null;
-    const tag = owned && customElements.get(owned.spec.tagName) ? owned.spec.tagName : undefined;
+    const wanted = owned?.spec.tagName;
+    // The element of a magic may be a chunk not loaded yet (<sql-cell>): the cell shows its text until it is.
+    if (wanted && !customElements.get(wanted) && isLazy(wanted)) this.magicLoading ??= this.loadMagicElement(wanted);
+    const tag = wanted && customElements.get(wanted) ? wanted : undefined;
     if (tag && this.magicElement?.localName === tag) {
       if (this.magicElement.source !== this.source) this.magicElement.source = this.source;
       return;
@@ -219,6 +289,19 @@ export class BentoCell extends LitElement {
       this.editing = false;
     }
     this.requestUpdate();
+  }
+
+  private async loadMagicElement(tag: string): Promise<void> {
+    try {
+      await loadElement(tag);
+      this.magicLoadError = undefined;
+    } catch (error) {
+      this.magicLoadError = error instanceof Error ? error : new Error(String(error));
+      this.dispatchEvent(new BentoErrorEvent({ message: this.magicLoadError.message, source: 'magic' }));
+    } finally {
+      this.magicLoading = undefined;
+    }
+    this.refreshMagic();
   }
 
   private activeKernel(): Kernel {
@@ -343,6 +426,7 @@ export class BentoCell extends LitElement {
 
   /** Enters edit mode: creates the editor if needed and focuses it. */
   async edit(): Promise<void> {
+    if (this.magicLoading) await this.magicLoading;
     if (this.magicElement) return this.magicElement.edit();
     const editor = await this.openEditor();
     this.editing = true;
@@ -379,7 +463,7 @@ export class BentoCell extends LitElement {
     this.outputs.clear();
     this.runState = 'queued';
     this.inspectText = undefined;
-    if (this.magicElement) return this.runMagic(this.magicElement, kernel);
+    if (this.magicElement || this.magicLoading) return this.runMagic(kernel);
     try {
       const reply = await runInOrder(kernel, 'code', () => kernel.execute(this.source, {
         onIOPub: (message) => {
@@ -411,14 +495,18 @@ export class BentoCell extends LitElement {
    * A magic cell runs in JavaScript, in its turn among the notebook's runs. What it did is kept as a one-line
    * output (or an error), so a saved notebook says what happened in any Jupyter tool.
    */
-  private runMagic(element: MagicCellElement, kernel: Kernel): Promise<ExecuteReply> {
+  private runMagic(kernel: Kernel): Promise<ExecuteReply> {
     const publish = (msgType: string, content: object) =>
       this.outputs.apply(makeMessage(msgType, content, { session: kernel.session, channel: 'iopub' }) as IOPubMessage);
+    // Ordered now, even when the element's chunk is still loading: a cell run after this one must wait for it.
     return runInOrder(kernel, 'magic', async () => {
       this.runState = 'running';
       this.startTimer();
       let content: ExecuteReply['content'];
       try {
+        if (this.magicLoading) await this.magicLoading;
+        const element = this.magicElement;
+        if (!element) throw this.magicLoadError ?? new Error('The element of this magic is not defined.');
         const { summary } = await element.run({ kernel: () => kernel, signal: new AbortController().signal });
         publish('display_data', { data: { 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
         // Execution counts are the kernel's; the kernel did not run this cell.
@@ -511,9 +599,10 @@ export class BentoCell extends LitElement {
     const showEditor = this.editing || (this.editor && this.type === 'code');
     if (this.type === 'markdown' && !showEditor) {
       const source = this.source.trim() ? this.source : '*Empty Markdown cell: double-click to write.*';
-      // The same fragment object while the text is unchanged: Lit then leaves the rendered DOM alone.
-      if (this.markdownView?.source !== source) this.markdownView = { source, node: renderMarkdown(source, this.attachments) };
-      return html`<div class="markdown" part="markdown" @dblclick=${() => this.edit()}>${this.markdownView.node}</div>`;
+      const rendered = this.markdownFor(source);
+      // Until the full renderer has loaded (for Markdown the main bundle does not render), the text as written:
+      // readable, and none of it taken as markup.
+      return html`<div class="markdown ${rendered ? '' : 'pending'}" part="markdown" @dblclick=${() => this.edit()}>${rendered ?? source}</div>`;
     }
     this.markdownView = undefined;
     return html`

@@ -124,6 +124,13 @@ export class BentoNotebook extends LitElement {
     clearTimeout(this.autosaveTimer);
   }
 
+  /** Also waits for the cells to render (a Markdown cell waits for its renderer, a `%%sql` cell for its element). */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const complete = await super.getUpdateComplete();
+    await Promise.all(this.cells.map((cell) => cell.updateComplete));
+    return complete;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('kernel')) this.watchKernel();
   }

@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { markdownToHtml, sanitize } from '../shared/sanitize.ts';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
@@ -7,6 +6,8 @@ import type { JSONObject, JSONValue, MimeBundle } from '../../src/kernel/protoco
 import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResultOutput, type Output, type StreamOutput } from '../../src/notebook/nbformat.ts';
 import { droppedText, type OutputModel } from '../../src/notebook/output-model.ts';
+import { renderSimpleMarkdown } from '../shared/markdown.ts';
+import { loadedSanitizer, loadSanitizer, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { sandboxStyles, styles } from './bento-output-area.styles.ts';
 
 /**
@@ -46,7 +47,11 @@ const BLOCK_LINES = 100;
 /** Entries of a JSON object or array shown at once; the rest come with a "Show more" button. */
 const JSON_PAGE = 500;
 
-const numbers = new Intl.NumberFormat('en-US');
+// Created on first use: the first Intl formatter of a page costs ~10 ms (measured), too much for start-up.
+let numberFormat: Intl.NumberFormat | undefined;
+const numbers = {
+  format: (value: number): string => (numberFormat ??= new Intl.NumberFormat('en-US')).format(value),
+};
 /** The preferred MIME type of a bundle that this element can show, or undefined. */
 export function preferredMimeType(data: MimeBundle): string | undefined {
   return MIME_PREFERENCE.find((mime) => data[mime] !== undefined && data[mime] !== null);
@@ -230,22 +235,29 @@ function jsonNode(value: JSONValue, metadata: JSONObject): HTMLElement {
   return tree;
 }
 
-/** Builds the DOM for a rich (non text/plain) MIME type. Text/plain is rendered as text blocks instead. */
-function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string): Node {
+/**
+ * Builds the DOM for a rich (non text/plain) MIME type; undefined when it needs the sanitizer (HTML, SVG, Markdown
+ * beyond the ordinary: a chunk loaded on first need) and that has not loaded. Text/plain is rendered as text
+ * blocks instead.
+ */
+function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string, sanitizer?: Sanitizer): Node | undefined {
   const { data, metadata } = output;
   try {
     switch (mime) {
       case 'text/html':
-        return sandboxed(sanitize(textOf(data[mime]), 'html'), 'html', 'HTML output');
+        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'html'), 'html', 'HTML output');
       case 'image/svg+xml':
-        return sandboxed(sanitize(textOf(data[mime]), 'svg'), 'svg');
+        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'svg'), 'svg');
       case 'image/png':
       case 'image/jpeg':
       case 'image/gif':
       case 'image/webp':
         return imageNode(data, metadata, mime);
-      case 'text/markdown':
-        return sandboxed(sanitize(markdownToHtml(textOf(data[mime])), 'html'), 'markdown');
+      case 'text/markdown': {
+        const markdown = textOf(data[mime]);
+        const node = renderSimpleMarkdown(markdown) ?? sanitizer?.sanitize(sanitizer.markdownToHtml(markdown), 'html');
+        return node && sandboxed(node, 'markdown');
+      }
       case 'text/latex':
         return latexNode(textOf(data[mime]));
       case 'application/json':
@@ -321,6 +333,9 @@ export class BentoOutputArea extends LitElement {
   /** Outputs whose long text the user chose to show in full. */
   private expandedTexts = new WeakSet<Output>();
   private showAllOutputs = false;
+  /** Settles once the sanitizer an output waits for has loaded (or failed to). */
+  private sanitizerLoading?: Promise<void>;
+  private sanitizerError?: string;
   /** Converted text blocks of the last render, by ANSI state and text; swapped on every render. */
   private textBlocks = new Map<string, TextBlock>();
   private nextTextBlocks = new Map<string, TextBlock>();
@@ -356,6 +371,16 @@ export class BentoOutputArea extends LitElement {
     if (changed.has('model') || (this.model ? this.model.outputs : this.outputs).length === 0) this.showAllOutputs = false;
   }
 
+  /** Also waits for the sanitizer when an output waits for it, so that what it resolves to shows that output. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete();
+    while (this.sanitizerLoading) {
+      await this.sanitizerLoading;
+      complete = await super.getUpdateComplete();
+    }
+    return complete;
+  }
+
   /** Model changes repaint once per animation frame however many messages arrived in between. */
   protected override async scheduleUpdate(): Promise<void> {
     if (this.modelChanged) await nextFrame();
@@ -374,6 +399,30 @@ export class BentoOutputArea extends LitElement {
       this.requestUpdate();
     });
     this.requestUpdate();
+  }
+
+  private waitForSanitizer(): void {
+    this.sanitizerLoading ??= loadSanitizer().then(
+      () => {
+        this.sanitizerLoading = undefined;
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        this.sanitizerLoading = undefined;
+        this.sanitizerError = `HTML, SVG and Markdown outputs cannot be shown: their sanitizer did not load (${error instanceof Error ? error.message : String(error)}).`;
+        this.requestUpdate();
+      },
+    );
+  }
+
+  /**
+   * An output whose type needs the sanitizer, before it has loaded: its text/plain form when it has one (as a
+   * plain-text frontend shows it), never its markup.
+   */
+  private renderUnsanitized(output: DisplayDataOutput | ExecuteResultOutput, part: string): TemplateResult {
+    const plain = output.data?.['text/plain'];
+    const note = this.sanitizerError ? html`<p class="unsupported">${this.sanitizerError}</p>` : nothing;
+    return html`<div part=${part} class="output pending">${note}${plain === undefined ? nothing : this.renderText(textOf(plain), output, 0)}</div>`;
   }
 
   private renderOutput(output: Output): TemplateResult {
@@ -425,7 +474,11 @@ export class BentoOutputArea extends LitElement {
     if (mime === 'text/plain') return html`<div part=${part} class="output">${this.renderText(textOf(data[mime]), output, 0)}</div>`;
     let node = this.richNodes.get(output);
     if (!node) {
-      node = richNode(output, mime);
+      node = richNode(output, mime, loadedSanitizer());
+      if (!node) {
+        if (!this.sanitizerError) this.waitForSanitizer();
+        return this.renderUnsanitized(output, part);
+      }
       this.richNodes.set(output, node);
     }
     return html`<div part=${part} class="output rich">${node}</div>`;

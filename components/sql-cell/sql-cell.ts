@@ -4,7 +4,6 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
 import type { ColumnTable } from '../../src/data/table.ts';
 import { kernelContext } from '../../src/kernel/context.ts';
-import { defaultKernel } from '../../src/kernel/default.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import {
   formatMagicLine,
@@ -12,9 +11,7 @@ import {
   MagicArgumentError,
   parseCellMagic,
   parseMagicArguments,
-  registerCellMagic,
   usageLine,
-  type CellMagicSpec,
   type MagicArguments,
   type MagicCellElement,
   type MagicRunContext,
@@ -23,24 +20,12 @@ import {
 import { runInOrder } from '../../src/magics/order.ts';
 import type { CellEditor } from '../bento-cell/editor.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
+import { pageKernel } from '../shared/page-kernel.ts';
 import '../bento-table-view/bento-table-view.ts';
+import { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC } from './sql-magic.ts';
 import { styles } from './sql-cell.styles.ts';
 
-/** `%%sql [var] [--conn NAME] [--limit N]`: the magic this element owns. */
-export const SQL_MAGIC: CellMagicSpec = {
-  name: 'sql',
-  tagName: 'sql-cell',
-  positionals: [{ name: 'var', kind: 'identifier' }],
-  options: { conn: { type: 'string', metavar: 'NAME' }, limit: { type: 'int', metavar: 'N' } },
-  summary: 'Runs the SQL below on a connector and binds the result to var in the kernel.',
-};
-registerCellMagic(SQL_MAGIC);
-
-/**
- * The table view holds at most this many rows: past that, sorting and scrolling would cost the page more
- * than anyone reads. The kernel still gets every row.
- */
-export const RENDERED_ROWS_CAP = 100_000;
+export { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC };
 
 let editorModule: Promise<typeof import('../bento-cell/editor.ts')> | undefined;
 
@@ -53,13 +38,6 @@ function dedent(text: string): string {
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-/** A query finished: what came back and where it went. */
-export class BentoQueryEvent extends Event {
-  constructor(readonly detail: { rows: number; columns: number; elapsedMs: number; truncated: boolean; boundTo?: string }) {
-    super('bento-query', { bubbles: true, composed: true });
-  }
 }
 
 interface Shown {
@@ -199,7 +177,7 @@ export class SqlCell extends LitElement implements MagicCellElement {
   }
 
   private activeKernel(): Kernel {
-    return this.kernel ?? this.contextKernel ?? defaultKernel();
+    return this.kernel ?? this.contextKernel ?? pageKernel();
   }
 
   private async openEditor(): Promise<CellEditor> {

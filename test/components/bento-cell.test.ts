@@ -1,4 +1,4 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, fixtureSync, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { press, waitFor } from '../helpers.ts';
 import '../../components/bento-cell/bento-cell.ts';
@@ -18,14 +18,52 @@ function outputText(cell: BentoCell): string {
 }
 
 describe('<bento-cell> on its own', () => {
-  it('shows its source as highlighted static code, and is accessible', async () => {
+  // First in this file: the Markdown renderer (a chunk of its own) has not been loaded yet.
+  it('shows a Markdown cell as the text written until its renderer has arrived, never as markup', async () => {
+    (window as { pwned?: boolean }).pwned = false;
+    const source = '# Title\n\n<img src="data:," onerror="window.pwned = true"> *text*';
+    const cell = fixtureSync<BentoCell>(html`<bento-cell type="markdown" .source=${source}></bento-cell>`);
+    const first = await new Promise<{ pending: boolean; text?: string; elements: number }>((resolve) => {
+      const observer = new MutationObserver(() => {
+        observer.disconnect();
+        const markdown = cell.shadowRoot!.querySelector('.markdown');
+        resolve({ pending: markdown?.classList.contains('pending') ?? false, text: markdown?.textContent ?? undefined, elements: markdown?.children.length ?? -1 });
+      });
+      observer.observe(cell.shadowRoot!, { childList: true, subtree: true, characterData: true });
+    });
+    expect(first).to.deep.equal({ pending: true, text: source, elements: 0 });
+    await cell.updateComplete;
+    const markdown = cell.shadowRoot!.querySelector('.markdown')!;
+    expect(markdown.classList.contains('pending')).to.equal(false);
+    expect(markdown.querySelector('h1')!.textContent).to.equal('Title');
+    expect(markdown.querySelector('img')!.hasAttribute('onerror')).to.equal(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((window as { pwned?: boolean }).pwned).to.equal(false);
+  });
+
+  it('renders ordinary Markdown at its first render, with no chunk to wait for', async () => {
+    const cell = fixtureSync<BentoCell>(html`<bento-cell type="markdown" .source=${'# Title\n\nSome *text* and a [link](https://example.com).'}></bento-cell>`);
+    const first = await new Promise<string>((resolve) => {
+      const observer = new MutationObserver(() => {
+        observer.disconnect();
+        resolve(cell.shadowRoot!.querySelector('.markdown')!.innerHTML.replace(/<!--[^>]*-->/g, ''));
+      });
+      observer.observe(cell.shadowRoot!, { childList: true, subtree: true, characterData: true });
+    });
+    expect(first).to.equal('<h1>Title</h1><p>Some <em>text</em> and a <a href="https://example.com" target="_blank" rel="noopener noreferrer">link</a>.</p>');
+  });
+
+  it('shows its source as highlighted static code at its first render, starts the page\'s Python session, and is accessible', async () => {
     const cell = await fixture<BentoCell>(html`<bento-cell>
       def greet(name):
           return "hi " + name
     </bento-cell>`);
     expect(cell.source).to.equal('def greet(name):\n    return "hi " + name');
-    await waitFor(() => cell.shadowRoot!.querySelector('.static .tok-keyword'), 'not highlighted');
+    expect(cell.shadowRoot!.querySelector('.static .tok-keyword')?.textContent).to.equal('def');
+    expect(cell.shadowRoot!.querySelector('.static .tok-definition')?.textContent).to.equal('greet');
     expect(cell.shadowRoot!.querySelector('.cm-editor')).to.equal(null);
+    // A code cell on its own starts Python as it appears, before anyone runs it.
+    expect(PyodideRuntime.default().state).to.be.oneOf(['starting', 'ready']);
     await expect(cell).to.be.accessible();
   });
 

@@ -1,4 +1,4 @@
-import { expect, fixture, html, nextFrame, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, fixture, fixtureSync, html, nextFrame, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../components/bento-output-area/bento-output-area.ts';
 import type { BentoOutputArea } from '../../components/bento-output-area/bento-output-area.ts';
@@ -63,9 +63,39 @@ async function settle() {
   }
 }
 
+/** What `root` showed at its first render, before any later task (such as a chunk arriving) could change it. */
+function firstRender<T>(root: ShadowRoot, read: (root: ShadowRoot) => T): Promise<T> {
+  return new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      observer.disconnect();
+      resolve(read(root));
+    });
+    observer.observe(root, { childList: true, subtree: true, characterData: true });
+  });
+}
+
 describe('<bento-output-area>', () => {
   afterEach(() => {
     delete window.__bentoPwned;
+  });
+
+  // First in this file: the sanitizer (a chunk of its own) has not been loaded yet.
+  it('shows an HTML output as its plain text until the sanitizer has arrived, never as markup', async () => {
+    const el = fixtureSync<BentoOutputArea>(
+      html`<bento-output-area .outputs=${[display({ 'text/html': '<b>bold</b><img src="data:," onerror="window.__bentoPwned = \'early\'">', 'text/plain': 'plain fallback' })]}></bento-output-area>`,
+    );
+    const first = await firstRender(shadow(el), (root) => ({
+      pending: root.querySelector('.output.pending') !== null,
+      text: root.querySelector('.output')?.textContent?.trim(),
+      markup: root.querySelectorAll('.output b, .output img, .sandbox-root').length,
+    }));
+    expect(first).to.deep.equal({ pending: true, text: 'plain fallback', markup: 0 });
+    await el.updateComplete;
+    expect(shadow(el).querySelector('.output.pending')).to.equal(null);
+    expect(sandboxRoot(el).querySelector('b')?.textContent).to.equal('bold');
+    assertInert(shadow(el));
+    await settle();
+    expect(window.__bentoPwned).to.equal(undefined);
   });
 
   it('shows nothing at all without outputs', async () => {
