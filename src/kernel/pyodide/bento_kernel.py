@@ -1045,4 +1045,17 @@ def _install():
         sys.meta_path.append(_IPythonCompatFinder())
 
 
+def after_restore():
+    """Called once in an interpreter restored from a memory snapshot. Every runtime restored from one snapshot
+    starts from the same bytes, so whatever was seeded before the snapshot would repeat in each of them."""
+    random = sys.modules.get("random")
+    if random is not None:
+        random.seed()  # from os.urandom, which asks crypto.getRandomValues anew
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile._name_sequence = None  # its own Random instance, made on first use
+    if hasattr(time, "tzset"):
+        time.tzset()  # time.timezone/tzname were read where the snapshot was made
+
+
 _install()

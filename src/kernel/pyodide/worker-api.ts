@@ -17,6 +17,41 @@ export interface BootOptions {
   /** Int32Array over a SharedArrayBuffer: the `seq` of the execution running now (0: none), so the page
    * never sends SIGINT to a cell other than the one the user meant. */
   runningBuffer?: Int32Array;
+  /** Restore from, and save, a memory snapshot in Cache Storage (see snapshot-cache.ts). */
+  snapshot: boolean;
+}
+
+/** What a memory snapshot is stored under: it is only ever restored by the very same runtime and kernel. */
+export interface SnapshotKey {
+  /** `pyodide.version` of the loader. */
+  pyodideVersion: string;
+  /** Pyodide's BUILD_ID: a hash over pyodide.asm.mjs and pyodide.asm.wasm of the build the loader belongs to. */
+  buildId: string;
+  /** SHA-256 over the Python sources baked into the snapshot (bento_kernel.py, bento_table.py) and the recipe version. */
+  kernelHash: string;
+  /** Where pyodide.asm.wasm and python_stdlib.zip were served (the stdlib zip's layout is in the snapshot). */
+  indexURL: string;
+  /** The local UTC offsets in January and July (minutes, as getTimezoneOffset gives them): Python reads its time
+   * zone (time.timezone, time.tzname) once, at start-up, so a snapshot carries the zone it was made in. */
+  utcOffsets: string;
+}
+
+/** Where the worker's Python came from. */
+export type BootSource =
+  /** Restored from the snapshot cache. */
+  | 'restored'
+  /** No usable snapshot: booted normally and made one on the way, stored once the runtime is ready
+   * (`PyodideRuntime.snapshotSaved()` tells when). */
+  | 'made'
+  /** Booted normally without a snapshot (snapshots off, Cache Storage unavailable, or making one failed). */
+  | 'plain';
+
+export interface SnapshotSaveResult {
+  saved: boolean;
+  /** Why nothing was saved. */
+  reason?: string;
+  bytes?: number;
+  sha256?: string;
 }
 
 export interface BootInfo {
@@ -26,8 +61,20 @@ export interface BootInfo {
   pythonVersion: string;
   /** JSPI is available: synchronous Python can wait for JavaScript (input()). */
   canRunSync: boolean;
+  source: BootSource;
+  /** Why no snapshot was restored (no entry yet, another build's entry, a corrupt entry, a restore that threw,
+   * snapshots off, Cache Storage unavailable), in words; absent when restored. */
+  fallbackReason?: string;
+  /** The key the snapshot was looked up (and is stored) under; absent when the cache was not used. */
+  snapshotKey?: SnapshotKey;
+  /** Size of the snapshot restored or made. */
+  snapshotBytes?: number;
+  /** Milliseconds from the boot request to ready, measured in the worker. */
+  bootMs: number;
 }
 
+/** Restoring a snapshot reports the same phases as a normal start: the runtime files still download (or come
+ * from the HTTP cache) and compile; `boot` is the restore instead of Python's start-up and our imports. */
 export type ProgressCallback = (progress: { phase: 'download' | 'compile' | 'boot' | 'ready'; loaded?: number; total?: number }) => void;
 export type EmitCallback = (msgType: string, contentJson: string) => void;
 
@@ -89,6 +136,8 @@ export interface WorkerApi {
   softInterrupt(execId: string): Promise<boolean>;
   resetSession(sessionId: string): Promise<void>;
   dropSession(sessionId: string): Promise<void>;
+  /** Resolves once a snapshot made at boot is in Cache Storage, or says why none was stored. */
+  snapshotSaved(): Promise<SnapshotSaveResult>;
 }
 
 /** Layout of the input SharedArrayBuffer's control words. */

@@ -4,16 +4,25 @@
  * or of the origin (SharedWorker). Executions are serialised; each session has its own namespace.
  */
 import * as Comlink from 'comlink';
-import { loadPyodide, type PyodideInterface } from 'pyodide';
+import { loadPyodide, version as pyodideVersion, type PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import type { Column, ColumnSchema } from '../../data/table.ts';
 import tableSource from '../bento_table.py';
 import { TableError, toWire } from '../table-wire.ts';
 import kernelSource from './bento_kernel.py';
 import {
+  deleteSnapshot,
+  kernelHash,
+  lookupSnapshot,
+  snapshotCacheAvailable,
+  storeSnapshot,
+  utcOffsets,
+} from './snapshot-cache.ts';
+import {
   INPUT_STATE,
   type BootInfo,
   type BootOptions,
+  type BootSource,
   type EmitCallback,
   type ExecuteRequest,
   type ExecutionPortAnswer,
@@ -21,6 +30,8 @@ import {
   type ExtractedTable,
   type InjectRequest,
   type ProgressCallback,
+  type SnapshotKey,
+  type SnapshotSaveResult,
   type WorkerApi,
 } from './worker-api.ts';
 
@@ -38,6 +49,8 @@ interface KernelModule extends PyProxy {
 }
 
 const KERNEL_DIR = '/bento';
+/** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
+const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_table';
 const lockName = `bento-runtime-${crypto.randomUUID()}`;
 // Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
 const lockHeld = new Promise<void>((resolve) => {
@@ -48,6 +61,7 @@ const lockHeld = new Promise<void>((resolve) => {
 });
 
 let booting: Promise<BootInfo> | undefined;
+let snapshotSaving: Promise<SnapshotSaveResult> | undefined;
 let pyodide: PyodideInterface;
 let kernel: KernelModule;
 let options: BootOptions;
@@ -128,25 +142,195 @@ function observeDownloads(onProgress: ProgressCallback): () => void {
   };
 }
 
-async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Promise<BootInfo> {
-  options = opts;
-  const restoreFetch = observeDownloads(onProgress);
+/** Where the Python of this worker came from, before our JavaScript side is attached to it. */
+interface StartedPython {
+  py: PyodideInterface;
+  source: BootSource;
+  fallbackReason?: string;
+  key?: SnapshotKey;
+  /** A snapshot made at this boot, stored once the runtime is ready. */
+  made?: Uint8Array;
+  snapshotBytes?: number;
+}
+
+/** Pyodide's private snapshot API (see node_modules/pyodide/pyodide.d.ts: `_makeSnapshot`, `_loadSnapshot`). */
+interface SnapshotCapable {
+  makeMemorySnapshot?: () => Uint8Array;
+  _api?: { config?: { BUILD_ID?: unknown } };
+}
+
+type LoadConfig = Parameters<typeof loadPyodide>[0];
+
+const PROBE_URL = 'https://pyodide-probe.bento-lite.invalid/';
+
+/**
+ * The BUILD_ID of the Pyodide this worker loads: Pyodide's build hashes pyodide.asm.mjs and pyodide.asm.wasm into
+ * its loader, and refuses a snapshot made by another build. It is not exported, but the loader hands its config to
+ * the Emscripten module factory, so a dry run with a factory that only reads it finds it before anything loads
+ * (its two fetches are answered here, from nothing). Undefined if that private path ever changes.
+ */
+async function readBuildId(): Promise<string | undefined> {
+  return Promise.race([probeBuildId(), new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
+}
+
+async function probeBuildId(): Promise<string | undefined> {
+  const read = new Error('build id read');
+  let buildId: unknown;
+  const originalFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) =>
+    String(input instanceof Request ? input.url : input).startsWith(PROBE_URL)
+      ? Promise.resolve(new Response(new Uint8Array(0)))
+      : originalFetch(input, init);
   try {
-    pyodide = await loadPyodide({
-      indexURL: opts.indexURL,
-      lockFileURL: opts.lockFileURL,
-      packageBaseUrl: opts.packageBaseUrl,
-    });
+    await loadPyodide({
+      indexURL: PROBE_URL,
+      stdLibURL: `${PROBE_URL}python_stdlib.zip`,
+      lockFileContents: '{"info": {}, "packages": {}}',
+      packageBaseUrl: PROBE_URL,
+      checkAPIVersion: false,
+      createPyodideModule: async (settings: { API?: { config?: { BUILD_ID?: unknown } } }) => {
+        buildId = settings.API?.config?.BUILD_ID;
+        throw read;
+      },
+    } as LoadConfig);
+  } catch (error) {
+    if (error !== read) return undefined;
   } finally {
-    restoreFetch();
+    globalThis.fetch = originalFetch;
   }
+  return typeof buildId === 'string' && /^[0-9a-f]{64}$/.test(buildId) ? buildId : undefined;
+}
+
+/**
+ * The snapshot for `_loadSnapshot`, handed over once: Pyodide keeps its config (this option included) for the
+ * runtime's life, and a promise or an array there would keep tens of MB alive after they were copied into the heap.
+ */
+function handOver(snapshot: Promise<Uint8Array> | Uint8Array): PromiseLike<Uint8Array> {
+  let held: Promise<Uint8Array> | undefined = Promise.resolve(snapshot);
+  return {
+    then(onFulfilled, onRejected) {
+      const bytes = held ?? Promise.reject(new Error('the snapshot was already handed over'));
+      held = undefined;
+      return bytes.then(onFulfilled, onRejected);
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}
+
+/** Writes our Python sources into Pyodide's file system, which lives in JavaScript (not in a snapshot). */
+function installKernelFiles(py: PyodideInterface): void {
+  py.FS.mkdirTree(KERNEL_DIR);
+  py.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
+  py.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
+  py.runPython(`import sys\nif ${JSON.stringify(KERNEL_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
+}
+
+/** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
+async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
+  if (!snapshotCacheAvailable()) return 'Cache Storage is unavailable here (it needs https or localhost)';
+  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, tableSource])]);
+  if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
+  return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
+}
+
+/**
+ * Starts Python: restored from the snapshot cache when it holds a valid entry for this exact build and kernel;
+ * otherwise booted normally, making a snapshot on the way (stored once the runtime is ready). Any doubt about the
+ * cache ends in a normal boot, never in a failure.
+ */
+async function startPython(opts: BootOptions, onProgress: ProgressCallback): Promise<StartedPython> {
+  const base: LoadConfig = { indexURL: opts.indexURL, lockFileURL: opts.lockFileURL, packageBaseUrl: opts.packageBaseUrl };
+  const load = async (config: LoadConfig) => {
+    const restoreFetch = observeDownloads(onProgress);
+    try {
+      return (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
+    } finally {
+      restoreFetch();
+    }
+  };
+  if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
+  const key = await snapshotKeyFor(opts);
+  if (typeof key === 'string') return { py: await load(base), source: 'plain', fallbackReason: key };
+
+  let fallbackReason: string;
+  const lookup = await lookupSnapshot(key);
+  if (lookup.found) {
+    try {
+      // Read and verified while Pyodide fetches its files and imports its JavaScript; it awaits these bytes
+      // before it instantiates the wasm, so nothing unverified is ever restored.
+      const py = await load({ ...base, _loadSnapshot: handOver(lookup.read()) } as LoadConfig);
+      afterRestore(py, key);
+      return { py, source: 'restored', key, snapshotBytes: lookup.size };
+    } catch (error) {
+      fallbackReason = `the cached snapshot was not restored (${describe(error)}); a new one replaces it`;
+      await deleteSnapshot(key);
+    }
+  } else {
+    fallbackReason = lookup.reason;
+  }
+
+  let py: PyodideInterface & SnapshotCapable;
+  try {
+    py = await load({ ...base, _makeSnapshot: true } as LoadConfig);
+  } catch (error) {
+    const reason = `${fallbackReason}; starting Python to make a snapshot failed (${describe(error)})`;
+    return { py: await load(base), source: 'plain', fallbackReason: reason, key };
+  }
+  let made: Uint8Array | undefined;
+  try {
+    if (typeof py.makeMemorySnapshot !== 'function') throw new Error('pyodide.makeMemorySnapshot is missing');
+    if (py._api?.config?.BUILD_ID !== key.buildId) throw new Error('the loaded build is not the one the probe read');
+    // Only Python state, and no reference to a JavaScript object, may be in a snapshot: everything JavaScript-side
+    // (interrupt buffer, callbacks, the fatal-error hook) is attached after it is taken.
+    installKernelFiles(py);
+    py.runPython(SNAPSHOT_IMPORTS);
+    made = py.makeMemorySnapshot();
+  } catch (error) {
+    fallbackReason = `${fallbackReason}; making a snapshot failed (${describe(error)})`;
+  }
+  unshadowGlobals(py);
+  return { py, source: made ? 'made' : 'plain', fallbackReason, key, made, snapshotBytes: made?.byteLength };
+}
+
+/**
+ * With `_makeSnapshot`, Pyodide gives Python the JavaScript globals through a proxy that records the path to
+ * every object Python reaches from them, so that a snapshot can name those objects. What Python reaches through
+ * it stays a proxy: a typed array is then no view (ArrayBuffer.isView is false, to_py fails) and structuredClone
+ * refuses it. Once the snapshot is taken, `js` becomes the real globalThis again, so the runtime that made the
+ * snapshot serves exactly like one restored from it. (Pyodide's own modules keep the few functions they imported
+ * from it; calling a function through the proxy is transparent.)
+ */
+function unshadowGlobals(py: PyodideInterface): void {
+  py.registerJsModule('js', globalThis);
+  py.runPython('import sys\nsys.modules.pop("js", None)');
+}
+
+/** Checks a restored interpreter is the build asked for, then reseeds what would repeat across restores. */
+function afterRestore(py: PyodideInterface & SnapshotCapable, key: SnapshotKey): void {
+  if (py.version !== key.pyodideVersion || py._api?.config?.BUILD_ID !== key.buildId) {
+    throw new Error(`restored ${py.version} but the key names ${key.pyodideVersion}`);
+  }
+  // A Pyodide that ignored the snapshot option would boot afresh and look restored.
+  if (!py.runPython('import sys\n"bento_kernel" in sys.modules and "bento_table" in sys.modules')) {
+    throw new Error('Pyodide started without applying the snapshot');
+  }
+  installKernelFiles(py);
+  py.runPython('import bento_kernel\nbento_kernel.after_restore()');
+}
+
+async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Promise<BootInfo> {
+  const started = performance.now();
+  options = opts;
+  const python = await startPython(opts, onProgress);
+  pyodide = python.py;
   onProgress({ phase: 'boot' });
+  // Everything JavaScript-side is attached only now, after any snapshot was taken or restored.
   if (opts.interruptBuffer) pyodide.setInterruptBuffer(opts.interruptBuffer);
   endOnFatalError(pyodide);
-  pyodide.FS.mkdirTree(KERNEL_DIR);
-  pyodide.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
-  pyodide.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
-  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
+  if (python.source === 'plain') installKernelFiles(pyodide);
   kernel = pyodide.pyimport('bento_kernel') as unknown as KernelModule;
   for (const [name, pkg] of Object.entries(pyodide.lockfile.packages)) {
     for (const module of pkg.imports ?? []) importMap[module] = name;
@@ -154,12 +338,25 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   kernel.configure(JSON.stringify(importMap), opts.packageBaseUrl);
   const canRunSync = Boolean(pyodide.runPython('from pyodide.ffi import can_run_sync; can_run_sync()'));
   await lockHeld;
+  const { made, key } = python;
+  snapshotSaving = made
+    ? // Stored off the critical path: the first cell never waits for hashing and writing tens of MB.
+      new Promise((resolve) => setTimeout(resolve, 0)).then(() => storeSnapshot(key!, made))
+    : Promise.resolve({
+        saved: false,
+        reason: python.source === 'restored' ? 'restored from the cached snapshot' : (python.fallbackReason ?? 'no snapshot was made'),
+      });
   onProgress({ phase: 'ready' });
   return {
     lockName,
     pyodideVersion: pyodide.version,
     pythonVersion: String(pyodide.runPython('import sys; sys.version.split()[0]')),
     canRunSync,
+    source: python.source,
+    fallbackReason: python.fallbackReason,
+    snapshotKey: python.key,
+    snapshotBytes: python.snapshotBytes,
+    bootMs: Math.round(performance.now() - started),
   };
 }
 
@@ -369,6 +566,11 @@ const api: WorkerApi = {
 
   async dropSession(sessionId) {
     kernel.drop_session(sessionId);
+  },
+
+  async snapshotSaved() {
+    await booting;
+    return snapshotSaving!;
   },
 };
 

@@ -1,0 +1,265 @@
+import { expect } from '@open-wc/testing';
+import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime, PYODIDE_VERSION, type PyodideRuntimeOptions, type RuntimeBootInfo } from '../../../src/kernel/pyodide/runtime.ts';
+import { SNAPSHOT_CACHE_NAME, snapshotRequestURL } from '../../../src/kernel/pyodide/snapshot-cache.ts';
+import type { SnapshotKey } from '../../../src/kernel/pyodide/worker-api.ts';
+import { isolated, run, testRuntimeOptions } from '../../helpers.ts';
+
+// Cache Storage outlives this page: other test files of the run share it. Every test here starts from an empty
+// cache, and the last one leaves it empty, so no file depends on the order files run in.
+
+interface Started {
+  runtime: PyodideRuntime;
+  kernel: PyodideKernel;
+  info: RuntimeBootInfo;
+  progress: Array<{ phase: string; fraction: number }>;
+}
+
+function resultText(r: Awaited<ReturnType<typeof run>>): string | undefined {
+  return r.outputs.find(([t]) => t === 'execute_result')?.[1].data['text/plain'];
+}
+
+function errorOf(r: Awaited<ReturnType<typeof run>>) {
+  return r.outputs.find(([t]) => t === 'error')?.[1];
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function entries(): Promise<string[]> {
+  if (!(await caches.has(SNAPSHOT_CACHE_NAME))) return [];
+  return (await (await caches.open(SNAPSHOT_CACHE_NAME)).keys()).map((r) => r.url);
+}
+
+describe('Pyodide memory snapshot cache', () => {
+  const running: PyodideRuntime[] = [];
+
+  async function start(options: PyodideRuntimeOptions = {}): Promise<Started> {
+    const runtime = new PyodideRuntime(testRuntimeOptions(options));
+    running.push(runtime);
+    const kernel = new PyodideKernel({ runtime });
+    const progress: Started['progress'] = [];
+    kernel.onStartupProgress((p) => progress.push(p));
+    await kernel.ready();
+    return { runtime, kernel, info: runtime.bootInfo!, progress };
+  }
+
+  /** Starts a runtime that makes a snapshot and waits until it is stored; returns its key. */
+  async function seed(): Promise<SnapshotKey> {
+    const { runtime, info } = await start();
+    expect(info.source).to.equal('made');
+    expect((await runtime.snapshotSaved()).saved).to.be.true;
+    runtime.terminate();
+    return info.snapshotKey!;
+  }
+
+  beforeEach(() => PyodideRuntime.clearSnapshotCache());
+  afterEach(async () => {
+    for (const runtime of running.splice(0)) {
+      // A snapshot still being stored would land in the cache after it was cleared.
+      if (runtime.bootInfo?.source === 'made') await runtime.snapshotSaved().catch(() => {});
+      runtime.terminate();
+    }
+    await PyodideRuntime.clearSnapshotCache();
+  });
+
+  it('makes a snapshot on a cold start, stores it after ready, and the next runtime restores it with fresh state', async () => {
+    const first = await start();
+    expect(first.info.source).to.equal('made');
+    expect(first.info.fallbackReason).to.match(/no snapshot is cached/);
+    const key = first.info.snapshotKey!;
+    expect(key.pyodideVersion).to.equal(PYODIDE_VERSION);
+    expect(key.buildId).to.match(/^[0-9a-f]{64}$/);
+    expect(key.kernelHash).to.match(/^[0-9a-f]{64}$/);
+    expect(key.indexURL).to.equal(new URL('/node_modules/pyodide/', location.href).href);
+    expect(key.utcOffsets).to.match(/^-?\d+,-?\d+$/);
+    expect(first.info.snapshotBytes).to.be.greaterThan(1_000_000);
+    expect(resultText(await run(first.kernel, 'leaked = 41\nleaked + 1'))).to.equal('42');
+    const saved = await first.runtime.snapshotSaved();
+    expect(saved.saved).to.be.true;
+    expect(saved.bytes).to.be.greaterThan(1_000_000);
+    expect(await entries()).to.deep.equal([snapshotRequestURL(key)]);
+
+    const second = await start();
+    expect(second.info.source).to.equal('restored');
+    expect(second.info.fallbackReason).to.be.undefined;
+    expect(second.info.snapshotKey).to.deep.equal(key);
+    expect(second.info.snapshotBytes).to.equal(saved.bytes);
+    const leaked = await run(second.kernel, 'leaked');
+    expect(errorOf(leaked)?.ename).to.equal('NameError');
+    expect(leaked.reply.content.execution_count).to.equal(1);
+    const r = await run(second.kernel, 'import sys\nprint("from a snapshot")\nsorted(m for m in ("bento_kernel", "bento_table") if m in sys.modules)');
+    expect(r.stdout).to.equal('from a snapshot\n');
+    expect(resultText(r)).to.equal("['bento_kernel', 'bento_table']");
+    expect((await second.runtime.snapshotSaved()).saved).to.be.false;
+
+    // Progress reports the same phases on both paths, in order, ending at 1.
+    for (const { progress } of [first, second]) {
+      expect([...new Set(progress.map((p) => p.phase))]).to.deep.equal(['download', 'compile', 'boot', 'ready']);
+      const fractions = progress.map((p) => p.fraction);
+      expect(fractions).to.deep.equal([...fractions].sort((a, b) => a - b));
+      expect(fractions.at(-1)).to.equal(1);
+    }
+  });
+
+  it('serves JavaScript objects alike from the runtime that made the snapshot and from one restored from it', async () => {
+    // Pyodide records the paths to JavaScript objects while it can make a snapshot, by showing Python the globals
+    // through a proxy; the runtime that made the snapshot must not go on seeing proxies.
+    const code =
+      'import js\njs.eval("globalThis.probe = new Uint8Array([1, 2, 3])")\n' +
+      '(js.ArrayBuffer.isView(js.probe), js.structuredClone(js.probe).length, js.probe.to_py().tolist(), js.probe.constructor == js.Uint8Array)';
+    const made = await start();
+    expect(made.info.source).to.equal('made');
+    expect(resultText(await run(made.kernel, code))).to.equal('(True, 3, [1, 2, 3], True)');
+    expect((await made.runtime.snapshotSaved()).saved).to.be.true;
+    const restored = await start();
+    expect(restored.info.source).to.equal('restored');
+    expect(resultText(await run(restored.kernel, code))).to.equal('(True, 3, [1, 2, 3], True)');
+  });
+
+  it('reseeds random in every restored runtime', async () => {
+    await seed();
+    const a = await start();
+    const b = await start();
+    expect([a.info.source, b.info.source]).to.deep.equal(['restored', 'restored']);
+    // `random` is imported (and seeded) before the snapshot is taken.
+    for (const code of ['import random\nrandom.random()', 'import random\nrandom.getrandbits(64)', 'import tempfile\nnext(tempfile._get_candidate_names())']) {
+      const [fromA, fromB] = [resultText(await run(a.kernel, code)), resultText(await run(b.kernel, code))];
+      expect(fromA).to.be.a('string');
+      expect(fromA, code).to.not.equal(fromB);
+    }
+  });
+
+  it('falls back to a normal boot when the stored bytes are corrupt, and replaces the entry', async () => {
+    const key = await seed();
+    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
+    const url = snapshotRequestURL(key);
+    const stored = (await cache.match(url))!;
+    const bytes = new Uint8Array(await stored.arrayBuffer());
+    bytes[bytes.length >> 1] ^= 0xff;
+    await cache.put(url, new Response(bytes, { headers: stored.headers }));
+
+    const corrupt = await start();
+    expect(corrupt.info.source).to.equal('made');
+    expect(corrupt.info.fallbackReason).to.match(/corrupt/);
+    expect(resultText(await run(corrupt.kernel, '6 * 7'))).to.equal('42');
+    const saved = await corrupt.runtime.snapshotSaved();
+    expect(saved.saved).to.be.true;
+    const replaced = new Uint8Array(await (await cache.match(url))!.arrayBuffer());
+    expect(await sha256Hex(replaced)).to.equal(saved.sha256);
+
+    expect((await start()).info.source).to.equal('restored');
+  });
+
+  it('falls back when a restore throws (intact entry, bytes Pyodide refuses), and replaces the entry', async () => {
+    const key = await seed();
+    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
+    const url = snapshotRequestURL(key);
+    const stored = (await cache.match(url))!;
+    const bytes = new Uint8Array(await stored.arrayBuffer());
+    bytes.fill(0, 0, 4); // Pyodide's magic number
+    const metadata = JSON.parse(stored.headers.get('x-bento-snapshot')!);
+    const headers = new Headers(stored.headers);
+    headers.set('x-bento-snapshot', JSON.stringify({ ...metadata, sha256: await sha256Hex(bytes) }));
+    await cache.put(url, new Response(bytes, { headers }));
+
+    const refused = await start();
+    expect(refused.info.source).to.equal('made');
+    expect(refused.info.fallbackReason).to.match(/not restored \(.*magic/);
+    expect(resultText(await run(refused.kernel, '6 * 7'))).to.equal('42');
+    expect((await refused.runtime.snapshotSaved()).saved).to.be.true;
+    expect((await start()).info.source).to.equal('restored');
+  });
+
+  it('never uses an entry stored under another build', async () => {
+    const key = await seed();
+    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
+    const stored = (await cache.match(snapshotRequestURL(key)))!;
+    const otherBuild: SnapshotKey = { ...key, buildId: '0'.repeat(64) };
+    const headers = new Headers(stored.headers);
+    headers.set('x-bento-snapshot', JSON.stringify({ ...JSON.parse(stored.headers.get('x-bento-snapshot')!), buildId: otherBuild.buildId }));
+    await cache.put(snapshotRequestURL(otherBuild), new Response(await stored.arrayBuffer(), { headers }));
+    await cache.delete(snapshotRequestURL(key));
+
+    const started = await start();
+    expect(started.info.source).to.equal('made');
+    expect(started.info.fallbackReason).to.match(/another Pyodide build/);
+    expect((await started.runtime.snapshotSaved()).saved).to.be.true;
+    // The new snapshot replaced the other build's.
+    expect(await entries()).to.deep.equal([snapshotRequestURL(key)]);
+  });
+
+  it('clearSnapshotCache() empties the cache, and the next runtime boots normally', async () => {
+    await seed();
+    expect(await entries()).to.have.length(1);
+    await PyodideRuntime.clearSnapshotCache();
+    expect(await caches.has(SNAPSHOT_CACHE_NAME)).to.be.false;
+    expect((await start()).info.source).to.equal('made');
+  });
+
+  it('with snapshot: false never reads or writes the cache', async () => {
+    const plain = await start({ snapshot: false });
+    expect(plain.info.source).to.equal('plain');
+    expect(plain.info.fallbackReason).to.match(/snapshot: false/);
+    expect(plain.info.snapshotKey).to.be.undefined;
+    expect(resultText(await run(plain.kernel, '6 * 7'))).to.equal('42');
+    expect((await plain.runtime.snapshotSaved()).saved).to.be.false;
+    expect(await caches.has(SNAPSHOT_CACHE_NAME)).to.be.false;
+
+    const key = await seed();
+    const before = (await (await caches.open(SNAPSHOT_CACHE_NAME)).match(snapshotRequestURL(key)))!.headers.get('x-bento-snapshot');
+    const stillPlain = await start({ snapshot: false });
+    expect(stillPlain.info.source).to.equal('plain');
+    expect(resultText(await run(stillPlain.kernel, '6 * 7'))).to.equal('42');
+    const after = (await (await caches.open(SNAPSHOT_CACHE_NAME)).match(snapshotRequestURL(key)))!.headers.get('x-bento-snapshot');
+    expect(after).to.equal(before);
+  });
+
+  it('interrupts a computing cell after a restore', async () => {
+    await seed();
+    const { runtime, kernel, info } = await start();
+    expect(info.source).to.equal('restored');
+    await run(kernel, 'kept = "yes"');
+    let started!: () => void;
+    const printed = new Promise<void>((resolve) => (started = resolve));
+    const loop = run(kernel, 'print("looping")\nwhile True:\n    pass', {
+      onIOPub: (m) => m.header.msg_type === 'stream' && started(),
+    });
+    await printed;
+    await kernel.interrupt();
+    expect(errorOf(await loop)?.ename).to.equal('KeyboardInterrupt');
+    if (isolated) {
+      // SharedArrayBuffer interrupt, re-attached after the restore: Python stops in place and keeps its state.
+      expect(resultText(await run(kernel, 'kept'))).to.equal("'yes'");
+    } else {
+      // The worker was replaced; its successor restored from the snapshot too.
+      expect(errorOf(await run(kernel, 'kept'))?.ename).to.equal('NameError');
+      expect(runtime.bootInfo!.source).to.equal('restored');
+    }
+  });
+
+  it('answers input() after a restore, and interrupts a cell waiting for it', async () => {
+    await seed();
+    const { kernel, info } = await start();
+    expect(info.source).to.equal('restored');
+    const requests: string[] = [];
+    const answered = await run(kernel, 'name = input("Name? ")\nf"hello, {name}"', {
+      onInput: ({ prompt }) => {
+        requests.push(prompt);
+        return 'Ada';
+      },
+    });
+    expect(requests).to.deep.equal(['Name? ']);
+    expect(resultText(answered)).to.equal("'hello, Ada'");
+    const waiting = await run(kernel, 'input("never answered: ")', {
+      onInput: () => {
+        void kernel.interrupt();
+        return new Promise<string>(() => {});
+      },
+    });
+    expect(errorOf(waiting)?.ename).to.equal('KeyboardInterrupt');
+    expect(resultText(await run(kernel, 'name'))).to.equal("'Ada'");
+  });
+});
