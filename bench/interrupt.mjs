@@ -23,8 +23,9 @@ export async function measure({ origin, runs }) {
     for (let i = 0; i < n; i++) {
       restored.push(
         await withBrowser(async (browser) => {
-          await visit(browser, `${plain.origin}/bench/pages/notebook.html`);
-          await new Promise((resolve) => setTimeout(resolve, 3000));
+          const { page } = await visit(browser, `${plain.origin}/bench/pages/notebook.html`, { keepOpen: true });
+          await page.waitForFunction('window.benchSnapshotSaved !== undefined', { timeout: 60_000 });
+          await page.close();
           return visit(browser, `${plain.origin}/bench/pages/interrupt.html`, { timeoutMs: 180_000 });
         }),
       );

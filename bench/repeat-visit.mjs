@@ -2,23 +2,6 @@
 // the HTTP cache warm, against plain loadPyodide visited again the same way.
 import { median, visit, withBrowser } from './browser.mjs';
 
-/** Waits until the page's origin has a Bento snapshot in Cache Storage (written after the first boot). */
-async function snapshotSaved(browser, origin) {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/bench/pages/bench.js`);
-  try {
-    await page.waitForFunction(
-      async () => {
-        for (const name of await caches.keys()) if ((await (await caches.open(name)).keys()).length > 0) return true;
-        return false;
-      },
-      { timeout: 30_000, polling: 100 },
-    );
-  } finally {
-    await page.close();
-  }
-}
-
 export async function measure({ origin, runs }) {
   const samples = { bento: [], baseline: [], restored: [] };
   for (let i = 0; i < runs; i++) {
@@ -27,11 +10,12 @@ export async function measure({ origin, runs }) {
       samples.baseline.push((await visit(browser, `${origin}/bench/pages/plain-pyodide.html`)).ms);
     });
     await withBrowser(async (browser) => {
-      await visit(browser, `${origin}/bench/pages/notebook.html`);
-      await snapshotSaved(browser, origin);
+      const { page } = await visit(browser, `${origin}/bench/pages/notebook.html`, { keepOpen: true });
+      await page.waitForFunction('window.benchSnapshotSaved !== undefined', { timeout: 60_000 });
+      await page.close();
       const second = await visit(browser, `${origin}/bench/pages/notebook.html`);
       samples.bento.push(second.ms);
-      samples.restored.push(second.boot?.source ?? second.boot?.snapshot ?? JSON.stringify(second.boot));
+      samples.restored.push(second.boot?.source ?? 'unknown');
     });
   }
   return {

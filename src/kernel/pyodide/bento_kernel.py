@@ -761,6 +761,8 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
             await session.task
         except asyncio.CancelledError:
             return _error_reply(count, KernelInterrupt("interrupted while waiting"), emit_traceback_frames=False)
+        except _Escaped as escaped:
+            return _error_reply(count, escaped.original)
         except BaseException as exc:  # noqa: BLE001 -- a cell may raise anything, SystemExit included
             return _error_reply(count, exc)
         finally:
@@ -773,12 +775,24 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
         _current = session  # background output (tasks the cell started) still reaches its session
 
 
+class _Escaped(Exception):
+    """Carries a KeyboardInterrupt or SystemExit out of a cell's task. asyncio re-raises those two into the
+    event loop, where Pyodide prints a stray traceback into the cell and rejects a promise nobody handles."""
+
+    def __init__(self, original):
+        super().__init__()
+        self.original = original
+
+
 async def _execute(session, body, expr):
-    await _run(body, session.ns)
-    if expr is not None:
-        value = await _run(expr, session.ns)
-        if value is not None:
-            _publish_result(session, value)
+    try:
+        await _run(body, session.ns)
+        if expr is not None:
+            value = await _run(expr, session.ns)
+            if value is not None:
+                _publish_result(session, value)
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise _Escaped(exc) from None
 
 
 def _error_reply(count, exc, emit_traceback_frames=True):

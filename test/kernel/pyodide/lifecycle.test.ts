@@ -93,6 +93,8 @@ describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
     const r = await loop.done;
     expect(r.reply.content.status).to.equal('error');
     expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    // One error output, no stray traceback from the event loop on stderr.
+    expect(r.stderr).to.equal('');
     if (isolated) {
       // SharedArrayBuffer interrupt: Python stops in place and keeps its state.
       expect(resultText(await run(kernel, 'kept'))).to.equal("'yes'");
