@@ -5,7 +5,7 @@
 //   node scripts/clickhouse.mjs           check (or install), print the binary
 //   node scripts/clickhouse.mjs --start   start a server, print its URL and credentials, stop on Ctrl-C
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { freePort, sleep, spawnServer } from './servers.mjs';
@@ -205,29 +205,7 @@ async function startOnce({ binary, password, timeoutMs }) {
   const serverArgs = [...binary.args, `--config-file=${configFile}`];
   const [command, args] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', binary.path, ...serverArgs]] : [binary.path, serverArgs];
 
-  const { child, log, exit, exited: exitedNow } = spawnServer(command, args, { cwd: temp, temp, exitSignal: 'SIGKILL' });
-
-  let stopping = null;
-  const stop = ({ signal = 'SIGTERM' } = {}) =>
-    (stopping ??= (async () => {
-      if (!exitedNow()) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // already gone
-        }
-        await Promise.race([exit, sleep(5_000)]);
-        if (!exitedNow()) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          await exit;
-        }
-      }
-      rmSync(temp, { recursive: true, force: true });
-    })());
+  const { log, exited: exitedNow, stop } = spawnServer(command, args, { cwd: temp, temp, exitSignal: 'SIGKILL' });
 
   // The server writes its errors to a file (see configXml), not to the console.
   const serverLog = () => {

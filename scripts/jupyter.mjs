@@ -6,7 +6,7 @@
 //   node scripts/jupyter.mjs --start   start a server, print its URL and token, stop on Ctrl-C
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort, sleep, spawnServer } from './servers.mjs';
@@ -177,31 +177,8 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
   delete env.JUPYTER_CONFIG_DIR;
   delete env.JUPYTER_PATH;
 
-  const { child, log, exit, exited: exitedNow } = spawnServer(python, args, { cwd: dirs.root, env, temp, exitSignal: 'SIGTERM' });
-
-  let stopping = null;
-  /** Stops the server: SIGTERM (it shuts its kernels down) then SIGKILL; `{ signal: 'SIGKILL' }` kills at once, as a crash would. */
-  const stop = ({ signal = 'SIGTERM' } = {}) =>
-    (stopping ??= (async () => {
-      if (!exitedNow()) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // already gone
-        }
-        // Jupyter shuts its kernels down on SIGTERM; give it a moment, then make sure.
-        await Promise.race([exit, sleep(5_000)]);
-        if (!exitedNow()) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          await exit;
-        }
-      }
-      rmSync(temp, { recursive: true, force: true });
-    })());
+  // Stopping sends SIGTERM first: Jupyter shuts its kernels down on it.
+  const { log, exited: exitedNow, stop } = spawnServer(python, args, { cwd: dirs.root, env, temp, exitSignal: 'SIGTERM' });
 
   const fail = async (message) => {
     await stop();

@@ -69,7 +69,9 @@ function installExitHandlers() {
 /**
  * Starts a server process in its own process group. Its temporary directory `temp` is removed, and the group
  * sent `exitSignal`, if this process ends first. Returns the child, its last output lines (`log.text()`), a
- * promise of its exit, and `exited()`: null while it runs, then `{ code, signal }` or `{ error }`.
+ * promise of its exit, `exited()`: null while it runs, then `{ code, signal }` or `{ error }`, and `stop()`:
+ * `signal` (SIGTERM by default, so a server can shut down cleanly) then SIGKILL after 5 s, then `temp` removed;
+ * `{ signal: 'SIGKILL' }` kills at once, as a crash would.
  */
 export function spawnServer(command, args, { cwd, env, temp, exitSignal = 'SIGTERM' }) {
   const log = tail();
@@ -91,5 +93,26 @@ export function spawnServer(command, args, { cwd, env, temp, exitSignal = 'SIGTE
   });
   running.set(child, { temp, signal: exitSignal });
   installExitHandlers();
-  return { child, log, exit, exited: () => exited };
+
+  const kill = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  let stopping = null;
+  const stop = ({ signal = 'SIGTERM' } = {}) =>
+    (stopping ??= (async () => {
+      if (!exited) {
+        kill(signal);
+        await Promise.race([exit, sleep(5_000)]);
+        if (!exited) {
+          kill('SIGKILL');
+          await exit;
+        }
+      }
+      rmSync(temp, { recursive: true, force: true });
+    })());
+  return { child, log, exit, exited: () => exited, stop };
 }
