@@ -11,7 +11,8 @@
  * Fixed-width columns are the little-endian bytes of their typed array. The Python side (bento_table.py) reads
  * the same header; the serverless kernel hands it the buffers in one call, the remote kernel in comm messages.
  */
-import { ColumnTable, type Column, type ColumnSchema, type ColumnType, type ColumnValues } from '../data/table.ts';
+import { pythonNameProblem } from './python-names.ts';
+import { ARRAY_OF, ColumnTable, type Column, type ColumnSchema, type ColumnType, type ColumnValues } from '../data/table.ts';
 
 export const TABLE_WIRE_VERSION = 1;
 
@@ -63,54 +64,15 @@ export function extractError(name: string, reason: unknown): TableError {
   return new TableError(`Could not read '${name}' as a table: ${reasonOf(reason)}.`);
 }
 
-const BYTES: Record<Exclude<ColumnType, 'string'>, number> = {
-  int8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  uint16: 2,
-  uint32: 4,
-  uint64: 8,
-  float32: 4,
-  float64: 8,
-  bool: 1,
-  date: 4,
-  timestamp: 8,
-};
-
-const ARRAY_OF: Record<Exclude<ColumnType, 'string'>, { new (buffer: ArrayBuffer, byteOffset: number, length: number): ColumnValues; name: string }> = {
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  bool: Uint8Array,
-  date: Int32Array,
-  timestamp: BigInt64Array,
-};
-
-// Python's hard keywords (keyword.kwlist); soft keywords (match, case, type, _) are valid names.
-const PYTHON_KEYWORDS = new Set(
-  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
-    ' ',
-  ),
-);
-const IDENTIFIER = /^[\p{XID_Start}_][\p{XID_Continue}]*$/u;
-
 /** Throws a TableError unless `name` can be a Python variable (Python checks again: str.isidentifier). */
 export function checkVariableName(name: string): void {
-  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+  const problem = pythonNameProblem(name);
+  if (problem === 'not-identifier') {
     throw new TableError(
       `Cannot use ${JSON.stringify(String(name))} as a Python variable name: a name is letters, digits and _, and does not start with a digit.`,
     );
   }
-  if (PYTHON_KEYWORDS.has(name)) {
+  if (problem === 'keyword') {
     throw new TableError(`Cannot use '${name}' as a Python variable name: it is a Python keyword. Choose another name, e.g. '${name}_'.`);
   }
 }
@@ -277,7 +239,7 @@ export function toWire(columns: readonly Column[], numRows: number): WireTable {
 
 /** A typed array over `bytes`, copied only when the bytes are not aligned for it. */
 function typedArray(type: Exclude<ColumnType, 'string'>, bytes: Uint8Array, numRows: number, name: string): ColumnValues {
-  const size = BYTES[type];
+  const size = ARRAY_OF[type].BYTES_PER_ELEMENT;
   if (bytes.byteLength !== numRows * size) {
     throw new TableError(`Column '${name}' (${type}) arrived with ${bytes.byteLength} bytes; ${numRows} rows need ${numRows * size}.`);
   }

@@ -5,6 +5,7 @@
  * Magics nobody registered go to the kernel untouched (IPython's own `%%timeit` on a server kernel).
  */
 import type { Kernel } from '../kernel/kernel.ts';
+import { pythonNameProblem } from '../kernel/python-names.ts';
 
 /** One option of a magic's argument line, e.g. `--limit N`. */
 export interface MagicOption {
@@ -143,14 +144,11 @@ function tokenize(text: string, usage: string): string[] {
   return tokens;
 }
 
-const PYTHON_KEYWORDS = new Set(
-  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
-);
-
 /** A reason `name` cannot be a Python variable, or null when it can. */
 export function invalidIdentifier(name: string): string | null {
-  if (!/^[A-Za-z_]\w*$/u.test(name)) return `'${name}' is not a valid Python variable name`;
-  if (PYTHON_KEYWORDS.has(name)) return `'${name}' is a Python keyword and cannot be a variable name`;
+  const problem = pythonNameProblem(name);
+  if (problem === 'not-identifier') return `'${name}' is not a valid Python variable name`;
+  if (problem === 'keyword') return `'${name}' is a Python keyword and cannot be a variable name`;
   return null;
 }
 
