@@ -53,7 +53,16 @@ export interface ColumnSchema {
 /** A value as JavaScript shows it: `int64` as bigint, dates and timestamps as Date, null for null. */
 export type CellValue = number | bigint | boolean | string | Date | null;
 
-const ARRAY_OF: Record<Exclude<ColumnType, 'string'>, { new (length: number): ColumnValues }> = {
+/** A typed-array class of a column type: new from a length, or as a view over a buffer. */
+export interface ColumnArrayClass {
+  new (length: number): ColumnValues;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): ColumnValues;
+  readonly name: string;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The typed array that holds each fixed-width column type (`string` columns hold UTF-8 bytes and offsets). */
+export const ARRAY_OF: Record<Exclude<ColumnType, 'string'>, ColumnArrayClass> = {
   int8: Int8Array,
   int16: Int16Array,
   int32: Int32Array,
