@@ -21,6 +21,7 @@ import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
+import { slottedSource } from '../shared/slotted-source.ts';
 
 export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
 
@@ -73,13 +74,6 @@ function renderMarkdown({ markdownToHtml, sanitize }: Sanitizer, source: string,
     });
   }
   return sanitize(markup, 'html', ['style']);
-}
-
-function dedent(text: string): string {
-  const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
-  const indents = lines.filter((l) => l.trim()).map((l) => l.match(/^[ \t]*/)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
 }
 
 // Elements loaded lazily (<sql-cell>) fall back to the same page session as a cell on its own.
@@ -169,7 +163,7 @@ export class BentoCell extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // Code with `<` is written inside <script type="text/x-python">, which HTML keeps as raw text.
-    this.sourceText ??= dedent(this.querySelector(':scope > script')?.textContent ?? this.textContent ?? '');
+    this.sourceText ??= slottedSource(this);
     this.refreshMagic();
     this.unsubscribeOutputs = this.outputs.subscribe(() => {
       this.requestUpdate();

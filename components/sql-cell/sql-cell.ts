@@ -24,17 +24,11 @@ import { pageKernel } from '../shared/page-kernel.ts';
 import '../bento-table-view/bento-table-view.ts';
 import { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC } from './sql-magic.ts';
 import { styles } from './sql-cell.styles.ts';
+import { slottedSource } from '../shared/slotted-source.ts';
 
 export { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC };
 
 let editorModule: Promise<typeof import('../bento-cell/editor.ts')> | undefined;
-
-function dedent(text: string): string {
-  const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
-  const indents = lines.filter((l) => l.trim()).map((l) => l.match(/^[ \t]*/)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -112,7 +106,7 @@ export class SqlCell extends LitElement implements MagicCellElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.text === undefined) {
-      const query = dedent(this.querySelector(':scope > script')?.textContent ?? this.textContent ?? '');
+      const query = slottedSource(this);
       this.text = `${this.magicLine()}\n${query}`;
     }
     this.unsubscribeConnectors = onConnectorsChange(() => this.requestUpdate());
