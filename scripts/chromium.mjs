@@ -1,7 +1,7 @@
 // Finds a Chromium or Chrome for the tests and benchmarks; installs Debian's `chromium` when none exists and
 // this process may (root on Debian/Ubuntu). Otherwise stops with a message saying exactly what to install.
 import { existsSync } from 'node:fs';
-import { aptInstall, canAptInstall } from './system.mjs';
+import { findOrInstall } from './system.mjs';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -21,19 +21,15 @@ function found() {
 }
 
 export function ensureChromium() {
-  let path = found();
-  if (path) return path;
-  if (canAptInstall()) {
-    aptInstall(['chromium'], 'No Chromium found');
-    path = found();
-    if (path) return path;
-  }
-  console.error(
-    'The tests need Chromium or Google Chrome, and none was found.\n' +
+  return findOrInstall({
+    find: found,
+    packages: ['chromium'],
+    reason: 'No Chromium found',
+    help:
+      'The tests need Chromium or Google Chrome, and none was found.\n' +
       '  Debian/Ubuntu: sudo apt-get install chromium\n' +
       '  elsewhere:     install Chrome, or set CHROME_PATH=/path/to/chrome',
-  );
-  process.exit(1);
+  });
 }
 
 /** Flags for headless Chromium on a closed network, as root in a container. */

@@ -9,7 +9,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { freePort, sleep, spawnServer } from './servers.mjs';
-import { aptInstall, canAptInstall } from './system.mjs';
+import { findOrInstall } from './system.mjs';
 
 const DEBIAN_PACKAGES = ['clickhouse-server'];
 
@@ -57,21 +57,19 @@ export function findClickHouse() {
  * package when missing and root on Debian/Ubuntu; otherwise exits with instructions.
  */
 export function ensureClickHouse() {
-  let found = findClickHouse();
-  if (found) return found;
-  if (canAptInstall() && !process.env.BENTO_CLICKHOUSE) {
-    aptInstall(DEBIAN_PACKAGES, 'No ClickHouse server found', { noRecommends: true });
-    found = findClickHouse();
-    if (found) return found;
-  }
-  console.error(
-    'The ClickHouse connector tests need a ClickHouse server, and none was found\n' +
+  return findOrInstall({
+    find: findClickHouse,
+    packages: DEBIAN_PACKAGES,
+    reason: 'No ClickHouse server found',
+    mayInstall: !process.env.BENTO_CLICKHOUSE,
+    noRecommends: true,
+    help:
+      'The ClickHouse connector tests need a ClickHouse server, and none was found\n' +
       `(tried: ${candidates().join(', ')}).\n` +
       `  Debian/Ubuntu: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}\n` +
       '  elsewhere:     install ClickHouse (https://clickhouse.com/docs/en/install),\n' +
       '                 and set BENTO_CLICKHOUSE=/path/to/clickhouse if it is not on PATH',
-  );
-  process.exit(1);
+  });
 }
 
 /** A loopback port where nothing listens (for "server down" tests): free now, and nobody here will take it. */

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort, sleep, spawnServer } from './servers.mjs';
-import { aptInstall, canAptInstall, isRoot } from './system.mjs';
+import { findOrInstall, isRoot } from './system.mjs';
 
 const DEBIAN_PACKAGES = ['jupyter-server', 'python3-ipykernel', 'python3-pandas'];
 
@@ -90,21 +90,19 @@ function found() {
  * Installs Debian's packages when missing and root on Debian/Ubuntu; otherwise exits with instructions.
  */
 export function ensureJupyter() {
-  let info = found();
-  if (info) return info;
-  if (canAptInstall() && !process.env.BENTO_JUPYTER_PYTHON) {
-    aptInstall(DEBIAN_PACKAGES, 'No Jupyter Server with ipykernel and pandas found', { noRecommends: true });
-    info = found();
-    if (info) return info;
-  }
-  console.error(
-    'The remote-kernel tests need a Jupyter Server whose Python has ipykernel and pandas, and none was found\n' +
-      `(tried: ${candidates().join(', ')}; each must run \`import jupyter_server, ipykernel, pandas\`).\n` +
-      `  Debian/Ubuntu: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}\n` +
-      '  elsewhere:     install jupyter_server, ipykernel and pandas into a Python 3,\n' +
-      '                 and set BENTO_JUPYTER_PYTHON=/path/to/that/python if it is not the python3 on PATH',
-  );
-  process.exit(1);
+  return findOrInstall({
+    find: found,
+    packages: DEBIAN_PACKAGES,
+    reason: 'No Jupyter Server with ipykernel and pandas found',
+    mayInstall: !process.env.BENTO_JUPYTER_PYTHON,
+    noRecommends: true,
+    help:
+      'The remote-kernel tests need a Jupyter Server whose Python has ipykernel and pandas, and none was found\n' +
+        `(tried: ${candidates().join(', ')}; each must run \`import jupyter_server, ipykernel, pandas\`).\n` +
+        `  Debian/Ubuntu: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}\n` +
+        '  elsewhere:     install jupyter_server, ipykernel and pandas into a Python 3,\n' +
+        '                 and set BENTO_JUPYTER_PYTHON=/path/to/that/python if it is not the python3 on PATH',
+  });
 }
 
 /**

@@ -26,3 +26,19 @@ export function aptInstall(packages, reason, { noRecommends = false } = {}) {
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', ...(noRecommends ? ['--no-install-recommends'] : []), ...packages], { stdio: 'inherit', env });
 }
+
+/**
+ * What a script needs from the system: `find()`'s answer; otherwise, when allowed, the Debian `packages`
+ * installed and `find()` asked again; otherwise `help` printed and the process ended.
+ */
+export function findOrInstall({ find, packages, reason, help, mayInstall = true, noRecommends = false }) {
+  const found = find();
+  if (found) return found;
+  if (mayInstall && canAptInstall()) {
+    aptInstall(packages, reason, { noRecommends });
+    const installed = find();
+    if (installed) return installed;
+  }
+  console.error(help);
+  process.exit(1);
+}
