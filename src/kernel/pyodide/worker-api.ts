@@ -51,7 +51,8 @@ export interface SnapshotSaveResult {
   /** Why nothing was saved. */
   reason?: string;
   bytes?: number;
-  sha256?: string;
+  /** The checksum stored with the snapshot (see snapshot-cache.ts). */
+  checksum?: string;
 }
 
 export interface BootInfo {

@@ -10,6 +10,7 @@ import type { Column, ColumnSchema } from '../../data/table.ts';
 import tableSource from '../bento_table.py';
 import { TableError, toWire } from '../table-wire.ts';
 import kernelSource from './bento_kernel.py';
+import { hookLoader } from './loader-hooks.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -99,47 +100,6 @@ function copyBuffers(list: PyProxy): Uint8Array[] {
     }
   }
   return out;
-}
-
-/** Reports download bytes of the runtime's own files while loadPyodide fetches them. */
-function observeDownloads(onProgress: ProgressCallback): () => void {
-  const originalFetch = globalThis.fetch;
-  const sizes = new Map<string, { loaded: number; total: number }>();
-  let pending = 0;
-  const report = () => {
-    let loaded = 0;
-    let total = 0;
-    for (const s of sizes.values()) {
-      loaded += s.loaded;
-      total += s.total;
-    }
-    onProgress({ phase: pending > 0 ? 'download' : 'compile', loaded, total });
-  };
-  globalThis.fetch = async (input, init) => {
-    const response = await originalFetch(input, init);
-    const url = String(input instanceof Request ? input.url : input);
-    if (!response.body || !/\.(wasm|zip)$/.test(new URL(url, location.href).pathname)) return response;
-    const entry = { loaded: 0, total: Number(response.headers.get('content-length')) || 0 };
-    sizes.set(url, entry);
-    pending++;
-    const counted = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          entry.loaded += chunk.byteLength;
-          report();
-          controller.enqueue(chunk);
-        },
-        flush() {
-          pending--;
-          report();
-        },
-      }),
-    );
-    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-  return () => {
-    globalThis.fetch = originalFetch;
-  };
 }
 
 /** Where the Python of this worker came from, before our JavaScript side is attached to it. */
@@ -244,11 +204,11 @@ async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> 
 async function startPython(opts: BootOptions, onProgress: ProgressCallback): Promise<StartedPython> {
   const base: LoadConfig = { indexURL: opts.indexURL, lockFileURL: opts.lockFileURL, packageBaseUrl: opts.packageBaseUrl };
   const load = async (config: LoadConfig) => {
-    const restoreFetch = observeDownloads(onProgress);
+    const unhook = hookLoader(opts.indexURL, onProgress);
     try {
       return (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
     } finally {
-      restoreFetch();
+      unhook();
     }
   };
   if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };

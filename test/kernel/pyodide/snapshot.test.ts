@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION, type PyodideRuntimeOptions, type RuntimeBootInfo } from '../../../src/kernel/pyodide/runtime.ts';
-import { SNAPSHOT_CACHE_NAME, snapshotRequestURL } from '../../../src/kernel/pyodide/snapshot-cache.ts';
+import { checksum, SNAPSHOT_CACHE_NAME, snapshotRequestURL } from '../../../src/kernel/pyodide/snapshot-cache.ts';
 import type { SnapshotKey } from '../../../src/kernel/pyodide/worker-api.ts';
 import { isolated, run, testRuntimeOptions } from '../../helpers.ts';
 
@@ -23,15 +23,43 @@ function errorOf(r: Awaited<ReturnType<typeof run>>) {
   return r.outputs.find(([t]) => t === 'error')?.[1];
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 async function entries(): Promise<string[]> {
   if (!(await caches.has(SNAPSHOT_CACHE_NAME))) return [];
   return (await (await caches.open(SNAPSHOT_CACHE_NAME)).keys()).map((r) => r.url);
 }
+
+describe('snapshot checksum', () => {
+  const bytes = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+  const sum = checksum(bytes);
+
+  it('is 128 bits, the same for the same bytes wherever they sit in memory', () => {
+    expect(sum).to.match(/^[0-9a-f]{32}$/);
+    expect(checksum(bytes.slice())).to.equal(sum);
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    expect(checksum(shifted.subarray(1))).to.equal(sum);
+  });
+
+  it('changes with any flipped bit, a cut, an extra zero, or swapped words', () => {
+    const variants: Uint8Array[] = [bytes.subarray(0, bytes.length - 1), bytes.subarray(0, bytes.length - 4), new Uint8Array([...bytes, 0])];
+    for (const at of [0, 3, 4, 15, 16, 1 << 19, bytes.length - 1]) {
+      for (const bit of [0, 7]) {
+        const flipped = bytes.slice();
+        flipped[at] ^= 1 << bit;
+        variants.push(flipped);
+      }
+    }
+    for (const [a, b] of [[0, 4], [0, 16], [4, 8]]) {
+      const swapped = bytes.slice();
+      swapped.set(bytes.subarray(a, a + 4), b);
+      swapped.set(bytes.subarray(b, b + 4), a);
+      variants.push(swapped);
+    }
+    const sums = variants.map(checksum);
+    expect(sums).to.not.include(sum);
+    expect(new Set(sums).size).to.equal(sums.length);
+  });
+});
 
 describe('Pyodide memory snapshot cache', () => {
   const running: PyodideRuntime[] = [];
@@ -148,7 +176,7 @@ describe('Pyodide memory snapshot cache', () => {
     const saved = await corrupt.runtime.snapshotSaved();
     expect(saved.saved).to.be.true;
     const replaced = new Uint8Array(await (await cache.match(url))!.arrayBuffer());
-    expect(await sha256Hex(replaced)).to.equal(saved.sha256);
+    expect(checksum(replaced)).to.equal(saved.checksum);
 
     expect((await start()).info.source).to.equal('restored');
   });
@@ -162,7 +190,7 @@ describe('Pyodide memory snapshot cache', () => {
     bytes.fill(0, 0, 4); // Pyodide's magic number
     const metadata = JSON.parse(stored.headers.get('x-bento-snapshot')!);
     const headers = new Headers(stored.headers);
-    headers.set('x-bento-snapshot', JSON.stringify({ ...metadata, sha256: await sha256Hex(bytes) }));
+    headers.set('x-bento-snapshot', JSON.stringify({ ...metadata, checksum: checksum(bytes) }));
     await cache.put(url, new Response(bytes, { headers }));
 
     const refused = await start();

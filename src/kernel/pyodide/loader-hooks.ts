@@ -1,0 +1,109 @@
+/// <reference lib="webworker" />
+/**
+ * What the worker adds around loadPyodide, through the two globals Pyodide's loader calls (fetch and
+ * WebAssembly.instantiateStreaming), while it runs:
+ *
+ * - Download progress of the runtime's own files, for the kernel status. Reported at most every
+ *   PROGRESS_INTERVAL_MS: a report per chunk, through a wrapping stream, cost ~17 ms of worker time on a
+ *   repeat visit.
+ * - pyodide.asm.wasm compiled from the moment the load starts. loadPyodide compiles it only once the snapshot
+ *   bytes are in hand (it sizes the memory from them), which put compilation after reading and checking the
+ *   snapshot; compiled early, it runs alongside. The module is kept, so a second load in this worker (a
+ *   snapshot refused, then a plain boot) does not compile again.
+ */
+import type { ProgressCallback } from './worker-api.ts';
+
+const PROGRESS_INTERVAL_MS = 50;
+
+/** The compiled runtime per wasm URL, kept for the worker's life. */
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/** Stand-ins handed to Pyodide for the wasm fetch; instantiateStreaming answers them with the compiled module. */
+const standIns = new WeakSet<Response>();
+
+function urlOf(input: RequestInfo | URL): string {
+  return new URL(input instanceof Request ? input.url : String(input), location.href).href;
+}
+
+/** Installs the hooks for one loadPyodide call; the returned function removes them. */
+export function hookLoader(indexURL: string, onProgress: ProgressCallback): () => void {
+  const originalFetch = globalThis.fetch;
+  const originalInstantiate = WebAssembly.instantiateStreaming;
+  const wasmURL = new URL('pyodide.asm.wasm', new URL(indexURL, location.href)).href;
+
+  const sizes = new Map<string, { loaded: number; total: number }>();
+  let pending = 0;
+  let lastReport = -Infinity;
+  const report = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return;
+    lastReport = now;
+    let loaded = 0;
+    let total = 0;
+    for (const size of sizes.values()) {
+      loaded += size.loaded;
+      total += size.total;
+    }
+    onProgress({ phase: pending > 0 ? 'download' : 'compile', loaded, total });
+  };
+  /**
+   * Counts the bytes of `response` (wasm and zip files: the big ones) into the progress reports, reading a
+   * clone: the response itself stays the one fetch returned, so the browser still knows its URL (its compiled-
+   * wasm cache is keyed by it).
+   */
+  const counted = (url: string, response: Response): Response => {
+    if (!response.body || !/\.(wasm|zip)$/.test(new URL(url).pathname)) return response;
+    const size = { loaded: 0, total: Number(response.headers.get('content-length')) || 0 };
+    sizes.set(url, size);
+    pending++;
+    const reader = response.clone().body!.getReader();
+    void (async () => {
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          size.loaded += chunk.value.byteLength;
+          report(false);
+        }
+      } catch {
+        // The response failed or was cancelled; whoever reads it sees that.
+      } finally {
+        pending--;
+        report(true);
+      }
+    })();
+    return response;
+  };
+
+  let module = compiled.get(wasmURL);
+  if (!module) {
+    module = WebAssembly.compileStreaming(originalFetch(wasmURL).then((response) => counted(wasmURL, response)));
+    compiled.set(wasmURL, module);
+    // A failed compile is not kept: Pyodide's own fetch and compile then run, and report the error if it recurs.
+    module.catch(() => compiled.delete(wasmURL));
+  }
+  const early = module;
+
+  globalThis.fetch = async (input, init) => {
+    const url = urlOf(input);
+    if (url === wasmURL) {
+      const standIn = new Response(null, { headers: { 'content-type': 'application/wasm' } });
+      standIns.add(standIn);
+      return standIn;
+    }
+    return counted(url, await originalFetch(input, init));
+  };
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const response = await source;
+    if (!standIns.has(response)) return originalInstantiate.call(WebAssembly, response, imports);
+    let wasm: WebAssembly.Module;
+    try {
+      wasm = await early;
+    } catch {
+      return originalInstantiate.call(WebAssembly, counted(wasmURL, await originalFetch(wasmURL)), imports);
+    }
+    const inst = await WebAssembly.instantiate(wasm, imports);
+    return { module: wasm, instance: inst };
+  };
+  return () => {
+    globalThis.fetch = originalFetch;
+    WebAssembly.instantiateStreaming = originalInstantiate;
+  };
+}
