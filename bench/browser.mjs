@@ -7,13 +7,11 @@ import { CHROMIUM_ARGS, ensureChromium } from '../scripts/chromium.mjs';
 
 /**
  * Runs `use(browser)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty Cache Storage),
- * then closes it and deletes the profile. `measureMemory` lets performance.measureUserAgentSpecificMemory()
- * answer at once instead of waiting for a garbage collection.
+ * then closes it and deletes the profile.
  */
-export async function withBrowser(use, { measureMemory = false } = {}) {
+export async function withBrowser(use) {
   const profile = await mkdtemp(join(tmpdir(), 'bento-bench-'));
-  const args = [...CHROMIUM_ARGS, ...(measureMemory ? ['--enable-blink-features=ForceEagerMeasureMemory', '--js-flags=--expose-gc'] : [])];
-  const browser = await puppeteer.launch({ executablePath: ensureChromium(), headless: true, userDataDir: profile, args });
+  const browser = await puppeteer.launch({ executablePath: ensureChromium(), headless: true, userDataDir: profile, args: CHROMIUM_ARGS });
   try {
     return await use(browser);
   } finally {
