@@ -1,15 +1,15 @@
 /// <reference lib="webworker" />
 /**
- * What the worker adds around loadPyodide, through the two globals Pyodide's loader calls (fetch and
- * WebAssembly.instantiateStreaming), while it runs:
+ * What the worker adds around starting Python, through the two globals Pyodide's loader calls (fetch and
+ * WebAssembly.instantiateStreaming), from the moment the boot starts until Python runs:
  *
  * - Download progress of the runtime's own files, for the kernel status. Reported at most every
  *   PROGRESS_INTERVAL_MS: a report per chunk, through a wrapping stream, cost ~17 ms of worker time on a
  *   repeat visit.
- * - pyodide.asm.wasm compiled from the moment the load starts. loadPyodide compiles it only once the snapshot
- *   bytes are in hand (it sizes the memory from them), which put compilation after reading and checking the
- *   snapshot; compiled early, it runs alongside. The module is kept, so a second load in this worker (a
- *   snapshot refused, then a plain boot) does not compile again.
+ * - pyodide.asm.wasm compiled from the moment the boot starts. loadPyodide compiles it only once the snapshot
+ *   bytes are in hand (it sizes the memory from them), which put compilation after looking up, reading and
+ *   checking the snapshot; compiled early, it runs alongside. The module is kept, so a second load in this
+ *   worker (a snapshot refused, then a plain boot) does not compile again.
  */
 import type { ProgressCallback } from './worker-api.ts';
 
@@ -24,7 +24,7 @@ function urlOf(input: RequestInfo | URL): string {
   return new URL(input instanceof Request ? input.url : String(input), location.href).href;
 }
 
-/** Installs the hooks for one loadPyodide call; the returned function removes them. */
+/** Installs the hooks; the returned function removes them. Every loadPyodide call in between is served. */
 export function hookLoader(indexURL: string, onProgress: ProgressCallback): () => void {
   const originalFetch = globalThis.fetch;
   const originalInstantiate = WebAssembly.instantiateStreaming;
@@ -65,8 +65,10 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
       } catch {
         // The response failed or was cancelled; whoever reads it sees that.
       } finally {
-        pending--;
+        // Every byte of the file is reported while still downloading, then the phase moves on with the last file.
         report(true);
+        pending--;
+        if (pending === 0) report(true);
       }
     })();
     return response;

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import type { StartupProgress } from '../kernel.ts';
 import { Listeners } from '../listeners.ts';
-import { clearSnapshotCache } from './snapshot-cache.ts';
+import { clearSnapshotCache, warmSnapshotStorage } from './snapshot-cache.ts';
 import {
   INPUT_BUFFER_BYTES,
   INPUT_STATE,
@@ -38,7 +38,7 @@ export interface PyodideRuntimeOptions {
   /** Without cross-origin isolation: how long an interrupt waits for a suspended cell before restarting the runtime. */
   interruptGraceMs?: number;
   /**
-   * Start from a memory snapshot of Python with the kernel loaded, kept in Cache Storage (default true): a repeat
+   * Start from a memory snapshot of Python with the kernel loaded, kept in origin-private storage (default true): a repeat
    * start takes a fraction of a normal one. The first start makes the snapshot and stores it after it is ready.
    * `false` never reads or writes the cache.
    */
@@ -340,6 +340,7 @@ export class PyodideRuntime {
     let worker: Worker | undefined;
     let port: MessagePort | undefined;
     let endpoint: Comlink.Endpoint;
+    if (this.options.snapshot) warmSnapshotStorage();
     if (this.options.mode === 'shared-worker') {
       const shared = new SharedWorker(this.options.workerURL, { type: 'module', name: this.options.sharedWorkerName });
       port = shared.port;

@@ -17,7 +17,7 @@ export interface BootOptions {
   /** Int32Array over a SharedArrayBuffer: the `seq` of the execution running now (0: none), so the page
    * never sends SIGINT to a cell other than the one the user meant. */
   runningBuffer?: Int32Array;
-  /** Restore from, and save, a memory snapshot in Cache Storage (see snapshot-cache.ts). */
+  /** Restore from, and save, a memory snapshot in origin-private storage (see snapshot-cache.ts). */
   snapshot: boolean;
 }
 
@@ -43,7 +43,7 @@ export type BootSource =
   /** No usable snapshot: booted normally and made one on the way, stored once the runtime is ready
    * (`PyodideRuntime.snapshotSaved()` tells when). */
   | 'made'
-  /** Booted normally without a snapshot (snapshots off, Cache Storage unavailable, or making one failed). */
+  /** Booted normally without a snapshot (snapshots off, origin-private storage unavailable, or making one failed). */
   | 'plain';
 
 export interface SnapshotSaveResult {
@@ -64,7 +64,7 @@ export interface BootInfo {
   canRunSync: boolean;
   source: BootSource;
   /** Why no snapshot was restored (no entry yet, another build's entry, a corrupt entry, a restore that threw,
-   * snapshots off, Cache Storage unavailable), in words; absent when restored. */
+   * snapshots off, origin-private storage unavailable), in words; absent when restored. */
   fallbackReason?: string;
   /** The key the snapshot was looked up (and is stored) under; absent when the cache was not used. */
   snapshotKey?: SnapshotKey;
@@ -137,7 +137,7 @@ export interface WorkerApi {
   softInterrupt(execId: string): Promise<boolean>;
   resetSession(sessionId: string): Promise<void>;
   dropSession(sessionId: string): Promise<void>;
-  /** Resolves once a snapshot made at boot is in Cache Storage, or says why none was stored. */
+  /** Resolves once a snapshot made at boot is stored, or says why none was stored. */
   snapshotSaved(): Promise<SnapshotSaveResult>;
 }
 

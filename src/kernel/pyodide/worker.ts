@@ -190,7 +190,7 @@ function installKernelFiles(py: PyodideInterface): void {
 
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
-  if (!snapshotCacheAvailable()) return 'Cache Storage is unavailable here (it needs https or localhost)';
+  if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
   const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
@@ -201,16 +201,9 @@ async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> 
  * otherwise booted normally, making a snapshot on the way (stored once the runtime is ready). Any doubt about the
  * cache ends in a normal boot, never in a failure.
  */
-async function startPython(opts: BootOptions, onProgress: ProgressCallback): Promise<StartedPython> {
+async function startPython(opts: BootOptions): Promise<StartedPython> {
   const base: LoadConfig = { indexURL: opts.indexURL, lockFileURL: opts.lockFileURL, packageBaseUrl: opts.packageBaseUrl };
-  const load = async (config: LoadConfig) => {
-    const unhook = hookLoader(opts.indexURL, onProgress);
-    try {
-      return (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
-    } finally {
-      unhook();
-    }
-  };
+  const load = async (config: LoadConfig) => (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
   if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
   const key = await snapshotKeyFor(opts);
   if (typeof key === 'string') return { py: await load(base), source: 'plain', fallbackReason: key };
@@ -284,7 +277,14 @@ function afterRestore(py: PyodideInterface & SnapshotCapable, key: SnapshotKey):
 async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Promise<BootInfo> {
   const started = performance.now();
   options = opts;
-  const python = await startPython(opts, onProgress);
+  // Installed before the snapshot is looked up, so that the wasm compiles while the snapshot is read.
+  const unhook = hookLoader(opts.indexURL, onProgress);
+  let python: StartedPython;
+  try {
+    python = await startPython(opts);
+  } finally {
+    unhook();
+  }
   pyodide = python.py;
   onProgress({ phase: 'boot' });
   // Everything JavaScript-side is attached only now, after any snapshot was taken or restored.

@@ -1,12 +1,12 @@
 import { expect } from '@open-wc/testing';
 import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION, type PyodideRuntimeOptions, type RuntimeBootInfo } from '../../../src/kernel/pyodide/runtime.ts';
-import { checksum, SNAPSHOT_CACHE_NAME, snapshotRequestURL } from '../../../src/kernel/pyodide/snapshot-cache.ts';
+import { checksum, decodeEntryHead, encodeEntry, SNAPSHOT_DIRECTORY, snapshotFileName } from '../../../src/kernel/pyodide/snapshot-cache.ts';
 import type { SnapshotKey } from '../../../src/kernel/pyodide/worker-api.ts';
 import { isolated, run, testRuntimeOptions } from '../../helpers.ts';
 
-// Cache Storage outlives this page: other test files of the run share it. Every test here starts from an empty
-// cache, and the last one leaves it empty, so no file depends on the order files run in.
+// Origin-private storage outlives this page: other test files of the run share it. Every test here starts from
+// an empty cache, and the last one leaves it empty, so no file depends on the order files run in.
 
 interface Started {
   runtime: PyodideRuntime;
@@ -23,9 +23,33 @@ function errorOf(r: Awaited<ReturnType<typeof run>>) {
   return r.outputs.find(([t]) => t === 'error')?.[1];
 }
 
+async function snapshotDirectory(): Promise<FileSystemDirectoryHandle | undefined> {
+  return (await navigator.storage.getDirectory()).getDirectoryHandle(SNAPSHOT_DIRECTORY).catch(() => undefined);
+}
+
+/** The names of the stored entries. */
 async function entries(): Promise<string[]> {
-  if (!(await caches.has(SNAPSHOT_CACHE_NAME))) return [];
-  return (await (await caches.open(SNAPSHOT_CACHE_NAME)).keys()).map((r) => r.url);
+  const names: string[] = [];
+  for await (const name of (await snapshotDirectory())?.keys() ?? []) names.push(name);
+  return names;
+}
+
+async function readEntry(key: SnapshotKey): Promise<Uint8Array<ArrayBuffer>> {
+  const handle = await (await snapshotDirectory())!.getFileHandle(snapshotFileName(key));
+  return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+}
+
+async function writeEntry(key: SnapshotKey, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  const handle = await (await snapshotDirectory())!.getFileHandle(snapshotFileName(key), { create: true });
+  const writable = await handle.createWritable();
+  await writable.write(bytes);
+  await writable.close();
+}
+
+/** An entry's metadata and its snapshot bytes (a copy). */
+function splitEntry(entry: Uint8Array) {
+  const { metadata, offset } = decodeEntryHead(entry)!;
+  return { metadata, snapshot: entry.slice(offset) };
 }
 
 describe('snapshot checksum', () => {
@@ -108,7 +132,7 @@ describe('Pyodide memory snapshot cache', () => {
     const saved = await first.runtime.snapshotSaved();
     expect(saved.saved).to.be.true;
     expect(saved.bytes).to.be.greaterThan(1_000_000);
-    expect(await entries()).to.deep.equal([snapshotRequestURL(key)]);
+    expect(await entries()).to.deep.equal([snapshotFileName(key)]);
 
     const second = await start();
     expect(second.info.source).to.equal('restored');
@@ -162,12 +186,9 @@ describe('Pyodide memory snapshot cache', () => {
 
   it('falls back to a normal boot when the stored bytes are corrupt, and replaces the entry', async () => {
     const key = await seed();
-    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
-    const url = snapshotRequestURL(key);
-    const stored = (await cache.match(url))!;
-    const bytes = new Uint8Array(await stored.arrayBuffer());
-    bytes[bytes.length >> 1] ^= 0xff;
-    await cache.put(url, new Response(bytes, { headers: stored.headers }));
+    const entry = await readEntry(key);
+    entry[entry.length >> 1] ^= 0xff;
+    await writeEntry(key, entry);
 
     const corrupt = await start();
     expect(corrupt.info.source).to.equal('made');
@@ -175,23 +196,29 @@ describe('Pyodide memory snapshot cache', () => {
     expect(resultText(await run(corrupt.kernel, '6 * 7'))).to.equal('42');
     const saved = await corrupt.runtime.snapshotSaved();
     expect(saved.saved).to.be.true;
-    const replaced = new Uint8Array(await (await cache.match(url))!.arrayBuffer());
-    expect(checksum(replaced)).to.equal(saved.checksum);
+    const replaced = splitEntry(await readEntry(key));
+    expect(checksum(replaced.snapshot)).to.equal(saved.checksum);
+    expect(replaced.metadata.checksum).to.equal(saved.checksum);
 
+    expect((await start()).info.source).to.equal('restored');
+  });
+
+  it('falls back when the entry is cut short, and replaces it', async () => {
+    const key = await seed();
+    await writeEntry(key, (await readEntry(key)).slice(0, -4096));
+
+    const cut = await start();
+    expect(cut.info.source).to.equal('made');
+    expect(cut.info.fallbackReason).to.match(/corrupt \(it is \d+ bytes, not the \d+ stored\)/);
+    expect((await cut.runtime.snapshotSaved()).saved).to.be.true;
     expect((await start()).info.source).to.equal('restored');
   });
 
   it('falls back when a restore throws (intact entry, bytes Pyodide refuses), and replaces the entry', async () => {
     const key = await seed();
-    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
-    const url = snapshotRequestURL(key);
-    const stored = (await cache.match(url))!;
-    const bytes = new Uint8Array(await stored.arrayBuffer());
-    bytes.fill(0, 0, 4); // Pyodide's magic number
-    const metadata = JSON.parse(stored.headers.get('x-bento-snapshot')!);
-    const headers = new Headers(stored.headers);
-    headers.set('x-bento-snapshot', JSON.stringify({ ...metadata, checksum: checksum(bytes) }));
-    await cache.put(url, new Response(bytes, { headers }));
+    const { metadata, snapshot } = splitEntry(await readEntry(key));
+    snapshot.fill(0, 0, 4); // Pyodide's magic number
+    await writeEntry(key, encodeEntry({ ...metadata, checksum: checksum(snapshot) }, snapshot));
 
     const refused = await start();
     expect(refused.info.source).to.equal('made');
@@ -203,27 +230,39 @@ describe('Pyodide memory snapshot cache', () => {
 
   it('never uses an entry stored under another build', async () => {
     const key = await seed();
-    const cache = await caches.open(SNAPSHOT_CACHE_NAME);
-    const stored = (await cache.match(snapshotRequestURL(key)))!;
+    const { metadata, snapshot } = splitEntry(await readEntry(key));
     const otherBuild: SnapshotKey = { ...key, buildId: '0'.repeat(64) };
-    const headers = new Headers(stored.headers);
-    headers.set('x-bento-snapshot', JSON.stringify({ ...JSON.parse(stored.headers.get('x-bento-snapshot')!), buildId: otherBuild.buildId }));
-    await cache.put(snapshotRequestURL(otherBuild), new Response(await stored.arrayBuffer(), { headers }));
-    await cache.delete(snapshotRequestURL(key));
+    await writeEntry(otherBuild, encodeEntry({ ...metadata, buildId: otherBuild.buildId }, snapshot));
+    await (await snapshotDirectory())!.removeEntry(snapshotFileName(key));
 
     const started = await start();
     expect(started.info.source).to.equal('made');
     expect(started.info.fallbackReason).to.match(/another Pyodide build/);
     expect((await started.runtime.snapshotSaved()).saved).to.be.true;
     // The new snapshot replaced the other build's.
-    expect(await entries()).to.deep.equal([snapshotRequestURL(key)]);
+    expect(await entries()).to.deep.equal([snapshotFileName(key)]);
+  });
+
+  it('deletes an entry whose metadata does not match its name, and boots normally', async () => {
+    const key = await seed();
+    const { metadata, snapshot } = splitEntry(await readEntry(key));
+    await writeEntry(key, encodeEntry({ ...metadata, kernelHash: 'f'.repeat(64) }, snapshot));
+
+    const started = await start();
+    expect(started.info.source).to.equal('made');
+    expect(started.info.fallbackReason).to.match(/mismatched metadata and was deleted/);
+    expect((await started.runtime.snapshotSaved()).saved).to.be.true;
+    expect(splitEntry(await readEntry(key)).metadata.kernelHash).to.equal(key.kernelHash);
   });
 
   it('clearSnapshotCache() empties the cache, and the next runtime boots normally', async () => {
+    // Earlier versions kept snapshots in Cache Storage: clearing removes those tens of MB too.
+    await (await caches.open('bento-lite-pyodide-snapshots')).put('https://snapshots.bento-lite.invalid/v2/old', new Response('old'));
     await seed();
     expect(await entries()).to.have.length(1);
     await PyodideRuntime.clearSnapshotCache();
-    expect(await caches.has(SNAPSHOT_CACHE_NAME)).to.be.false;
+    expect(await snapshotDirectory()).to.be.undefined;
+    expect(await caches.has('bento-lite-pyodide-snapshots')).to.be.false;
     expect((await start()).info.source).to.equal('made');
   });
 
@@ -234,15 +273,14 @@ describe('Pyodide memory snapshot cache', () => {
     expect(plain.info.snapshotKey).to.be.undefined;
     expect(resultText(await run(plain.kernel, '6 * 7'))).to.equal('42');
     expect((await plain.runtime.snapshotSaved()).saved).to.be.false;
-    expect(await caches.has(SNAPSHOT_CACHE_NAME)).to.be.false;
+    expect(await snapshotDirectory()).to.be.undefined;
 
     const key = await seed();
-    const before = (await (await caches.open(SNAPSHOT_CACHE_NAME)).match(snapshotRequestURL(key)))!.headers.get('x-bento-snapshot');
+    const before = splitEntry(await readEntry(key)).metadata;
     const stillPlain = await start({ snapshot: false });
     expect(stillPlain.info.source).to.equal('plain');
     expect(resultText(await run(stillPlain.kernel, '6 * 7'))).to.equal('42');
-    const after = (await (await caches.open(SNAPSHOT_CACHE_NAME)).match(snapshotRequestURL(key)))!.headers.get('x-bento-snapshot');
-    expect(after).to.equal(before);
+    expect(splitEntry(await readEntry(key)).metadata).to.deep.equal(before);
   });
 
   it('interrupts a computing cell after a restore', async () => {
