@@ -6,7 +6,7 @@ import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../scripts/chromium.mjs';
 
 /**
- * Runs `use(browser)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty Cache Storage),
+ * Runs `use(browser)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty storage),
  * then closes it and deletes the profile.
  */
 export async function withBrowser(use) {

@@ -1,4 +1,4 @@
-// 2. Repeat visit: the same page loaded again in the same profile, with the memory snapshot (Cache Storage) and
+// 2. Repeat visit: the same page loaded again in the same profile, with the memory snapshot (origin-private storage) and
 // the HTTP cache warm, against plain loadPyodide visited again the same way. A second comparison shows how much
 // of the time is Pyodide's own: a plain worker restoring a snapshot it stored itself, unchecked.
 import { median, visit, withBrowser } from './browser.mjs';
