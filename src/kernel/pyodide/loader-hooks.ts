@@ -47,8 +47,8 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
   };
   /**
    * Counts the bytes of `response` (wasm and zip files: the big ones) into the progress reports, reading a
-   * clone: the response itself stays the one fetch returned, so the browser still knows its URL (its compiled-
-   * wasm cache is keyed by it).
+   * clone: the response itself stays the one fetch returned. (A wrapping stream would lose its URL, which a
+   * browser's compiled-wasm cache is keyed by; Chromium keeps none for a worker today, as measured.)
    */
   const counted = (url: string, response: Response): Response => {
     if (!response.body || !/\.(wasm|zip)$/.test(new URL(url).pathname)) return response;
@@ -101,8 +101,7 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
     } catch {
       return originalInstantiate.call(WebAssembly, counted(wasmURL, await originalFetch(wasmURL)), imports);
     }
-    const inst = await WebAssembly.instantiate(wasm, imports);
-    return { module: wasm, instance: inst };
+    return { module: wasm, instance: await WebAssembly.instantiate(wasm, imports) };
   };
   return () => {
     globalThis.fetch = originalFetch;
