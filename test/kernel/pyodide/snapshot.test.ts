@@ -283,6 +283,13 @@ describe('Pyodide memory snapshot cache', () => {
     expect(splitEntry(await readEntry(key)).metadata).to.deep.equal(before);
   });
 
+  it('restores in a SharedWorker too, where files are read without a sync access handle', async () => {
+    await seed();
+    const shared = await start({ mode: 'shared-worker', sharedWorkerName: `bento-snapshot-test-${crypto.randomUUID()}` });
+    expect(shared.info.source).to.equal('restored');
+    expect(resultText(await run(shared.kernel, 'import sys\n"bento_kernel" in sys.modules'))).to.equal('True');
+  });
+
   it('interrupts a computing cell after a restore', async () => {
     await seed();
     const { runtime, kernel, info } = await start();
