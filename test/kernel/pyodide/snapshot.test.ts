@@ -171,10 +171,10 @@ describe('Pyodide memory snapshot cache', () => {
     expect(resultText(await run(restored.kernel, code))).to.equal('(True, 3, [1, 2, 3], True)');
   });
 
-  it('reseeds random in every restored runtime', async () => {
+  it('restores two runtimes starting at once, and reseeds random in each', async () => {
     await seed();
-    const a = await start();
-    const b = await start();
+    // As two tabs would: the entry is read by both, one of them possibly while the other holds its sync handle.
+    const [a, b] = await Promise.all([start(), start()]);
     expect([a.info.source, b.info.source]).to.deep.equal(['restored', 'restored']);
     // `random` is imported (and seeded) before the snapshot is taken.
     for (const code of ['import random\nrandom.random()', 'import random\nrandom.getrandbits(64)', 'import tempfile\nnext(tempfile._get_candidate_names())']) {
@@ -281,6 +281,28 @@ describe('Pyodide memory snapshot cache', () => {
     expect(stillPlain.info.source).to.equal('plain');
     expect(resultText(await run(stillPlain.kernel, '6 * 7'))).to.equal('42');
     expect(splitEntry(await readEntry(key)).metadata).to.deep.equal(before);
+  });
+
+  it('restores while another worker holds the entry open through a sync access handle', async () => {
+    const key = await seed();
+    // A dedicated worker that opens the entry exclusively (as a runtime reading it does) and holds it.
+    const source = `onmessage = async ({ data }) => {
+      const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(data.directory);
+      self.held = await (await directory.getFileHandle(data.name)).createSyncAccessHandle();
+      postMessage('held');
+    };`;
+    const holder = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    try {
+      await new Promise((resolve, reject) => {
+        holder.onmessage = resolve;
+        holder.onerror = reject;
+        holder.postMessage({ directory: SNAPSHOT_DIRECTORY, name: snapshotFileName(key) });
+      });
+      const started = await start();
+      expect(started.info.source, started.info.fallbackReason).to.equal('restored');
+    } finally {
+      holder.terminate();
+    }
   });
 
   it('restores in a SharedWorker too, where files are read without a sync access handle', async () => {
