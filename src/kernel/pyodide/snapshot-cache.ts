@@ -27,6 +27,7 @@ const LEGACY_CACHE_NAME = 'bento-lite-pyodide-snapshots';
 /** Bump when what a snapshot holds changes in a way the Python sources do not show (the boot recipe). */
 const SNAPSHOT_FORMAT = 3;
 const ENTRY_MAGIC = 'BENTOSNP';
+const ENTRY_SUFFIX = '.snapshot';
 const PREFIX_BYTES = 16;
 /** Metadata larger than this is not ours. */
 const MAX_METADATA_BYTES = 64 * 1024;
@@ -58,20 +59,27 @@ export function snapshotCacheAvailable(): boolean {
 /** The name of the file an entry for `key` is stored in. */
 export function snapshotFileName(key: SnapshotKey): string {
   const identity = JSON.stringify([SNAPSHOT_FORMAT, key.pyodideVersion, key.buildId, key.kernelHash, key.indexURL, key.utcOffsets]);
-  return `v${SNAPSHOT_FORMAT}-${checksum(new TextEncoder().encode(identity))}.snapshot`;
+  return `v${SNAPSHOT_FORMAT}-${checksum(new TextEncoder().encode(identity))}${ENTRY_SUFFIX}`;
 }
 
-/** One entry's bytes: prefix, metadata, padding, snapshot. */
-export function encodeEntry(metadata: SnapshotMetadata, snapshot: Uint8Array): Uint8Array<ArrayBuffer> {
+/** An entry's head: prefix, metadata and the padding up to the snapshot. */
+function encodeEntryHead(metadata: SnapshotMetadata): Uint8Array<ArrayBuffer> {
   const json = new TextEncoder().encode(JSON.stringify(metadata));
-  const offset = Math.ceil((PREFIX_BYTES + json.byteLength) / 16) * 16;
-  const entry = new Uint8Array(offset + snapshot.byteLength);
-  entry.set(new TextEncoder().encode(ENTRY_MAGIC));
-  const prefix = new DataView(entry.buffer);
+  const head = new Uint8Array(Math.ceil((PREFIX_BYTES + json.byteLength) / 16) * 16);
+  head.set(new TextEncoder().encode(ENTRY_MAGIC));
+  const prefix = new DataView(head.buffer);
   prefix.setUint32(8, json.byteLength, true);
-  prefix.setUint32(12, offset, true);
-  entry.set(json, PREFIX_BYTES);
-  entry.set(snapshot, offset);
+  prefix.setUint32(12, head.byteLength, true);
+  head.set(json, PREFIX_BYTES);
+  return head;
+}
+
+/** One entry's bytes: its head, then the snapshot. */
+export function encodeEntry(metadata: SnapshotMetadata, snapshot: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = encodeEntryHead(metadata);
+  const entry = new Uint8Array(head.byteLength + snapshot.byteLength);
+  entry.set(head);
+  entry.set(snapshot, head.byteLength);
   return entry;
 }
 
@@ -197,7 +205,7 @@ async function readWhole(handle: FileSystemFileHandle): Promise<Uint8Array> {
 /** Why nothing is stored under `key`, naming the build of an entry for the same runtime files if there is one. */
 async function whyMissing(directory: FileSystemDirectoryHandle, key: SnapshotKey): Promise<string> {
   for await (const handle of directory.values()) {
-    if (handle.kind !== 'file') continue;
+    if (handle.kind !== 'file' || !handle.name.endsWith(ENTRY_SUFFIX)) continue;
     const other = (await readHead(await (handle as FileSystemFileHandle).getFile()).catch(() => undefined))?.metadata;
     if (!other || other.indexURL !== key.indexURL) continue;
     if (other.pyodideVersion !== key.pyodideVersion || other.buildId !== key.buildId) {
@@ -282,7 +290,9 @@ export async function storeSnapshot(key: SnapshotKey, snapshot: Uint8Array): Pro
     if (typeof handle.createWritable !== 'function') throw new Error('this browser cannot write files in origin-private storage');
     const writable = await handle.createWritable();
     try {
-      await writable.write(encodeEntry(metadata, snapshot));
+      // In two writes, so that the snapshot is not copied once more for the sake of a few hundred bytes.
+      await writable.write(encodeEntryHead(metadata));
+      await writable.write(snapshot as Uint8Array<ArrayBuffer>);
       await writable.close();
     } catch (error) {
       await writable.abort().catch(() => {});
@@ -290,7 +300,8 @@ export async function storeSnapshot(key: SnapshotKey, snapshot: Uint8Array): Pro
     }
     try {
       for await (const [other, entry] of directory.entries()) {
-        if (other === name || entry.kind !== 'file') continue;
+        // Only entries: a file being written elsewhere this instant has a swap file beside it.
+        if (other === name || entry.kind !== 'file' || !other.endsWith(ENTRY_SUFFIX)) continue;
         const head = await readHead(await (entry as FileSystemFileHandle).getFile()).catch(() => undefined);
         if (!head || head.metadata.indexURL === key.indexURL) await directory.removeEntry(other);
       }
