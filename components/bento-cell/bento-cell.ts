@@ -16,7 +16,7 @@ import { icons } from '../shared/icons.ts';
 import { isLazy, loadElement } from '../shared/lazy-elements.ts';
 import { providePageKernel } from '../shared/page-kernel.ts';
 import { renderSimpleMarkdown } from '../shared/markdown.ts';
-import { loadedSanitizer, loadSanitizer, type Sanitizer } from '../shared/sanitize-loader.ts';
+import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
 import { highlightPython } from './highlight.ts';
@@ -132,7 +132,6 @@ export class BentoCell extends LitElement {
   private magicLoading?: Promise<void>;
   private magicLoadError?: Error;
   /** Settles once the sanitizer a Markdown cell waits for has loaded (or failed to). */
-  private sanitizerLoading?: Promise<void>;
 
   @query('.editor') private editorHost?: HTMLElement;
   @query('.static') private staticCode?: HTMLElement;
@@ -191,8 +190,8 @@ export class BentoCell extends LitElement {
   /** Also waits for a chunk the cell is rendering with (the Markdown renderer, the element of a magic). */
   protected override async getUpdateComplete(): Promise<boolean> {
     let complete = await super.getUpdateComplete();
-    while (this.sanitizerLoading || this.magicLoading) {
-      await Promise.all([this.sanitizerLoading, this.magicLoading]);
+    while (sanitizerPendingFor(this) || this.magicLoading) {
+      await Promise.all([sanitizerPendingFor(this), this.magicLoading]);
       complete = await super.getUpdateComplete();
     }
     return complete;
@@ -222,18 +221,11 @@ export class BentoCell extends LitElement {
   }
 
   private waitForSanitizer(): void {
-    this.sanitizerLoading ??= loadSanitizer().then(
-      () => {
-        this.sanitizerLoading = undefined;
-        this.requestUpdate();
-      },
-      (error: unknown) => {
-        this.sanitizerLoading = undefined;
-        const reason = error instanceof Error ? error.message : String(error);
-        this.dispatchEvent(new BentoErrorEvent({ message: `Could not load the Markdown renderer (${reason}): the cell shows its text as written.`, source: 'markdown' }));
-      },
+    loadSanitizerFor(this, (reason) =>
+      this.dispatchEvent(new BentoErrorEvent({ message: `Could not load the Markdown renderer (${reason}): the cell shows its text as written.`, source: 'markdown' })),
     );
   }
+
 
   private language(): 'python' | 'markdown' | 'text' {
     return this.type === 'code' ? 'python' : this.type === 'markdown' ? 'markdown' : 'text';

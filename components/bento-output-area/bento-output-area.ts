@@ -7,7 +7,7 @@ import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResultOutput, type Output, type StreamOutput } from '../../src/notebook/nbformat.ts';
 import { droppedText, type OutputModel } from '../../src/notebook/output-model.ts';
 import { renderSimpleMarkdown } from '../shared/markdown.ts';
-import { loadedSanitizer, loadSanitizer, type Sanitizer } from '../shared/sanitize-loader.ts';
+import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { sandboxStyles, styles } from './bento-output-area.styles.ts';
 
 /**
@@ -334,7 +334,6 @@ export class BentoOutputArea extends LitElement {
   private expandedTexts = new WeakSet<Output>();
   private showAllOutputs = false;
   /** Settles once the sanitizer an output waits for has loaded (or failed to). */
-  private sanitizerLoading?: Promise<void>;
   private sanitizerError?: string;
   /** Converted text blocks of the last render, by ANSI state and text; swapped on every render. */
   private textBlocks = new Map<string, TextBlock>();
@@ -374,8 +373,8 @@ export class BentoOutputArea extends LitElement {
   /** Also waits for the sanitizer when an output waits for it, so that what it resolves to shows that output. */
   protected override async getUpdateComplete(): Promise<boolean> {
     let complete = await super.getUpdateComplete();
-    while (this.sanitizerLoading) {
-      await this.sanitizerLoading;
+    for (let pending = sanitizerPendingFor(this); pending; pending = sanitizerPendingFor(this)) {
+      await pending;
       complete = await super.getUpdateComplete();
     }
     return complete;
@@ -402,18 +401,12 @@ export class BentoOutputArea extends LitElement {
   }
 
   private waitForSanitizer(): void {
-    this.sanitizerLoading ??= loadSanitizer().then(
-      () => {
-        this.sanitizerLoading = undefined;
-        this.requestUpdate();
-      },
-      (error: unknown) => {
-        this.sanitizerLoading = undefined;
-        this.sanitizerError = `HTML, SVG and Markdown outputs cannot be shown: their sanitizer did not load (${error instanceof Error ? error.message : String(error)}).`;
-        this.requestUpdate();
-      },
-    );
+    loadSanitizerFor(this, (reason) => {
+      this.sanitizerError = `HTML, SVG and Markdown outputs cannot be shown: their sanitizer did not load (${reason}).`;
+      this.requestUpdate();
+    });
   }
+
 
   /**
    * An output whose type needs the sanitizer, before it has loaded: its text/plain form when it has one (as a

@@ -25,3 +25,29 @@ export function loadSanitizer(): Promise<Sanitizer> {
 export function loadedSanitizer(): Sanitizer | undefined {
   return loaded;
 }
+
+const pendingFor = new WeakMap<object, Promise<void>>();
+
+/**
+ * Loads the sanitizer for an element that is showing content as plain text until it arrives: once per element
+ * while a load is pending, the element renders again when it has arrived, and `onFailure` is told why it did not.
+ */
+export function loadSanitizerFor(host: { requestUpdate(): void }, onFailure: (reason: string) => void): void {
+  if (pendingFor.has(host)) return;
+  const settled = loadSanitizer().then(
+    () => {
+      pendingFor.delete(host);
+      host.requestUpdate();
+    },
+    (error: unknown) => {
+      pendingFor.delete(host);
+      onFailure(error instanceof Error ? error.message : String(error));
+    },
+  );
+  pendingFor.set(host, settled);
+}
+
+/** The load loadSanitizerFor() started for `host`, while it is pending (it never rejects): for updateComplete. */
+export function sanitizerPendingFor(host: object): Promise<void> | undefined {
+  return pendingFor.get(host);
+}
