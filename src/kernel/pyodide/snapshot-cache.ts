@@ -139,7 +139,7 @@ function avalanche(x: number): number {
   return x ^ (x >>> 16);
 }
 
-export async function sha256Hex(data: BufferSource | string): Promise<string> {
+async function sha256Hex(data: BufferSource | string): Promise<string> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
