@@ -1,17 +1,27 @@
-// `npm test`: the whole suite in real Chromium, twice: as a plain page and cross-origin isolated. Each run
-// starts its own Jupyter Server for the remote-kernel tests and ClickHouse server for the connector tests (see
-// web-test-runner.config.mjs).
+// `npm test`: type-check and lint, then the whole suite in real Chromium, twice: as a plain page and cross-origin
+// isolated. Each run starts its own Jupyter Server for the remote-kernel tests and ClickHouse server for the
+// connector tests (see web-test-runner.config.mjs).
 import { spawnSync } from 'node:child_process';
 import { ensureChromium } from './chromium.mjs';
 import { ensureClickHouse } from './clickhouse.mjs';
 import { ensureJupyter } from './jupyter.mjs';
+
+const extra = process.argv.slice(2);
+// What a reviewer checks first: types and lint. Either failing stops the run before any browser starts. A run of
+// chosen files (`--files ...`, the loop while working on one test) leaves them to the full run.
+for (const script of extra.includes('--files') ? [] : ['typecheck', 'lint']) {
+  console.log(`== npm run ${script} ==`);
+  if (spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' }).status !== 0) {
+    console.error(`npm run ${script} failed: fix the errors above (the browser suites did not run).`);
+    process.exit(1);
+  }
+}
 
 const chrome = ensureChromium();
 const jupyter = ensureJupyter();
 console.log(`Jupyter Server ${jupyter.jupyter_server} on ${jupyter.executable} (Python ${jupyter.python}, pandas ${jupyter.pandas})`);
 const clickhouse = ensureClickHouse();
 console.log(`ClickHouse server ${[clickhouse.path, ...clickhouse.args].join(' ')}`);
-const extra = process.argv.slice(2);
 let failed = false;
 for (const isolated of ['0', '1']) {
   console.log(`\n== tests ${isolated === '1' ? 'cross-origin isolated (COOP/COEP)' : 'on a plain page'} ==`);

@@ -82,7 +82,7 @@ export class KernelSelector extends LitElement {
 
   /** Inside a notebook's toolbar (its shadow root), the notebook owns the kernel. */
   private inNotebook(): boolean {
-    for (let node: Node | null = this; node; node = node.parentNode ?? (node instanceof ShadowRoot ? node.host : null)) {
+    for (let node: Node | null = this.parentNode; node; node = node.parentNode ?? (node instanceof ShadowRoot ? node.host : null)) {
       if (node instanceof Element && node.localName === 'bento-notebook') return true;
     }
     return false;

@@ -196,7 +196,7 @@ describe('parseNotebook and serializeNotebook on nbformat 4 fixtures', () => {
       const original = await fixtureText(file);
       const minor = JSON.parse(original).nbformat_minor;
       const saved = serializeNotebook(parseNotebook(original))
-        .replace(/\n   "id": "[^"]+",/g, '')
+        .replace(/\n {3}"id": "[^"]+",/g, '')
         .replace('"nbformat_minor": 5', `"nbformat_minor": ${minor}`);
       expect(saved, file).to.equal(original);
     }

@@ -66,7 +66,7 @@ let snapshotSaving: Promise<SnapshotSaveResult> | undefined;
 let pyodide: PyodideInterface;
 let kernel: KernelModule;
 let options: BootOptions;
-let importMap: Record<string, string> = {};
+const importMap: Record<string, string> = {};
 let queue: Promise<unknown> = Promise.resolve();
 let pendingInput: ((answer: string | null) => void) | undefined;
 /** The port of the execution in progress: a fatal error is reported there before the worker ends. */
