@@ -173,6 +173,17 @@ function proxyClickHouse(context, next) {
   });
 }
 
+/**
+ * Every test page: a promise rejection nobody handles fails the run. Mocha fails the current test on an uncaught
+ * error (through window.onerror) but not on an unhandled rejection in a browser, so the rejection is thrown again
+ * as an uncaught error, which fails the test that was running (or the file, between tests).
+ */
+const failOnUnhandledRejection = `window.addEventListener('unhandledrejection', (event) => {
+  const reason = event.reason;
+  const error = new Error('Unhandled promise rejection: ' + (reason instanceof Error ? reason.stack || reason.message : String(reason)));
+  setTimeout(() => { throw error; });
+});`;
+
 export default {
   // The isolated run repeats what behaves differently under COOP/COEP: the kernels (interrupt, input()) and
   // the DuckDB worker a SQL cell starts.
@@ -190,7 +201,7 @@ export default {
   // Lets a test check that this run is the one it claims to be (plain page or cross-origin isolated), and
   // tells the remote-kernel tests where this run's Jupyter Server is and the ClickHouse tests how to log in to theirs.
   testRunnerHtml: (testFramework) =>
-    `<!doctype html><html><body><script>window.__bentoExpectIsolated = ${isolated};` +
+    `<!doctype html><html><body><script>${failOnUnhandledRejection}</script><script>window.__bentoExpectIsolated = ${isolated};` +
     `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};` +
     `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};</script>` +
     `<script type="module" src="${testFramework}"></script></body></html>`,
