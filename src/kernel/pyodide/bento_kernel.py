@@ -23,7 +23,6 @@ import inspect
 import io
 import json
 import linecache
-import pprint
 import re
 import sys
 import time
@@ -33,6 +32,7 @@ import types
 import uuid
 
 _KERNEL_FILE = __file__ if "__file__" in globals() else "<bento_kernel>"
+_KERNEL_FILES = {_KERNEL_FILE, _KERNEL_FILE.replace("bento_kernel.py", "bento_ipython.py")}
 
 # ---------------------------------------------------------------------------------------------------------
 # Sessions and routing
@@ -46,17 +46,25 @@ class Session:
         self.execution_count = 0
         self.emit = None  # the JS callable of the latest execution (background output goes there too)
         self.read_input = None
+        self.load_packages = None
+        self.payload = []  # execute_reply payloads of the running cell (the pager's `page`)
+        self.inline_figures = False
+        self.hidden = {}  # what the kernel put in the namespace: %who leaves these out
+        self.input_history = ["", "", "", ""]  # the raw inputs _i00 (this cell), _i, _ii, _iii
         self.task = None
         self.exec_id = None
         self._init_namespace()
 
-    def _init_namespace(self):
+    def _init_namespace(self, history=None):
+        import bento_ipython
+
         ns = self.ns
+        shell = bento_ipython.BentoShell(self)
         ns.update(
             {
                 "__name__": "__main__",
                 "__builtins__": builtins,
-                "In": [""],
+                "In": history if history is not None else [""],
                 "Out": {},
                 "_": "",
                 "__": "",
@@ -65,10 +73,18 @@ class Session:
                 "_ii": "",
                 "_iii": "",
                 "display": display,
+                "get_ipython": lambda: shell,
             }
         )
         ns["_ih"] = ns["In"]
         ns["_oh"] = ns["Out"]
+        self.hidden = {name: ns[name] for name in ("In", "Out", "display", "get_ipython")}
+
+    def reset_namespace(self):
+        """%reset: a fresh namespace that keeps the input history and the execution count, as IPython's does."""
+        history = self.ns["In"]
+        self.ns.clear()
+        self._init_namespace(history)
 
 
 _sessions = {}
@@ -212,34 +228,13 @@ _REPR_METHODS = (
     ("application/pdf", "_repr_pdf_"),
 )
 _BINARY_MIMES = {"image/png", "image/jpeg", "application/pdf"}
-_MAX_SEQ_LENGTH = 1000
-
-
-class _Ellipsis:
-    def __repr__(self):
-        return "..."
-
-
-def _truncate(obj):
-    """IPython shows at most 1000 items of a container, then `...`."""
-    if isinstance(obj, (list, tuple)) and len(obj) > _MAX_SEQ_LENGTH:
-        return type(obj)([*obj[:_MAX_SEQ_LENGTH], _Ellipsis()]) if type(obj) in (list, tuple) else obj
-    if type(obj) is dict and len(obj) > _MAX_SEQ_LENGTH:
-        items = list(obj.items())[:_MAX_SEQ_LENGTH]
-        out = dict(items)
-        out[_Ellipsis()] = _Ellipsis()
-        return out
-    return obj
 
 
 def pretty(obj):
-    """IPython-like text/plain: long containers wrap one item per line at 79 columns."""
-    if isinstance(obj, (list, tuple, dict, set, frozenset)):
-        try:
-            return pprint.pformat(_truncate(obj), width=79, sort_dicts=False)
-        except Exception:
-            pass
-    return repr(obj)
+    """IPython's text/plain (IPython.lib.pretty): long containers wrap one item per line at 79 columns."""
+    import bento_ipython
+
+    return bento_ipython.pretty(obj)
 
 
 def _real_method(obj, name):
@@ -403,9 +398,26 @@ class Math(DisplayObject):
 
 
 class SVG(DisplayObject):
+    _svg = None
+
+    @property
+    def data(self):
+        return self._svg
+
+    @data.setter
+    def data(self, svg):
+        # As IPython: keep the <svg> element alone, re-serialised, without any XML prologue around it.
+        if svg is not None:
+            from xml.dom import minidom
+
+            found = minidom.parseString(svg).getElementsByTagName("svg")
+            if found:
+                svg = found[0].toxml()
+            svg = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+        self._svg = svg
+
     def _repr_svg_(self):
-        data = self.data
-        return data.decode("utf-8") if isinstance(data, bytes) else data
+        return self._data_and_metadata()
 
 
 class Javascript(DisplayObject):
@@ -414,8 +426,8 @@ class Javascript(DisplayObject):
 
 
 class Pretty(DisplayObject):
-    def _repr_pretty_(self):
-        return self.data
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.data)
 
     def __repr__(self):
         return str(self.data)
@@ -550,7 +562,7 @@ def _user_frames(tb):
     head, tail, skipped, started = [], collections.deque(maxlen=_EDGE_FRAMES), 0, False
     for frame, lineno in traceback.walk_tb(tb):
         filename = frame.f_code.co_filename
-        if filename == _KERNEL_FILE:
+        if filename in _KERNEL_FILES:
             continue
         if not started:
             if filename.startswith("/lib/python3"):
@@ -638,8 +650,6 @@ def _color_ename(line):
 
 
 def _evalue(exc):
-    if isinstance(exc, SyntaxError):
-        return str(exc.msg)
     try:
         return str(exc)
     except Exception:
@@ -664,10 +674,7 @@ class PackageLoadError(ImportError):
 
 
 class UsageError(Exception):
-    """IPython's name for a magic the kernel cannot run (a notebook from Jupyter may carry %%timeit)."""
-
-
-_CELL_MAGIC = re.compile(r"%%([A-Za-z_][\w-]*)")
+    """A magic used wrongly, or one the browser kernel cannot run: one line on stderr, as IPython shows it."""
 
 
 def _suppressed(code):
@@ -688,7 +695,10 @@ _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 
 async def _run(code_obj, ns):
-    result = eval(code_obj, ns)
+    try:
+        result = eval(code_obj, ns)
+    except StopIteration as exc:
+        raise _Escaped(exc) from None  # leaving a coroutine would turn it into RuntimeError (PEP 479)
     if code_obj.co_flags & inspect.CO_COROUTINE:
         result = await result
     return result
@@ -704,12 +714,16 @@ def _publish_result(session, value):
     _emit("execute_result", {"execution_count": count, "data": data, "metadata": md})
 
 
-def _store_input(session, code):
+def _store_input(session, source, raw):
+    """As IPython's history: In holds the code as it ran; _i, _ii, _iii the three inputs before this one."""
     ns = session.ns
     count = session.execution_count
-    ns["In"].append(code)
-    ns["_iii"], ns["_ii"], ns["_i"] = ns.get("_ii"), ns.get("_i"), code
-    ns[f"_i{count}"] = code
+    source, raw = source.rstrip("\n"), raw.rstrip("\n")
+    ns["In"].append(source)
+    h = session.input_history
+    h[:] = [raw, h[0], h[1], h[2]]  # _i00 (this cell), _i, _ii, _iii
+    ns["_i"], ns["_ii"], ns["_iii"] = h[1], h[2], h[3]
+    ns[f"_i{count}"] = raw
 
 
 async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, silent=False, store_history=True):
@@ -718,7 +732,9 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
     session = _session(session_id)
     session.emit = emit
     session.read_input = read_input
+    session.load_packages = load_packages
     session.exec_id = exec_id
+    session.payload = []
     prev_main = sys.modules.get("__main__")
     _current = session
     sys.modules["__main__"] = session.main
@@ -726,18 +742,17 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
         session.execution_count += 1
     count = session.execution_count
     try:
+        import bento_ipython
+
         if not silent:
             _emit("execute_input", {"code": code, "execution_count": count})
-            if store_history:
-                _store_input(session, code)
-        magic = _CELL_MAGIC.match(code)
-        if magic:
-            # Magics the page registered never reach a kernel; any other is IPython's, which this kernel is not.
-            return _error_reply(
-                count,
-                UsageError(f"Cell magic `%%{magic.group(1)}` not found. In the browser kernel, cell magics are those the page registered (such as %%sql); IPython's own need a Jupyter kernel."),
-                emit_traceback_frames=False,
-            )
+        try:
+            source = bento_ipython.transform_cell(code)
+        except Exception:  # noqa: BLE001 -- the compiler below reports what is wrong with the code
+            source = code
+        if not silent and store_history:
+            _store_input(session, source, code)
+        code = source
         filename = _cell_filename(count)
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         try:
@@ -767,7 +782,9 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
             return _error_reply(count, exc)
         finally:
             session.task = None
-        return json.dumps({"status": "ok", "execution_count": count, "user_expressions": {}, "payload": []})
+            bento_ipython.after_cell(session)
+        return json.dumps({"status": "ok", "execution_count": count, "user_expressions": {},
+                           "payload": session.payload})
     finally:
         _stdout.flush()
         _stderr.flush()
@@ -795,9 +812,32 @@ async def _execute(session, body, expr):
         raise _Escaped(exc) from None
 
 
+def run_nested(session, code):
+    """Runs `code` in the session's namespace from inside a cell (%%capture): its last expression is displayed."""
+    import bento_ipython
+
+    code = bento_ipython.transform_cell(code)
+    filename = f"<In[{session.execution_count}]-nested>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST)
+    last = ast.Expression(tree.body.pop().value) if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, filename, "exec"), session.ns)
+    if last is not None:
+        value = eval(compile(last, filename, "eval"), session.ns)
+        if value is not None:
+            display(value)
+
+
 def _error_reply(count, exc, emit_traceback_frames=True):
     if isinstance(exc, KernelInterrupt):
         exc = KeyboardInterrupt(*exc.args)
+    payload = _current.payload if _current is not None else []
+    if isinstance(exc, UsageError):
+        # IPython prints a UsageError as one line on stderr, with no traceback and no error output.
+        print(f"UsageError: {exc}", file=sys.stderr)
+        _stderr.flush()
+        return json.dumps({"status": "error", "execution_count": count, "ename": "UsageError", "evalue": str(exc),
+                           "traceback": [], "payload": payload})
     ename, evalue, tb = format_exception(exc)
     if not emit_traceback_frames:
         tb = [_color_ename(f"{ename}: {evalue}" if evalue else ename)]
@@ -808,7 +848,7 @@ def _error_reply(count, exc, emit_traceback_frames=True):
                       f"({_package_index}).")
     content = {"ename": ename, "evalue": evalue, "traceback": tb}
     _emit("error", content)
-    return json.dumps({"status": "error", "execution_count": count, **content})
+    return json.dumps({"status": "error", "execution_count": count, **content, "payload": payload})
 
 
 def interrupt_if_waiting(exec_id):
@@ -959,6 +999,8 @@ def _resolve(session, dotted):
 
 
 def inspect_code(session_id, code, cursor_pos, detail_level=0):
+    import bento_ipython
+
     session = _session(session_id)
     name = _name_at(code, cursor_pos)
     not_found = json.dumps({"status": "ok", "found": False, "data": {}, "metadata": {}})
@@ -968,25 +1010,7 @@ def inspect_code(session_id, code, cursor_pos, detail_level=0):
         obj = _resolve(session, name)
     except Exception:
         return not_found
-    sections = []
-    if callable(obj):
-        try:
-            sections.append(("Signature", f"{name.rsplit('.', 1)[-1]}{inspect.signature(obj)}"))
-        except (TypeError, ValueError):
-            pass
-    else:
-        text = repr(obj)
-        sections.append(("Value", text if len(text) < 200 else text[:200] + "..."))
-    sections.append(("Type", type(obj).__name__))
-    doc = inspect.getdoc(obj)
-    if doc:
-        sections.append(("Docstring", doc))
-    if detail_level:
-        try:
-            sections.append(("Source", inspect.getsource(obj)))
-        except (TypeError, OSError):
-            pass
-    plain = "\n".join(f"{_RED}{title}:{_RESET}{' ' * max(1, 11 - len(title))}{body}" for title, body in sections)
+    plain = bento_ipython.object_info_text(obj, name, detail_level)
     return json.dumps({"status": "ok", "found": True, "data": {"text/plain": plain}, "metadata": {}})
 
 
@@ -1071,5 +1095,7 @@ def after_restore():
     if hasattr(time, "tzset"):
         time.tzset()  # time.timezone/tzname were read where the snapshot was made
 
+
+import bento_ipython  # noqa: E402 -- it builds on this module, so it comes once this module is complete
 
 _install()

@@ -9,6 +9,7 @@ import type { PyProxy } from 'pyodide/ffi';
 import type { Column, ColumnSchema } from '../../data/table.ts';
 import tableSource from '../bento_table.py';
 import { TableError, toWire } from '../table-wire.ts';
+import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
 import { hookLoader } from './loader-hooks.ts';
 import {
@@ -51,7 +52,7 @@ interface KernelModule extends PyProxy {
 
 const KERNEL_DIR = '/bento';
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
-const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_table';
+const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_table';
 const lockName = `bento-runtime-${crypto.randomUUID()}`;
 // Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
 const lockHeld = new Promise<void>((resolve) => {
@@ -184,6 +185,7 @@ function describe(error: unknown): string {
 function installKernelFiles(py: PyodideInterface): void {
   py.FS.mkdirTree(KERNEL_DIR);
   py.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
+  py.FS.writeFile(`${KERNEL_DIR}/bento_ipython.py`, ipythonSource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
   py.runPython(`import sys\nif ${JSON.stringify(KERNEL_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
 }
@@ -191,7 +193,7 @@ function installKernelFiles(py: PyodideInterface): void {
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
   if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
-  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, tableSource])]);
+  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
 }
@@ -336,14 +338,28 @@ function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T
   });
 }
 
+/** A request of loadPackagesFor as Pyodide's loadPackage takes it: a package name, or a wheel's absolute URL. */
+function packageRequest(request: string): string | undefined {
+  if (request.startsWith('package:')) return request.slice('package:'.length);
+  if (request.endsWith('.whl')) return new URL(request, options.packageBaseUrl).href;
+  return importMap[request];
+}
+
+/** Whether loadPackage installed `request`; a wheel is listed under the name its file name starts with. */
+function packageLoaded(request: string): boolean {
+  const name = /([^/]*)\.whl$/.exec(request)?.[1].toLowerCase().split('-')[0] ?? request;
+  return name in pyodide.loadedPackages || name.replace(/[-_.]+/g, '-') in pyodide.loadedPackages;
+}
+
 /**
- * Loads the packages behind `modulesJson` (import names). Throws a message naming each package that could
- * not be loaded: Pyodide's loadPackage resolves (with fewer packages) instead of rejecting on a bad hash,
- * and a wasm served with the wrong type never settles, so both are checked here.
+ * Loads the packages behind `modulesJson`: import names, `package:NAME` (%pip install NAME) or wheel URLs
+ * (%pip install URL). Throws a message naming each package that could not be loaded: Pyodide's loadPackage
+ * resolves (with fewer packages) instead of rejecting on a bad hash, and a wasm served with the wrong type
+ * never settles, so both are checked here.
  */
 async function loadPackagesFor(modulesJson: string): Promise<void> {
   const modules: string[] = JSON.parse(modulesJson);
-  const packages = [...new Set(modules.map((m) => importMap[m]).filter(Boolean))];
+  const packages = [...new Set(modules.map(packageRequest).filter((p): p is string => Boolean(p)))];
   if (packages.length === 0) return;
   const problems: string[] = [];
   const where = options.packageBaseUrl;
@@ -356,7 +372,7 @@ async function loadPackagesFor(modulesJson: string): Promise<void> {
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  const missing = packages.filter((p) => !(p in pyodide.loadedPackages));
+  const missing = packages.filter((p) => !packageLoaded(p));
   if (missing.length > 0) {
     const detail = problems.length ? `: ${problems.join('; ')}` : '';
     throw new Error(

@@ -1,0 +1,1507 @@
+"""What IPython adds to Python, as the browser kernel gives it: IPython's pretty printer, its input syntax
+(`%magic`, `%%magic`, `!cmd`, `obj?`), the magics people paste from real notebooks, and the pager.
+
+The input syntax is rewritten the way IPython rewrites it (`%time x` becomes
+`get_ipython().run_line_magic('time', 'x')`), so `In`, `_i` and tracebacks read as they do on ipykernel.
+Behaviour and output formats follow IPython 8 (IPython.lib.pretty, IPython.core.magics, IPython.core.oinspect;
+BSD-licensed, (c) IPython Development Team and Armin Ronacher for the pretty printer's algorithm).
+"""
+
+import ast
+import builtins
+import collections
+import datetime
+import gc
+import inspect
+import io
+import json
+import linecache
+import math
+import os
+import re
+import shlex
+import sys
+import textwrap
+import time
+import timeit as _timeit
+import types
+
+import bento_kernel
+
+# ---------------------------------------------------------------------------------------------------------
+# The pretty printer (IPython.lib.pretty): groups break from the outside in, so a long container shows one
+# item per line while its short items stay on one.
+
+MAX_SEQ_LENGTH = 1000
+_RE_PATTERN = type(re.compile(""))
+
+
+def _safe_getattr(obj, attr, default=None):
+    try:
+        return getattr(obj, attr, default)
+    except Exception:
+        return default
+
+
+def _sorted_for_pprint(items):
+    items = list(items)
+    try:
+        return sorted(items)
+    except Exception:
+        try:
+            return sorted(items, key=str)
+        except Exception:
+            return items
+
+
+def pretty(obj, max_width=79, max_seq_length=MAX_SEQ_LENGTH):
+    """The text/plain IPython shows for `obj`."""
+    stream = io.StringIO()
+    printer = _RepresentationPrinter(stream, max_width, max_seq_length)
+    printer.pretty(obj)
+    printer.flush()
+    return stream.getvalue()
+
+
+class _Text:
+    def __init__(self):
+        self.objs = []
+        self.width = 0
+
+    def output(self, stream, output_width):
+        for obj in self.objs:
+            stream.write(obj)
+        return output_width + self.width
+
+    def add(self, obj, width):
+        self.objs.append(obj)
+        self.width += width
+
+
+class _Breakable:
+    def __init__(self, sep, width, printer):
+        self.obj = sep
+        self.width = width
+        self.printer = printer
+        self.indentation = printer.indentation
+        self.group = printer.group_stack[-1]
+        self.group.breakables.append(self)
+
+    def output(self, stream, output_width):
+        self.group.breakables.popleft()
+        if self.group.want_break:
+            stream.write("\n")
+            stream.write(" " * self.indentation)
+            return self.indentation
+        if not self.group.breakables:
+            self.printer.group_queue.remove(self.group)
+        stream.write(self.obj)
+        return output_width + self.width
+
+
+class _Group:
+    def __init__(self, depth):
+        self.depth = depth
+        self.breakables = collections.deque()
+        self.want_break = False
+
+
+class _GroupQueue:
+    def __init__(self, *groups):
+        self.queue = []
+        for group in groups:
+            self.enq(group)
+
+    def enq(self, group):
+        while group.depth > len(self.queue) - 1:
+            self.queue.append([])
+        self.queue[group.depth].append(group)
+
+    def deq(self):
+        for stack in self.queue:
+            for idx, group in enumerate(reversed(stack)):
+                if group.breakables:
+                    del stack[idx]
+                    group.want_break = True
+                    return group
+            for group in stack:
+                group.want_break = True
+            del stack[:]
+        return None
+
+    def remove(self, group):
+        try:
+            self.queue[group.depth].remove(group)
+        except ValueError:
+            pass
+
+
+class _RepresentationPrinter:
+    """IPython's RepresentationPrinter: the `p` that `_repr_pretty_(self, p, cycle)` receives."""
+
+    def __init__(self, output, max_width=79, max_seq_length=MAX_SEQ_LENGTH):
+        self.output = output
+        self.max_width = max_width
+        self.newline = "\n"
+        self.max_seq_length = max_seq_length
+        self.output_width = 0
+        self.buffer_width = 0
+        self.buffer = collections.deque()
+        root = _Group(0)
+        self.group_stack = [root]
+        self.group_queue = _GroupQueue(root)
+        self.indentation = 0
+        self.verbose = False
+        self.stack = []
+        self.type_pprinters = dict(_TYPE_PPRINTERS)
+        self.deferred_pprinters = dict(_DEFERRED_PPRINTERS)
+
+    def _break_one_group(self, group):
+        while group.breakables:
+            x = self.buffer.popleft()
+            self.output_width = x.output(self.output, self.output_width)
+            self.buffer_width -= x.width
+        while self.buffer and isinstance(self.buffer[0], _Text):
+            x = self.buffer.popleft()
+            self.output_width = x.output(self.output, self.output_width)
+            self.buffer_width -= x.width
+
+    def _break_outer_groups(self):
+        while self.max_width < self.output_width + self.buffer_width:
+            group = self.group_queue.deq()
+            if not group:
+                return
+            self._break_one_group(group)
+
+    def text(self, obj):
+        width = len(obj)
+        if self.buffer:
+            text = self.buffer[-1]
+            if not isinstance(text, _Text):
+                text = _Text()
+                self.buffer.append(text)
+            text.add(obj, width)
+            self.buffer_width += width
+            self._break_outer_groups()
+        else:
+            self.output.write(obj)
+            self.output_width += width
+
+    def breakable(self, sep=" "):
+        width = len(sep)
+        group = self.group_stack[-1]
+        if group.want_break:
+            self.flush()
+            self.output.write(self.newline)
+            self.output.write(" " * self.indentation)
+            self.output_width = self.indentation
+            self.buffer_width = 0
+        else:
+            self.buffer.append(_Breakable(sep, width, self))
+            self.buffer_width += width
+            self._break_outer_groups()
+
+    def break_(self):
+        group = self.group_queue.deq()
+        if group:
+            self._break_one_group(group)
+        self.flush()
+        self.output.write(self.newline)
+        self.output.write(" " * self.indentation)
+        self.output_width = self.indentation
+        self.buffer_width = 0
+
+    def begin_group(self, indent=0, open=""):
+        if open:
+            self.text(open)
+        group = _Group(self.group_stack[-1].depth + 1)
+        self.group_stack.append(group)
+        self.group_queue.enq(group)
+        self.indentation += indent
+
+    def end_group(self, dedent=0, close=""):
+        self.indentation -= dedent
+        group = self.group_stack.pop()
+        if not group.breakables:
+            self.group_queue.remove(group)
+        if close:
+            self.text(close)
+
+    class _GroupContext:
+        def __init__(self, printer, indent, open, close):
+            self.args = printer, indent, open, close
+
+        def __enter__(self):
+            printer, indent, open, _ = self.args
+            printer.begin_group(indent, open)
+
+        def __exit__(self, *exc):
+            printer, indent, _, close = self.args
+            printer.end_group(indent, close)
+
+    def group(self, indent=0, open="", close=""):
+        return self._GroupContext(self, indent, open, close)
+
+    class _IndentContext:
+        def __init__(self, printer, indent):
+            self.printer, self.indent = printer, indent
+
+        def __enter__(self):
+            self.printer.indentation += self.indent
+
+        def __exit__(self, *exc):
+            self.printer.indentation -= self.indent
+
+    def indent(self, indent):
+        return self._IndentContext(self, indent)
+
+    def _enumerate(self, seq):
+        for idx, x in enumerate(seq):
+            if self.max_seq_length and idx >= self.max_seq_length:
+                self.text(",")
+                self.breakable()
+                self.text("...")
+                return
+            yield idx, x
+
+    def flush(self):
+        for data in self.buffer:
+            self.output_width += data.output(self.output, self.output_width)
+        self.buffer.clear()
+        self.buffer_width = 0
+
+    def pretty(self, obj):
+        obj_id = id(obj)
+        cycle = obj_id in self.stack
+        self.stack.append(obj_id)
+        self.begin_group()
+        try:
+            obj_class = _safe_getattr(obj, "__class__", None) or type(obj)
+            if obj is None or obj is True or obj is False or obj is Ellipsis or obj is NotImplemented:
+                return _repr_pprint(obj, self, cycle)
+            for cls in _get_mro(obj_class):
+                if cls in self.type_pprinters:
+                    return self.type_pprinters[cls](obj, self, cycle)
+                printer = self._in_deferred_types(cls)
+                if printer is not None:
+                    return printer(obj, self, cycle)
+                if "_repr_pretty_" in cls.__dict__:
+                    meth = cls._repr_pretty_
+                    if callable(meth):
+                        return meth(obj, self, cycle)
+                if cls is not object and callable(cls.__dict__.get("__repr__")):
+                    return _repr_pprint(obj, self, cycle)
+            return _default_pprint(obj, self, cycle)
+        finally:
+            self.end_group()
+            self.stack.pop()
+
+    def _in_deferred_types(self, cls):
+        key = (_safe_getattr(cls, "__module__", None), _safe_getattr(cls, "__name__", None))
+        printer = self.deferred_pprinters.pop(key, None)
+        if printer is not None:
+            self.type_pprinters[cls] = printer
+        return printer
+
+
+def _get_mro(obj_class):
+    if not hasattr(obj_class, "__mro__"):
+        try:
+            obj_class = type(obj_class.__name__, (obj_class, object), {})
+        except TypeError:
+            return [obj_class]
+        return obj_class.__mro__[1:-1]
+    return obj_class.__mro__
+
+
+class _RawText:
+    def __init__(self, value):
+        self.value = value
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.value)
+
+
+class _CallExpression:
+    def __init__(self, name, *args, **kwargs):
+        self.name, self.args, self.kwargs = name, args, kwargs
+
+    @classmethod
+    def factory(cls, name):
+        return lambda *args, **kwargs: cls(name, *args, **kwargs)
+
+    def _repr_pretty_(self, p, cycle):
+        started = False
+
+        def new_item():
+            nonlocal started
+            if started:
+                p.text(",")
+                p.breakable()
+            started = True
+
+        prefix = self.name + "("
+        with p.group(len(prefix), prefix, ")"):
+            for arg in self.args:
+                new_item()
+                p.pretty(arg)
+            for arg_name, arg in self.kwargs.items():
+                new_item()
+                arg_prefix = arg_name + "="
+                with p.group(len(arg_prefix), arg_prefix):
+                    p.pretty(arg)
+
+
+class _RawStringLiteral:
+    def __init__(self, value):
+        self.value = value
+
+    def _repr_pretty_(self, p, cycle):
+        p.text("r" + repr(self.value).replace("\\\\", "\\"))
+
+
+def _default_pprint(obj, p, cycle):
+    klass = _safe_getattr(obj, "__class__", None) or type(obj)
+    if _safe_getattr(klass, "__repr__", None) is not object.__repr__:
+        _repr_pprint(obj, p, cycle)
+        return
+    p.begin_group(1, "<")
+    p.pretty(klass)
+    p.text(" at 0x%x" % id(obj))
+    if cycle:
+        p.text(" ...")
+    p.end_group(1, ">")
+
+
+def _seq_pprinter_factory(start, end):
+    def inner(obj, p, cycle):
+        if cycle:
+            return p.text(start + "..." + end)
+        step = len(start)
+        p.begin_group(step, start)
+        for idx, x in p._enumerate(obj):
+            if idx:
+                p.text(",")
+                p.breakable()
+            p.pretty(x)
+        if len(obj) == 1 and isinstance(obj, tuple):
+            p.text(",")
+        p.end_group(step, end)
+
+    return inner
+
+
+def _set_pprinter_factory(start, end):
+    def inner(obj, p, cycle):
+        if cycle:
+            return p.text(start + "..." + end)
+        if len(obj) == 0:
+            p.text(type(obj).__name__ + "()")
+        else:
+            step = len(start)
+            p.begin_group(step, start)
+            items = obj if p.max_seq_length and len(obj) >= p.max_seq_length else _sorted_for_pprint(obj)
+            for idx, x in p._enumerate(items):
+                if idx:
+                    p.text(",")
+                    p.breakable()
+                p.pretty(x)
+            p.end_group(step, end)
+
+    return inner
+
+
+def _dict_pprinter_factory(start, end):
+    def inner(obj, p, cycle):
+        if cycle:
+            return p.text("{...}")
+        step = len(start)
+        p.begin_group(step, start)
+        for idx, key in p._enumerate(obj.keys()):
+            if idx:
+                p.text(",")
+                p.breakable()
+            p.pretty(key)
+            p.text(": ")
+            p.pretty(obj[key])
+        p.end_group(step, end)
+
+    return inner
+
+
+def _super_pprint(obj, p, cycle):
+    p.begin_group(8, "<super: ")
+    p.pretty(obj.__thisclass__)
+    p.text(",")
+    p.breakable()
+    p.pretty(obj.__self__)
+    p.end_group(8, ">")
+
+
+class _ReFlags:
+    def __init__(self, value):
+        self.value = value
+
+    def _repr_pretty_(self, p, cycle):
+        done_one = False
+        for flag in ("IGNORECASE", "LOCALE", "MULTILINE", "DOTALL", "UNICODE", "VERBOSE", "DEBUG"):
+            if self.value & getattr(re, flag):
+                if done_one:
+                    p.text("|")
+                p.text("re." + flag)
+                done_one = True
+
+
+def _re_pattern_pprint(obj, p, cycle):
+    re_compile = _CallExpression.factory("re.compile")
+    if obj.flags:
+        p.pretty(re_compile(_RawStringLiteral(obj.pattern), _ReFlags(obj.flags)))
+    else:
+        p.pretty(re_compile(_RawStringLiteral(obj.pattern)))
+
+
+def _types_simplenamespace_pprint(obj, p, cycle):
+    namespace = _CallExpression.factory("namespace")
+    p.pretty(namespace(_RawText("...")) if cycle else namespace(**obj.__dict__))
+
+
+def _type_pprint(obj, p, cycle):
+    if [m for m in _get_mro(type(obj)) if "__repr__" in vars(m)][:1] != [type]:
+        _repr_pprint(obj, p, cycle)
+        return
+    mod = _safe_getattr(obj, "__module__", None)
+    try:
+        name = obj.__qualname__
+        if not isinstance(name, str):
+            raise Exception("Try __name__")
+    except Exception:
+        name = obj.__name__
+        if not isinstance(name, str):
+            name = "<unknown type>"
+    p.text(name if mod in (None, "__builtin__", "builtins", "exceptions") else mod + "." + name)
+
+
+def _repr_pprint(obj, p, cycle):
+    output = repr(obj)
+    with p.group():
+        for idx, output_line in enumerate(output.splitlines()):
+            if idx:
+                p.break_()
+            p.text(output_line)
+
+
+def _function_pprint(obj, p, cycle):
+    name = _safe_getattr(obj, "__qualname__", obj.__name__)
+    mod = obj.__module__
+    if mod and mod not in ("__builtin__", "builtins", "exceptions"):
+        name = mod + "." + name
+    try:
+        func_def = name + str(inspect.signature(obj))
+    except ValueError:
+        func_def = name
+    p.text("<function %s>" % func_def)
+
+
+def _exception_pprint(obj, p, cycle):
+    name = getattr(obj.__class__, "__qualname__", obj.__class__.__name__)
+    if obj.__class__.__module__ not in ("exceptions", "builtins"):
+        name = "%s.%s" % (obj.__class__.__module__, name)
+    p.pretty(_CallExpression(name, *getattr(obj, "args", ())))
+
+
+def _ctor_pprint(make_args):
+    def inner(obj, p, cycle):
+        ctor = _CallExpression.factory(obj.__class__.__name__)
+        if cycle:
+            p.pretty(ctor(_RawText("...")))
+        else:
+            args, kwargs = make_args(obj)
+            p.pretty(ctor(*args, **kwargs))
+
+    return inner
+
+
+_TYPE_PPRINTERS = {
+    int: _repr_pprint,
+    float: _repr_pprint,
+    str: _repr_pprint,
+    tuple: _seq_pprinter_factory("(", ")"),
+    list: _seq_pprinter_factory("[", "]"),
+    dict: _dict_pprinter_factory("{", "}"),
+    set: _set_pprinter_factory("{", "}"),
+    frozenset: _set_pprinter_factory("frozenset({", "})"),
+    super: _super_pprint,
+    _RE_PATTERN: _re_pattern_pprint,
+    type: _type_pprint,
+    types.FunctionType: _function_pprint,
+    types.BuiltinFunctionType: _function_pprint,
+    types.MethodType: _repr_pprint,
+    types.SimpleNamespace: _types_simplenamespace_pprint,
+    datetime.datetime: _repr_pprint,
+    datetime.timedelta: _repr_pprint,
+    BaseException: _exception_pprint,
+    types.MappingProxyType: _dict_pprinter_factory("mappingproxy({", "})"),
+    slice: _repr_pprint,
+    range: _repr_pprint,
+    bytes: _repr_pprint,
+}
+if type(os.environ) is not dict:
+    _TYPE_PPRINTERS[type(os.environ)] = _dict_pprinter_factory("environ{", "}")
+
+_DEFERRED_PPRINTERS = {
+    ("collections", "defaultdict"): _ctor_pprint(lambda o: ((o.default_factory, dict(o)), {})),
+    ("collections", "OrderedDict"): _ctor_pprint(lambda o: (((list(o.items()),) if len(o) else ()), {})),
+    ("collections", "deque"): _ctor_pprint(
+        lambda o: ((list(o),), {"maxlen": o.maxlen} if o.maxlen is not None else {})),
+    ("collections", "Counter"): _ctor_pprint(lambda o: (((dict(o),) if len(o) else ()), {})),
+    ("collections", "UserList"): _ctor_pprint(lambda o: ((o.data,), {})),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Input syntax: IPython's transforms, line by line at the start of each logical line.
+
+_MAGIC_NAME = r"[A-Za-z_][\w.]*"
+_LINE_MAGIC = re.compile(rf"^(\s*)%({_MAGIC_NAME})(.*)$")
+_SHELL = re.compile(r"^(\s*)!(.*)$")
+_ASSIGN_MAGIC = re.compile(rf"^(\s*[\w.\[\]'\", ]+?\s*=\s*)%({_MAGIC_NAME})(.*)$")
+_ASSIGN_SHELL = re.compile(r"^(\s*[\w.\[\]'\", ]+?\s*=\s*)!(.*)$")
+_HELP_END = re.compile(r"^(\s*)(%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+)*)(\?\??)\s*$")
+_HELP_START = re.compile(r"^(\s*)(\?\??)(%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+)*)\s*$")
+_CELL_MAGIC = re.compile(rf"^%%({_MAGIC_NAME})[ \t]*(.*)$")
+
+
+def _logical_starts(lines):
+    """For each line, whether it begins a logical line (not inside brackets, a string or a continuation)."""
+    starts = []
+    depth = 0
+    quote = None  # the open string's delimiter: ', ", ''' or """
+    continued = False
+    for line in lines:
+        starts.append(depth == 0 and quote is None and not continued)
+        continued = False
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if quote:
+                if c == "\\":
+                    i += 2
+                    continue
+                if line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                    continue
+                i += 1
+                continue
+            if c == "#":
+                break
+            if c in "\"'":
+                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+                i += len(quote)
+                continue
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth = max(0, depth - 1)
+            elif c == "\\" and not line[i + 1:].strip("\r\n"):
+                continued = True
+            i += 1
+        if quote in ("'", '"'):
+            quote = None  # an unclosed one-line string is a syntax error Python will report
+    return starts
+
+
+def _help_call(target, esc):
+    method = "pinfo2" if esc == "??" else "psearch" if "*" in target else "pinfo"
+    return f"get_ipython().run_line_magic({method!r}, {target.lstrip('%')!r})"
+
+
+def _transform_line(line):
+    ending = line[len(line.rstrip("\r\n")):]
+    body = line[: len(line) - len(ending)]
+    m = _HELP_END.match(body) or None
+    if m:
+        return m.group(1) + _help_call(m.group(2), m.group(3)) + ending
+    m = _HELP_START.match(body)
+    if m:
+        return m.group(1) + _help_call(m.group(3), m.group(2)) + ending
+    m = _LINE_MAGIC.match(body)
+    if m:
+        name, args = m.group(2), m.group(3).strip()
+        return f"{m.group(1)}get_ipython().run_line_magic({name!r}, {args!r}){ending}"
+    m = _SHELL.match(body)
+    if m:
+        return f"{m.group(1)}get_ipython().system({m.group(2).strip()!r}){ending}"
+    m = _ASSIGN_MAGIC.match(body)
+    if m:
+        name, args = m.group(2), m.group(3).strip()
+        return f"{m.group(1)}get_ipython().run_line_magic({name!r}, {args!r}){ending}"
+    m = _ASSIGN_SHELL.match(body)
+    if m:
+        return f"{m.group(1)}get_ipython().getoutput({m.group(2).strip()!r}){ending}"
+    return line
+
+
+def _leading_indent(lines):
+    """IPython runs a cell whose every line shares the first line's indent as if it were not indented."""
+    m = re.match(r"^[ \t]+", lines[0]) if lines else None
+    if not m:
+        return lines
+    prefix = m.group(0)
+    if not all(line.startswith(prefix) or not line.strip() for line in lines):
+        return lines
+    return [line[len(prefix):] if line.startswith(prefix) else line for line in lines]
+
+
+def transform_cell(code):
+    """The Python that IPython would run for `code` (magics, shell escapes and help as calls)."""
+    if not code.endswith("\n"):
+        code += "\n"
+    lines = code.splitlines(True)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    lines = _leading_indent(lines)
+    code = "".join(lines)
+    if lines:
+        m = _CELL_MAGIC.match(lines[0].rstrip("\r\n"))
+        if m:
+            body = "".join(lines[1:])
+            return f"get_ipython().run_cell_magic({m.group(1)!r}, {m.group(2).strip()!r}, {body!r})\n"
+    if not any(c in code for c in "%!?"):
+        return code
+    starts = _logical_starts(lines)
+    return "".join(_transform_line(line) if start else line for line, start in zip(lines, starts))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The shell: get_ipython() in a session's namespace
+
+
+UsageError = bento_kernel.UsageError
+
+
+_NOT_IN_BROWSER = ("the browser kernel has no shell or server file system to run it in; "
+                   "run this cell on a Jupyter kernel instead")
+
+
+class BentoShell:
+    """A small `get_ipython()`: enough for the code IPython's input syntax becomes, and for pasted scripts."""
+
+    def __init__(self, session):
+        self._session = session
+
+    @property
+    def user_ns(self):
+        return self._session.ns
+
+    @property
+    def execution_count(self):
+        return self._session.execution_count
+
+    def run_line_magic(self, magic_name, line, _stack_depth=1):
+        magic = _LINE_MAGICS.get(magic_name)
+        if magic is None:
+            if magic_name in _CELL_MAGICS:
+                raise UsageError(f"Line magic function `%{magic_name}` not found (But cell magic `%%{magic_name}` exists, did you mean that instead?).")
+            if magic_name in _SHELL_ONLY:
+                raise UsageError(f"%{magic_name} cannot run here: {_NOT_IN_BROWSER}.")
+            raise UsageError(f"Line magic function `%{magic_name}` not found.")
+        return magic(self, line)
+
+    def run_cell_magic(self, magic_name, line, cell):
+        magic = _CELL_MAGICS.get(magic_name)
+        if magic is None:
+            if magic_name in _SHELL_ONLY:
+                raise UsageError(f"%%{magic_name} cannot run here: {_NOT_IN_BROWSER}.")
+            if magic_name in _LINE_MAGICS:
+                raise UsageError(f"Cell magic `%%{magic_name}` not found (But line magic `%{magic_name}` exists, did you mean that instead?).")
+            raise UsageError(f"Cell magic `%%{magic_name}` not found.")
+        return magic(self, line, cell)
+
+    def system(self, cmd):
+        raise UsageError(f"!{cmd} cannot run here: {_NOT_IN_BROWSER}.")
+
+    def getoutput(self, cmd):
+        self.system(cmd)
+
+    def transform_cell(self, code):
+        return transform_cell(code)
+
+    def ev(self, expr):
+        return eval(expr, self.user_ns)
+
+    def ex(self, cmd):
+        exec(cmd, self.user_ns)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Magics
+
+
+def _format_time(timespan, precision=3):
+    if timespan >= 60.0:
+        parts = [("d", 60 * 60 * 24), ("h", 60 * 60), ("min", 60), ("s", 1)]
+        out = []
+        leftover = timespan
+        for suffix, length in parts:
+            value = int(leftover / length)
+            if value > 0:
+                leftover = leftover % length
+                out.append(f"{value}{suffix}")
+            if leftover < 1:
+                break
+        return " ".join(out)
+    units = ["s", "ms", "\xb5s", "ns"]
+    scaling = [1, 1e3, 1e6, 1e9]
+    order = min(-int(math.floor(math.log10(timespan)) // 3), 3) if timespan > 0.0 else 3
+    return "%.*g %s" % (precision, timespan * scaling[order], units[order])
+
+
+def _cpu_times():
+    t = os.times()
+    return t.user, t.system
+
+
+def _parse_options(line, spec):
+    """IPython's parse_options for short options: `spec` like "n:r:tcp:qo"; returns (opts, rest of line)."""
+    opts = {}
+    takes_value = {spec[i] for i in range(len(spec) - 1) if spec[i + 1] == ":"}
+    rest = line.lstrip()
+    while rest.startswith("-") and len(rest) > 1 and rest[1] in spec.replace(":", ""):
+        m = re.match(r"-(\w)(\S*)\s*", rest)
+        flag, value = m.group(1), m.group(2)
+        rest = rest[m.end():]
+        if flag in takes_value:
+            if not value:
+                m2 = re.match(r"(\S+)\s*", rest)
+                value = m2.group(1) if m2 else ""
+                rest = rest[m2.end():] if m2 else rest
+            opts[flag] = value
+        else:
+            opts[flag] = True
+            if value:
+                rest = "-" + value + " " + rest
+    return opts, rest
+
+
+def _show_error_inline(exc):
+    """IPython shows an error raised inside %time as an error output, and the cell itself succeeds."""
+    ename, evalue, tb = bento_kernel.format_exception(exc)
+    bento_kernel._emit("error", {"ename": ename, "evalue": evalue, "traceback": tb})
+
+
+def _magic_time(shell, line, cell=None):
+    if line and cell:
+        raise UsageError("Can't use statement directly after '%%time'!")
+    expr = transform_cell(cell if cell else line)
+    tree = ast.parse(expr)
+    expr_val = None
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        mode, source = "eval", "<timed eval>"
+        tree = ast.Expression(tree.body[0].value)
+    else:
+        mode, source = "exec", "<timed exec>"
+        if len(tree.body) > 1 and isinstance(tree.body[-1], ast.Expr):
+            expr_val = ast.Expression(tree.body[-1].value)
+            tree = ast.Module(tree.body[:-1], [])
+    linecache.cache[source] = (len(expr), None, expr.splitlines(True), source)
+    code = compile(tree, source, mode)
+    glob = shell.user_ns
+    wall_start = time.time()
+    start = _cpu_times()
+    try:
+        if mode == "eval":
+            out = eval(code, glob)
+        else:
+            exec(code, glob)
+            out = eval(compile(expr_val, source, "eval"), glob) if expr_val is not None else None
+    except Exception as exc:  # noqa: BLE001 -- shown as IPython shows it, the cell goes on
+        _show_error_inline(exc)
+        return None
+    end = _cpu_times()
+    wall = time.time() - wall_start
+    user, system = end[0] - start[0], end[1] - start[1]
+    print(f"CPU times: user {_format_time(user)}, sys: {_format_time(system)}, total: {_format_time(user + system)}")
+    print(f"Wall time: {_format_time(wall)}")
+    return out
+
+
+class TimeitResult:
+    """What `%timeit -o` returns, as IPython's."""
+
+    def __init__(self, loops, repeat, best, worst, all_runs, compile_time, precision):
+        self.loops, self.repeat, self.best, self.worst = loops, repeat, best, worst
+        self.all_runs, self.compile_time, self._precision = all_runs, compile_time, precision
+        self.timings = [dt / loops for dt in all_runs]
+
+    @property
+    def average(self):
+        return math.fsum(self.timings) / len(self.timings)
+
+    @property
+    def stdev(self):
+        mean = self.average
+        return (math.fsum([(x - mean) ** 2 for x in self.timings]) / len(self.timings)) ** 0.5
+
+    def __str__(self):
+        return "{mean} {pm} {std} per loop (mean {pm} std. dev. of {runs} run{rp}, {loops:,} loop{lp} each)".format(
+            pm="\xb1", runs=self.repeat, loops=self.loops, lp="" if self.loops == 1 else "s",
+            rp="" if self.repeat == 1 else "s", mean=_format_time(self.average, self._precision),
+            std=_format_time(self.stdev, self._precision))
+
+    def _repr_pretty_(self, p, cycle):
+        p.text("<TimeitResult : " + str(self) + ">")
+
+
+_TIMEIT_TEMPLATE = """
+def inner(_it, _timer):
+    setup
+    _t0 = _timer()
+    for _i in _it:
+        stmt
+    _t1 = _timer()
+    return _t1 - _t0
+"""
+
+
+def _magic_timeit(shell, line, cell=None):
+    opts, stmt = _parse_options(line, "n:r:tcp:qo")
+    if stmt == "" and cell is None:
+        return None
+    number = int(opts.get("n", 0))
+    repeat = int(opts.get("r", 7))
+    precision = int(opts.get("p", 3))
+    setup_src, stmt_src = ("pass", stmt) if cell is None else (stmt or "pass", cell)
+    ast_setup = ast.parse(transform_cell(setup_src))
+    ast_stmt = ast.parse(transform_cell(stmt_src))
+    compile(ast_setup, "<magic-timeit-setup>", "exec")
+    compile(ast_stmt, "<magic-timeit-stmt>", "exec")
+    template = ast.parse(_TIMEIT_TEMPLATE)
+    inner_def = template.body[0]
+    inner_def.body[0:1] = ast_setup.body or [ast.Pass()]
+    loop = next(n for n in inner_def.body if isinstance(n, ast.For))
+    loop.body = ast_stmt.body or [ast.Pass()]
+    ast.fix_missing_locations(template)
+    t0 = time.perf_counter()
+    code = compile(template, "<magic-timeit>", "exec")
+    tc = time.perf_counter() - t0
+    ns = {}
+    exec(code, shell.user_ns, ns)
+    timer = _timeit.Timer(timer=_timeit.default_timer)
+    timer.inner = ns["inner"]
+    if number == 0:
+        for index in range(0, 10):
+            number = 10 ** index
+            if timer.timeit(number) >= 0.2:
+                break
+    all_runs = timer.repeat(repeat, number)
+    best, worst = min(all_runs) / number, max(all_runs) / number
+    result = TimeitResult(number, repeat, best, worst, all_runs, tc, precision)
+    if "q" not in opts:
+        if worst > 4 * best and best > 0 and worst > 1e-6:
+            print("The slowest run took %0.2f times longer than the fastest. This could mean that an "
+                  "intermediate result is being cached." % (worst / best))
+        print(result)
+        if tc > 0.1:
+            print("Compiler time: %.2f s" % tc)
+    return result if "o" in opts else None
+
+
+_HIDDEN = {"In", "Out", "get_ipython", "exit", "quit", "open", "display"}
+
+
+def _who_ls(shell, line=""):
+    ns = shell.user_ns
+    hidden = shell._session.hidden
+    out = [n for n in ns if not n.startswith("_") and not (n in hidden and ns[n] is hidden[n])]
+    types_wanted = set(line.split())
+    if types_wanted:
+        out = [n for n in out if type(ns[n]).__name__ in types_wanted]
+    return sorted(out)
+
+
+def _magic_who(shell, line):
+    names = _who_ls(shell, line)
+    if not names:
+        print("No variables match your requested type." if line else "Interactive namespace is empty.")
+        return
+    count = 0
+    for name in names:
+        print(name + "\t", end=" ")
+        count += 1
+        if count > 8:
+            count = 0
+            print()
+    print()
+
+
+def _magic_whos(shell, line):
+    names = _who_ls(shell, line)
+    if not names:
+        print("No variables match your requested type." if line else "Interactive namespace is empty.")
+        return
+    values = [shell.user_ns[n] for n in names]
+    type_names = [type(v).__name__ for v in values]
+    varwidth = max(max(map(len, names)), len("Variable")) + 3
+    typewidth = max(max(map(len, type_names)), len("Type")) + 3
+    print("Variable".ljust(varwidth) + "Type".ljust(typewidth) + " Data/Info\n" + "-" * (varwidth + typewidth + 10))
+    for name, value, tname in zip(names, values, type_names):
+        print(f"{name:<{varwidth}}{tname:<{typewidth}}", end=" ")
+        if tname in ("dict", "list", "tuple"):
+            print("n=" + str(len(value)))
+            continue
+        try:
+            text = str(value)
+        except Exception:
+            text = "<object with id %d (str() failed)>" % id(value)
+        text = text.replace("\n", "\\n")
+        print(text if len(text) < 50 else text[:25] + "<...>" + text[-25:])
+
+
+def _magic_reset(shell, line):
+    opts, rest = _parse_options(line, "sf")
+    if "f" not in opts:
+        try:
+            answer = input("Once deleted, variables cannot be recovered. Proceed (y/[n])? ")
+        except bento_kernel.StdinNotImplementedError:
+            answer = "y"
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing done.")
+            return
+    session = shell._session
+    if "s" in opts:
+        for name in _who_ls(shell):
+            del shell.user_ns[name]
+    elif not rest.strip():
+        session.reset_namespace()
+    for target in rest.lower().split():
+        if target == "out":
+            print("Flushing output cache (%d entries)" % len(shell.user_ns["Out"]))
+            shell.user_ns["Out"].clear()
+        elif target == "in":
+            print("Flushing input history")
+            for n in range(1, session.execution_count + 1):
+                shell.user_ns.pop(f"_i{n}", None)
+            shell.user_ns.update(_i="", _ii="", _iii="")
+        else:
+            print(f"Don't know how to reset  {target}, please run `%reset?` for details")
+    gc.collect()
+
+
+def _magic_env(shell, line):
+    line = line.strip()
+    if not line:
+        return dict(os.environ)
+    if "=" in line.split()[0] if line.split() else False:
+        var, _, value = line.partition("=")
+        var, value = var.strip(), value.strip()
+        os.environ[var] = value
+        print(f"env: {var}={value}")
+        return None
+    parts = line.split(None, 1)
+    if len(parts) == 1:
+        try:
+            return os.environ[parts[0]]
+        except KeyError as exc:
+            raise UsageError(f"Environment does not have key: {parts[0]}") from exc
+    os.environ[parts[0]] = parts[1]
+    print(f"env: {parts[0]}={parts[1]}")
+    return None
+
+
+def _magic_set_env(shell, line):
+    return _magic_env(shell, line)
+
+
+def _magic_pwd(shell, line):
+    return os.getcwd()
+
+
+def _magic_cd(shell, line):
+    target = os.path.expanduser(line.strip().strip("'\"") or "~")
+    try:
+        os.chdir(target)
+    except OSError as exc:
+        print(f"[Errno {exc.errno}] {exc.strerror}: '{target}'")
+        return
+    print(os.getcwd())
+
+
+_BACKEND = "module://bento_inline"
+
+
+def _magic_matplotlib(shell, line):
+    gui = line.strip().split()[0] if line.strip() else "inline"
+    if gui not in ("inline", "agg"):
+        raise UsageError(f"%matplotlib {gui} cannot run here: the browser kernel shows figures inline only "
+                         "(%matplotlib inline).")
+    # matplotlib reads MPLBACKEND when it is first imported; one imported already switches now.
+    os.environ["MPLBACKEND"] = _BACKEND
+    shell._session.inline_figures = True
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use(_BACKEND)
+
+
+def _inline_backend_module():
+    """A matplotlib backend module (`module://bento_inline`): Agg canvases, and show() publishes PNGs."""
+    module = types.ModuleType("bento_inline")
+
+    def __getattr__(name):
+        if name in ("FigureCanvas", "FigureCanvasAgg"):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            return FigureCanvasAgg
+        raise AttributeError(name)
+
+    def show(block=None):
+        flush_figures()
+
+    module.__getattr__ = __getattr__
+    module.show = show
+    return module
+
+
+def flush_figures():
+    """Publishes every open pyplot figure as image/png and closes it (after a cell, or on plt.show())."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return
+    import base64
+
+    for num in pyplot.get_fignums():
+        figure = pyplot.figure(num)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        bento_kernel.display({"image/png": png, "text/plain": repr(figure)}, raw=True)
+    pyplot.close("all")
+
+
+sys.modules.setdefault("bento_inline", _inline_backend_module())
+
+
+def after_cell(session):
+    """IPython's post-execute hook for inline figures."""
+    if getattr(session, "inline_figures", False) and os.environ.get("MPLBACKEND") == _BACKEND:
+        try:
+            flush_figures()
+        except Exception as exc:  # noqa: BLE001 -- a figure that cannot render must not fail the cell
+            print(f"A figure could not be rendered: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _magic_pip(shell, line):
+    args = shlex.split(line)
+    if not args or args[0] != "install":
+        if args and args[0] == "list":
+            for name, info in sorted(_loaded_packages().items()):
+                print(f"{name} {info}")
+            return
+        raise UsageError("%pip in the browser kernel installs packages: %pip install NAME [NAME ...], from the "
+                         "package index's lockfile or a pure-Python wheel's URL.")
+    wanted = [a for a in args[1:] if not a.startswith("-")]
+    if not wanted:
+        raise UsageError("%pip install needs at least one package name or wheel URL.")
+    session = shell._session
+    requests = []
+    for spec in wanted:
+        if spec.endswith(".whl"):
+            requests.append(spec)
+            continue
+        name = re.split(r"[<>=!~\[; ]", spec, 1)[0]
+        if _find_package(name) is None:
+            raise UsageError(f"%pip: '{name}' is not in the package index ({bento_kernel._package_index}). The browser "
+                             "kernel installs packages of the index's lockfile, or a pure-Python wheel by URL "
+                             "(%pip install https://host/path/name-1.0-py3-none-any.whl).")
+        requests.append("package:" + _find_package(name))
+    if session.load_packages is None:
+        raise UsageError("%pip cannot install packages here: the kernel was started without a package loader.")
+    from pyodide.ffi import run_sync
+
+    run_sync(session.load_packages(json.dumps(requests)))
+    names = [r.removeprefix("package:") for r in requests]
+    print("Successfully installed " + " ".join(n.rsplit("/", 1)[-1] for n in names))
+
+
+def _find_package(name):
+    norm = re.sub(r"[-_.]+", "-", name).lower()
+    for package in set(bento_kernel._package_imports.values()):
+        if re.sub(r"[-_.]+", "-", package).lower() == norm:
+            return package
+    if name in bento_kernel._package_imports:
+        return bento_kernel._package_imports[name]
+    return None
+
+
+def _loaded_packages():
+    try:
+        import pyodide_js
+
+        return {k: str(v) for k, v in pyodide_js.loadedPackages.object_entries()}
+    except Exception:
+        return {}
+
+
+def _magic_run(shell, line):
+    opts, rest = _parse_options(line, "in")
+    args = shlex.split(rest)
+    if not args:
+        raise UsageError("%run needs a file name.")
+    path = args[0]
+    if not os.path.isfile(path):
+        raise UsageError(f"%run {path} cannot run here: the browser kernel sees only its own in-browser files, "
+                         "and there is no file {path!r} among them; run this cell on a Jupyter kernel instead.")
+    import runpy
+
+    saved_argv = sys.argv
+    sys.argv = args
+    try:
+        result = runpy.run_path(path, init_globals=dict(shell.user_ns), run_name="__main__")
+    finally:
+        sys.argv = saved_argv
+    shell.user_ns.update({k: v for k, v in result.items() if not k.startswith("__")})
+
+
+def _magic_pinfo(shell, line, detail_level=0):
+    name = line.strip()
+    try:
+        obj = _find_object(shell, name)
+    except LookupError:
+        print(f"Object `{name}` not found.")
+        return
+    text = object_info_text(obj, name, detail_level)
+    shell._session.payload.append({"source": "page", "data": {"text/plain": text}, "start": 0})
+
+
+def _find_object(shell, dotted):
+    parts = dotted.split(".")
+    ns = shell.user_ns
+    if parts[0] in ns:
+        obj = ns[parts[0]]
+    elif hasattr(builtins, parts[0]):
+        obj = getattr(builtins, parts[0])
+    else:
+        raise LookupError(dotted)
+    for part in parts[1:]:
+        try:
+            obj = getattr(obj, part)
+        except Exception as exc:
+            raise LookupError(dotted) from exc
+    return obj
+
+
+def _magic_psource(shell, line):
+    obj = _find_object(shell, line.strip())
+    shell._session.payload.append({"source": "page", "data": {"text/plain": inspect.getsource(obj)}, "start": 0})
+
+
+def _magic_pdoc(shell, line):
+    obj = _find_object(shell, line.strip())
+    doc = inspect.getdoc(obj)
+    text = _head("Class docstring:") + "\n    " + (doc or "").replace("\n", "\n    ") if doc else "No documentation found for " + line.strip()
+    shell._session.payload.append({"source": "page", "data": {"text/plain": text}, "start": 0})
+
+
+def _magic_accept(shell, line):
+    """Magics that only tune IPython's own machinery (autoreload, config): nothing to do in the browser."""
+    return None
+
+
+def _magic_load_ext(shell, line):
+    name = line.strip()
+    if name in ("autoreload", "storemagic"):
+        return None
+    module = __import__(name)
+    hook = getattr(module, "load_ipython_extension", None)
+    if hook is None:
+        print(f"The {name} module is not an IPython extension.")
+        return None
+    hook(shell)
+    return None
+
+
+def _magic_precision(shell, line):
+    return None
+
+
+def _magic_xmode(shell, line):
+    mode = line.strip().capitalize() or "Context"
+    print(f"Exception reporting mode: {mode}")
+
+
+def _magic_history(shell, line):
+    opts, rest = _parse_options(line, "n")
+    history = shell.user_ns["In"]
+    for n, code in enumerate(history[1:], start=1):
+        if n == len(history) - 1:
+            break  # the %history call itself
+        print(f"{n:>4}: {code}" if "n" in opts else code)
+
+
+def _magic_lsmagic(shell, line):
+    print("Available line magics:\n" + "  ".join(f"%{n}" for n in sorted(_LINE_MAGICS)))
+    print("\nAvailable cell magics:\n" + "  ".join(f"%%{n}" for n in sorted(_CELL_MAGICS)))
+
+
+def _magic_who_ls(shell, line):
+    return _who_ls(shell, line)
+
+
+def _cell_display(class_name):
+    def magic(shell, line, cell):
+        bento_kernel.display(getattr(bento_kernel, class_name)(cell))
+
+    return magic
+
+
+def _cell_time(shell, line, cell):
+    return _magic_time(shell, line, cell)
+
+
+def _cell_timeit(shell, line, cell):
+    return _magic_timeit(shell, line, cell)
+
+
+def _cell_writefile(shell, line, cell):
+    opts, rest = _parse_options(line, "a")
+    path = os.path.expanduser(rest.strip().strip("'\""))
+    if not path:
+        raise UsageError("%%writefile needs a file name.")
+    exists = os.path.exists(path)
+    if "a" in opts:
+        print(f"Appending to {path}")
+    else:
+        print(f"Overwriting {path}" if exists else f"Writing {path}")
+    with open(path, "a" if "a" in opts else "w", encoding="utf-8") as f:
+        f.write(cell)
+
+
+class CapturedIO:
+    """What `%%capture name` stores: the cell's stdout, stderr and displays."""
+
+    def __init__(self, stdout, stderr, outputs):
+        self._stdout, self._stderr, self.outputs = stdout, stderr, outputs
+
+    @property
+    def stdout(self):
+        return self._stdout
+
+    @property
+    def stderr(self):
+        return self._stderr
+
+    def __str__(self):
+        return self._stdout
+
+    def show(self):
+        sys.stdout.write(self._stdout)
+        sys.stderr.write(self._stderr)
+        for msg_type, content in self.outputs:
+            bento_kernel._emit(msg_type, content)
+
+    __call__ = show
+
+
+def _cell_capture(shell, line, cell):
+    args = line.split()
+    name = next((a for a in args if not a.startswith("-")), None)
+    out, err = io.StringIO(), io.StringIO()
+    captured = []
+    session = shell._session
+    saved = sys.stdout, sys.stderr, session.emit
+    sys.stdout = out if "--no-stdout" not in args else sys.stdout
+    sys.stderr = err if "--no-stderr" not in args else sys.stderr
+
+    def emit(msg_type, content_json):
+        if "--no-display" in args or msg_type not in ("display_data",):
+            saved[2](msg_type, content_json)
+        else:
+            captured.append((msg_type, json.loads(content_json)))
+
+    session.emit = emit
+    try:
+        bento_kernel.run_nested(session, cell)
+    finally:
+        sys.stdout, sys.stderr, session.emit = saved
+    if name:
+        shell.user_ns[name] = CapturedIO(out.getvalue(), err.getvalue(), captured)
+
+
+_LINE_MAGICS = {
+    "time": _magic_time,
+    "timeit": _magic_timeit,
+    "env": _magic_env,
+    "set_env": _magic_set_env,
+    "who": _magic_who,
+    "who_ls": _magic_who_ls,
+    "whos": _magic_whos,
+    "reset": _magic_reset,
+    "matplotlib": _magic_matplotlib,
+    "pip": _magic_pip,
+    "run": _magic_run,
+    "pinfo": _magic_pinfo,
+    "pinfo2": lambda shell, line: _magic_pinfo(shell, line, 1),
+    "psource": _magic_psource,
+    "pdoc": _magic_pdoc,
+    "pwd": _magic_pwd,
+    "cd": _magic_cd,
+    "load_ext": _magic_load_ext,
+    "reload_ext": _magic_accept,
+    "autoreload": _magic_accept,
+    "aimport": _magic_accept,
+    "config": _magic_accept,
+    "precision": _magic_precision,
+    "xmode": _magic_xmode,
+    "history": _magic_history,
+    "hist": _magic_history,
+    "lsmagic": _magic_lsmagic,
+}
+
+_CELL_MAGICS = {
+    "time": _cell_time,
+    "timeit": _cell_timeit,
+    "capture": _cell_capture,
+    "writefile": _cell_writefile,
+    "html": _cell_display("HTML"),
+    "HTML": _cell_display("HTML"),
+    "markdown": _cell_display("Markdown"),
+    "javascript": _cell_display("Javascript"),
+    "js": _cell_display("Javascript"),
+    "latex": _cell_display("Latex"),
+    "svg": _cell_display("SVG"),
+}
+
+# Magics that need a shell or the server's files: they say so rather than "not found".
+_SHELL_ONLY = {"bash", "sh", "script", "system", "sx", "conda", "mamba", "ls", "ll", "cat", "cp", "mv", "rm",
+               "mkdir", "rmdir", "man", "less", "more", "sc", "perl", "ruby", "python", "python3", "pypy",
+               "debug", "pdb", "prun", "load", "edit", "notebook", "connect_info", "qtconsole", "killbgscripts"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Object inspection (IPython.core.oinspect): `obj?`, `obj??` and the inspect request share one text.
+
+_HEAD, _NORMAL = "\x1b[31m", "\x1b[0m"
+
+
+def _head(text):
+    return f"{_HEAD}{text}{_NORMAL}"
+
+
+def _getdef(obj, name):
+    try:
+        return name + str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_simple_callable(obj):
+    return inspect.isfunction(obj) or inspect.ismethod(obj) or isinstance(obj, (types.BuiltinFunctionType, types.BuiltinMethodType))
+
+
+_OBJECT_INIT_DOC = inspect.getdoc(object.__init__)
+_BUILTIN_TYPE_DOCS = {inspect.getdoc(t) for t in (types.ModuleType, types.MethodType, types.FunctionType, property)}
+
+
+def _source_file(obj):
+    try:
+        fname = inspect.getsourcefile(obj) or inspect.getfile(obj)
+    except TypeError:
+        try:
+            fname = inspect.getfile(type(obj))
+        except TypeError:
+            return None
+    return fname
+
+
+def object_info_text(obj, name, detail_level=0):
+    """The text IPython's pinfo pages for `obj` (headers in red)."""
+    fields = []
+    doc = inspect.getdoc(obj)
+    ds = doc if doc is not None else "<no docstring>"
+    source = None
+    if detail_level:
+        try:
+            source = inspect.getsource(obj).rstrip()
+        except (TypeError, OSError):
+            source = None
+    fname = None
+    try:
+        fname = _source_file(obj)
+    except Exception:
+        fname = None
+    if fname and fname.endswith((".so", ".dll", ".pyd")):
+        fname = fname
+    file_field = fname
+    if ds and source and _source_contains_docstring(source, ds):
+        ds = None
+    type_name = type(obj).__name__
+    if inspect.isclass(obj) or _is_simple_callable(obj):
+        if inspect.isclass(obj):
+            init_def = _getdef(obj, name)
+            init_ds = inspect.getdoc(obj.__init__) if hasattr(obj, "__init__") else None
+            if init_ds == _OBJECT_INIT_DOC:
+                init_ds = None
+            fields.append(("Init signature", init_def))
+            fields.append(("Docstring", ds))
+            if detail_level and source:
+                fields.append(("Source", source))
+            else:
+                fields.append(("Init docstring", init_ds))
+            fields.append(("File", file_field))
+            fields.append(("Type", type_name))
+            subs = [s.__name__ for s in type.__subclasses__(obj)] if isinstance(obj, type) else []
+            fields.append(("Subclasses", ", ".join(subs[:10] + (["..."] if len(subs) >= 10 else []))))
+        else:
+            fields.append(("Signature", _getdef(obj, name)))
+            fields.append(("Docstring", ds))
+            if detail_level and source:
+                fields.append(("Source", source))
+            fields.append(("File", file_field))
+            fields.append(("Type", type_name))
+    else:
+        try:
+            ostr = str(obj)
+            if not detail_level and len(ostr) > 200:
+                ostr = ostr[:97] + " <...> " + ostr[-97:]
+                ostr = ("\n" + " " * len("string_form")).join(q.strip() for q in ostr.split("\n"))
+        except Exception:
+            ostr = None
+        fields.append(("Signature", _getdef(obj, name) if callable(obj) else None))
+        fields.append(("Type", type_name))
+        fields.append(("String form", ostr))
+        try:
+            fields.append(("Length", str(len(obj))))
+        except Exception:
+            pass
+        fields.append(("File", file_field))
+        class_ds = inspect.getdoc(type(obj))
+        if class_ds in _BUILTIN_TYPE_DOCS:
+            class_ds = None
+        if detail_level and source:
+            fields.append(("Source", source))
+        else:
+            fields.append(("Docstring", ds))
+        if class_ds and ds != class_ds:
+            fields.append(("Class docstring", class_ds))
+        try:
+            init_ds = inspect.getdoc(obj.__init__)
+            if init_ds == _OBJECT_INIT_DOC:
+                init_ds = None
+        except AttributeError:
+            init_ds = None
+        fields.append(("Init docstring", init_ds))
+    fields = [(title, body) for title, body in fields if body]
+    width = max(len(title) for title, _ in fields)
+    text = ""
+    for title, body in fields:
+        body = str(body).strip("\n")
+        delim = "\n" if "\n" in body else " "
+        text += _head(title + ":") + (width - len(title)) * " " + delim + body + "\n"
+    return text
+
+
+def _source_contains_docstring(src, doc):
+    try:
+        (node,) = ast.parse(textwrap.dedent(src)).body
+        return ast.get_docstring(node) == doc
+    except Exception:
+        return False
