@@ -589,8 +589,9 @@ function uniqueNames(names: string[]): string[] {
   });
 }
 
+/** What a relative `url` is relative to: the document's base URL (a `<base>` or an srcdoc frame's parent), as for links. */
 function baseHref(): string | undefined {
-  return (globalThis as { location?: { href: string } }).location?.href;
+  return (globalThis as { document?: { baseURI: string } }).document?.baseURI ?? (globalThis as { location?: { href: string } }).location?.href;
 }
 
 /** A fresh id ClickHouse can find the query by; getRandomValues works on plain-http pages too. */
