@@ -19,7 +19,10 @@ export { kernelContext } from './kernel/context.ts';
 export { PyodideKernel, type PyodideKernelOptions } from './kernel/pyodide/kernel.ts';
 export { defaultKernel, setDefaultKernel, onDefaultKernelChange } from './kernel/default.ts';
 export { KernelSelector, BentoKernelChangeRequestEvent, type KernelChoice } from '../components/kernel-selector/kernel-selector.ts';
-export type { JupyterServerOptions } from './kernel/remote/server.ts';
+export type { JupyterServerOptions, JupyterServerError, KernelSpecs } from './kernel/remote/server.ts';
+// Types only: the classes are a chunk loadRemoteKernel() fetches, so pages without a server kernel never load it.
+export type { RemoteKernel, RemoteKernelOptions } from './kernel/remote/kernel.ts';
+export { loadRemoteKernel } from './kernel/choice.ts';
 export {
   PyodideRuntime,
   RuntimeDiedError,

@@ -196,6 +196,16 @@ const SAMPLES: Sample[] = [
     },
   },
   {
+    find: 'const { RemoteKernel } = await loadRemoteKernel();',
+    rewrite: ({ jupyter }) => [["'https://jupyter.internal.example/'", JSON.stringify(jupyter.url)]],
+    preamble: ({ jupyter }) => `const token = ${JSON.stringify(jupyter.token)};`,
+    async check(win) {
+      const result = win.sampleLogs.find((args) => args[0] === 'execute_result') as [string, { data: Record<string, string> }];
+      expect(result[1].data['text/plain'], '6 * 7 on ipykernel').to.equal('42');
+      expect(win.sampleLogs.at(-1)).to.deep.equal(['ok']);
+    },
+  },
+  {
     find: '<sql-cell connection="demo" into="climate" autorun>',
     preamble: () => `bento.registerConnector({ name: 'demo', kind: 'duckdb', options: { tables: { temperatures: '/demo/data/city-temperatures.csv' } } });`,
     async check(win) {

@@ -1,6 +1,7 @@
 import type { Kernel } from './kernel.ts';
 import { PyodideKernel } from './pyodide/kernel.ts';
-import type { JupyterServerOptions, KernelSpecs } from './remote/server.ts';
+import type { RemoteKernel } from './remote/kernel.ts';
+import type { JupyterServer, JupyterServerOptions, KernelSpecs } from './remote/server.ts';
 
 /** What a person picks in a <kernel-selector>: Python in the browser, or a kernelspec of a Jupyter Server. */
 export type KernelChoice =
@@ -15,6 +16,15 @@ export async function createKernel(choice: KernelChoice): Promise<Kernel> {
   if (choice.kind === 'pyodide') return new PyodideKernel();
   const { RemoteKernel } = await import('./remote/kernel.ts');
   return new RemoteKernel({ server: choice.server, kernelName: choice.kernelName });
+}
+
+/**
+ * The Jupyter Server client, for pages that start or attach to a server kernel themselves: a chunk of its own,
+ * fetched by the first call (or when a selector picks a server kernel), so pages without one never load it.
+ */
+export async function loadRemoteKernel(): Promise<{ RemoteKernel: typeof RemoteKernel; JupyterServer: typeof JupyterServer }> {
+  const [kernel, server] = await Promise.all([import('./remote/kernel.ts'), import('./remote/server.ts')]);
+  return { RemoteKernel: kernel.RemoteKernel, JupyterServer: server.JupyterServer };
 }
 
 /** The kernelspecs of each server; a server that fails gives its error instead. */
