@@ -55,6 +55,27 @@ async function servePackages(context, next) {
   context.body = file.body;
 }
 
+/**
+ * A flaky network on demand: after `executeServerCommand('fail-next-request', { path })` the next request for
+ * that path answers 404, and the ones after it are served as usual (to check that a failed lazy load is tried again).
+ */
+const failNext = new Set();
+const failNextRequest = {
+  name: 'fail-next-request',
+  async executeCommand({ command, payload }) {
+    if (command !== 'fail-next-request') return undefined;
+    failNext.add(payload.path);
+    return true;
+  },
+};
+function failArmedRequests(context, next) {
+  if (!failNext.delete(context.path)) return next();
+  // Written here, so the test runner's cache middleware cannot mark this 404 cacheable for a year.
+  context.respond = false;
+  context.res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  context.res.end(`Not found: the test asked for this request to fail (${context.path}).`);
+}
+
 /** A Pyodide index whose .wasm is served with the wrong type, to check startup timeouts. */
 async function wrongWasmType(context, next) {
   if (!context.path.startsWith('/wrong-wasm-type/')) return next();
@@ -191,8 +212,8 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [jupyterServer, clickHouseServer, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [crossOriginIsolation, proxyClickHouse, servePackages, wrongWasmType],
+  plugins: [jupyterServer, clickHouseServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },

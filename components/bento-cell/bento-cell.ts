@@ -19,6 +19,7 @@ import { renderSimpleMarkdown } from '../shared/markdown.ts';
 import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
+import { loadEditor } from './editor-loader.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
@@ -83,8 +84,6 @@ providePageKernel(defaultKernel);
 // context requests come before any provider listens. A ContextRoot replays them once the notebook connects.
 if (typeof document !== 'undefined') new ContextRoot().attach(document.documentElement);
 
-let editorModule: Promise<typeof import('./editor.ts')> | undefined;
-
 /**
  * @summary One notebook cell: code (CodeMirror, Python), Markdown (rendered, sanitized) or raw text, with its
  * outputs. Works inside `<bento-notebook>` (which gives it a kernel) or alone on a page (the page's default
@@ -145,6 +144,7 @@ export class BentoCell extends LitElement {
   @state() private elapsedSeconds = 0;
   @state() private inputRequest?: InputRequestContent & { answer: (text: string) => void; cancel: () => void };
   @state() private inspectText?: string;
+  @state() private editorError?: string;
 
   /** `code`, `markdown` or `raw`. */
   @property({ reflect: true }) type: CellType = 'code';
@@ -297,8 +297,10 @@ export class BentoCell extends LitElement {
   private async openEditor(): Promise<CellEditor> {
     if (this.editor) return this.editor;
     this.editorOpening ??= (async () => {
-      editorModule ??= import('./editor.ts');
-      const { createEditor } = await editorModule;
+      const { createEditor } = await loadEditor().catch((error: unknown) => {
+        this.editorOpening = undefined; // not kept: the next edit tries again
+        throw error;
+      });
       this.editing = true;
       await this.updateComplete;
       this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.source, this.language(), {
@@ -414,7 +416,15 @@ export class BentoCell extends LitElement {
   async edit(): Promise<void> {
     if (this.magicLoading) await this.magicLoading;
     if (this.magicElement) return this.magicElement.edit();
-    const editor = await this.openEditor();
+    let editor: CellEditor;
+    try {
+      editor = await this.openEditor();
+      this.editorError = undefined;
+    } catch (error) {
+      this.editorError = error instanceof Error ? error.message : String(error);
+      this.dispatchEvent(new BentoErrorEvent({ message: this.editorError, source: 'editor' }));
+      return;
+    }
     this.editing = true;
     await this.updateComplete;
     editor.focus();
@@ -495,19 +505,32 @@ export class BentoCell extends LitElement {
         if (!element) throw this.magicLoadError ?? new Error('The element of this magic is not defined.');
         const { summary } = await element.run({ kernel: () => kernel, signal: new AbortController().signal });
         publish('display_data', { data: { 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
-        // Execution counts are the kernel's; the kernel did not run this cell.
         content = { status: 'ok', execution_count: 0, user_expressions: {}, payload: [] };
       } catch (error) {
         content = failedExecution(error, publish, error instanceof Error && error.name !== 'Error' ? error.name : 'MagicError');
       } finally {
         clearInterval(this.timer);
       }
-      this.executionCount = null;
+      this.executionCount = await this.countInKernel(kernel);
+      content.execution_count = this.executionCount ?? 0;
       this.runState = content.status === 'ok' ? 'done' : 'error';
       const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
       this.dispatchEvent(new BentoExecuteEvent(this, reply));
       return reply;
     });
+  }
+
+  /**
+   * Numbers a magic cell's run as Jupyter numbers every cell: the kernel records the cell in its history (as a
+   * comment, so nothing runs) and gives it the next execution count. Null when the kernel cannot answer.
+   */
+  private async countInKernel(kernel: Kernel): Promise<number | null> {
+    try {
+      const reply = await kernel.execute(this.source.replace(/^/gm, '# '), { storeHistory: true });
+      return reply.content.status === 'ok' ? (reply.content.execution_count ?? null) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** A magic cell showing its live result makes its saved summary line redundant. */
@@ -639,6 +662,7 @@ export class BentoCell extends LitElement {
         <div class="body">
           ${this.renderToolbar()}
           <div class="input-area">${this.renderInput()}</div>
+          ${this.editorError ? html`<div class="load-error" role="alert">${this.editorError}</div>` : nothing}
           ${this.inspectText ? html`<pre class="inspect" role="tooltip">${this.inspectText}</pre>` : nothing}
           ${this.renderStatus()}
           ${this.inputRequest

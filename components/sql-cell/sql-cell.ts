@@ -19,6 +19,7 @@ import {
 } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import type { CellEditor } from '../bento-cell/editor.ts';
+import { loadEditor } from '../bento-cell/editor-loader.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
 import { pageKernel } from '../shared/page-kernel.ts';
 import '../bento-table-view/bento-table-view.ts';
@@ -27,8 +28,6 @@ import { styles } from './sql-cell.styles.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
 
 export { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC };
-
-let editorModule: Promise<typeof import('../bento-cell/editor.ts')> | undefined;
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -86,6 +85,7 @@ export class SqlCell extends LitElement implements MagicCellElement {
   @state() private running = false;
   @state() private progressRows = 0;
   @state() private error?: string;
+  @state() private editorError?: string;
   @state() private shown?: Shown;
   @state() private dropNote?: string;
   @state() private dragging = false;
@@ -177,8 +177,10 @@ export class SqlCell extends LitElement implements MagicCellElement {
   private async openEditor(): Promise<CellEditor> {
     if (this.editor) return this.editor;
     this.editorOpening ??= (async () => {
-      editorModule ??= import('../bento-cell/editor.ts');
-      const { createEditor } = await editorModule;
+      const { createEditor } = await loadEditor().catch((error: unknown) => {
+        this.editorOpening = undefined; // not kept: the next edit tries again
+        throw error;
+      });
       this.editing = true;
       await this.updateComplete;
       this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.editorText(), 'sql', {
@@ -283,7 +285,15 @@ export class SqlCell extends LitElement implements MagicCellElement {
   }
 
   async edit(): Promise<void> {
-    const editor = await this.openEditor();
+    let editor: CellEditor;
+    try {
+      editor = await this.openEditor();
+      this.editorError = undefined;
+    } catch (error) {
+      this.editorError = error instanceof Error ? error.message : String(error);
+      this.dispatchEvent(new BentoErrorEvent({ message: this.editorError, source: 'editor' }));
+      return;
+    }
     this.editing = true;
     await this.updateComplete;
     editor.focus();
@@ -452,6 +462,7 @@ export class SqlCell extends LitElement implements MagicCellElement {
         @drop=${this.onDrop}
       >
         ${this.renderHeader()} ${this.renderInput()}
+        ${this.editorError ? html`<div class="error" role="alert">${this.editorError}</div>` : nothing}
         ${this.error && !this.showMagic ? html`<pre class="error" part="error" role="alert">${this.error}</pre>` : nothing}
         ${this.renderResult()}
       </div>

@@ -158,6 +158,18 @@ describe('a %%sql cell in a notebook', () => {
     expect(joinSource(saved.source)).to.equal('%%sql warm --conn demo\nSELECT city, max(mean_c) AS hottest FROM temperatures GROUP BY city ORDER BY hottest DESC LIMIT 2');
   });
 
+  it('shows its execution count like any other cell, numbered by the kernel in run order', async () => {
+    const nb = await notebook('x = 1', '%%sql answer\nSELECT 42 AS n', 'print(answer["n"][0])');
+    await nb.runAll();
+    const counts = nb.cells.map((cell) => cell.count);
+    expect(counts[0]).to.be.a('number');
+    expect(counts, 'one count each, in order').to.deep.equal([counts[0], counts[0]! + 1, counts[0]! + 2]);
+    await nb.updateComplete;
+    expect(nb.cells[1].shadowRoot!.querySelector('[part="prompt"]')!.textContent).to.equal(`[${counts[1]}]:`);
+    expect(nb.toJSON().cells[1]).to.include({ execution_count: counts[1] });
+    expect(outputText(nb.cells[2])).to.equal('42\n');
+  });
+
   it('answers a wrong argument with the argument and the usage line, and binds nothing', async () => {
     const nb = await notebook('%%sql df --limit abc\nSELECT 1', 'print("df" in globals())');
     const [reply] = await nb.runAll();

@@ -1,0 +1,17 @@
+/**
+ * The editor (CodeMirror, ~125-170 KB gzip) is a chunk of its own, loaded the first time a cell is edited. A
+ * failed load is not kept: the next edit fetches the chunk again (Chromium retries a module whose fetch failed).
+ */
+export type EditorModule = typeof import('./editor.ts');
+
+let loading: Promise<EditorModule> | undefined;
+
+/** Loads the editor chunk (once; after a failure, the next call tries again). Rejects with a sentence for the user. */
+export function loadEditor(): Promise<EditorModule> {
+  loading ??= import('./editor.ts').catch((error: unknown) => {
+    loading = undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Could not load the code editor (${reason}): check the network, then click the cell to try again.`);
+  });
+  return loading;
+}
