@@ -1117,7 +1117,10 @@ def _magic_pip(shell, line):
         raise UsageError("%pip cannot install packages here: the kernel was started without a package loader.")
     from pyodide.ffi import run_sync
 
-    run_sync(session.load_packages(json.dumps(requests)))
+    try:
+        run_sync(session.load_packages(json.dumps(requests)))
+    except Exception as exc:  # a JsException carrying the loader's message, which names the package and index
+        raise bento_kernel.PackageLoadError(str(exc).removeprefix("Error: ")) from None
     names = [r.removeprefix("package:") for r in requests]
     print("Successfully installed " + " ".join(n.rsplit("/", 1)[-1] for n in names))
 
@@ -1149,7 +1152,7 @@ def _magic_run(shell, line):
     path = args[0]
     if not os.path.isfile(path):
         raise UsageError(f"%run {path} cannot run here: the browser kernel sees only its own in-browser files, "
-                         "and there is no file {path!r} among them; run this cell on a Jupyter kernel instead.")
+                         f"and there is no file {path!r} among them; run this cell on a Jupyter kernel instead.")
     import runpy
 
     saved_argv = sys.argv
