@@ -11,6 +11,8 @@ export const styles = [
     content-visibility: auto;
     contain-intrinsic-size: auto 3em;
     outline: none;
+    /* The cell sits in any page's column: its layout follows its own width, not the window's. */
+    container-type: inline-size;
   }
   :host([hidden]) {
     display: none;
@@ -89,7 +91,8 @@ export const styles = [
   .markdown {
     padding: 0 var(--_space-3);
     line-height: var(--bento-line-height, 1.5);
-    overflow-wrap: anywhere;
+    /* Breaks only a word wider than the line (a URL); "anywhere" split ordinary words across lines. */
+    overflow-wrap: break-word;
   }
   .markdown.pending {
     /* The text as written, for the moment before the Markdown renderer has loaded. */
@@ -162,6 +165,28 @@ export const styles = [
   bento-output-area {
     display: block;
     margin-top: var(--_space-1);
+  }
+  .load-error {
+    margin-top: var(--_space-1);
+    padding: var(--_space-1) var(--_space-2);
+    border-left: 3px solid var(--_error);
+    font-size: var(--_small);
+  }
+  /* A phone or a narrow column: a slimmer prompt gutter leaves the code its width. */
+  @container (max-width: 30rem) {
+    .cell {
+      grid-template-columns: 2.9em minmax(0, 1fr);
+      gap: var(--_space-1);
+    }
+    .markdown {
+      padding: 0 var(--_space-1);
+    }
+    .markdown h1 {
+      font-size: 1.6em;
+    }
+    .markdown h2 {
+      font-size: 1.3em;
+    }
   }
 `,
 ];

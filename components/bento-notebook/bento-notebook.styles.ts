@@ -29,16 +29,17 @@ export const styles = [
     font: var(--_size) / var(--bento-line-height, 1.5) var(--_sans);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
+    /* The notebook sits in any page's column: the toolbar and gutters follow its width, not the window's. */
+    container: bento-notebook / inline-size;
   }
   .toolbar {
     position: sticky;
     top: 0;
     z-index: 2;
     display: flex;
-    flex-wrap: wrap;
     align-items: center;
-    gap: var(--_space-2);
-    padding: var(--_space-2) var(--_space-3);
+    gap: var(--_space-1);
+    padding: var(--_space-1) var(--_space-3);
     background: var(--_toolbar-bg);
     border-bottom: 1px solid var(--_border);
     border-radius: var(--_radius) var(--_radius) 0 0;
@@ -47,13 +48,135 @@ export const styles = [
   .kernel {
     font-weight: 600;
   }
+  /* One row at any width: the kernel picker and the status give way (ellipsis), the buttons never wrap. */
+  kernel-selector {
+    min-width: 0;
+    flex: 0 1 auto;
+  }
+  .toolbar > .status {
+    min-width: 0;
+    /* Start-up progress text gives way before the kernel's name does. */
+    flex: 0 8 auto;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    margin-inline: var(--_space-1);
+  }
+  .toolbar > .status .dot {
+    flex: none;
+  }
   progress {
     width: 7em;
+    min-width: 3em;
+    flex: 0 1 auto;
     height: 0.5em;
     accent-color: var(--_primary);
   }
   .spacer {
-    flex: 1;
+    flex: 1 1 0;
+  }
+  button.icon {
+    flex: none;
+    display: inline-grid;
+    place-items: center;
+    width: 2.2em;
+    height: 2.2em;
+    padding: 0;
+    border-color: transparent;
+    color: var(--_muted);
+  }
+  button.icon:hover:not(:disabled),
+  button.icon[aria-expanded='true'] {
+    color: var(--_fg);
+    border-color: var(--_border);
+  }
+  .more {
+    position: relative;
+    flex: none;
+    display: flex;
+  }
+  .menu {
+    position: absolute;
+    top: calc(100% + var(--_space-1));
+    right: 0;
+    z-index: 3;
+    display: flex;
+    flex-direction: column;
+    min-width: 15em;
+    padding: var(--_space-1);
+    background: var(--_toolbar-bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    box-shadow: 0 6px 18px rgb(0 0 0 / 0.18);
+  }
+  .menu[hidden] {
+    display: none;
+  }
+  .menu button {
+    display: flex;
+    align-items: center;
+    gap: var(--_space-2);
+    text-align: start;
+    border: 0;
+    padding: var(--_space-1) var(--_space-2);
+    white-space: nowrap;
+  }
+  .menu button:hover,
+  .menu button:focus-visible {
+    background: color-mix(in srgb, var(--_primary) 14%, transparent);
+  }
+  .menu button:focus-visible {
+    outline-offset: -2px;
+  }
+  .menu svg {
+    color: var(--_muted);
+    flex: none;
+  }
+  .menu .hint {
+    margin-inline-start: auto;
+    padding-inline-start: var(--_space-3);
+    color: var(--_muted);
+  }
+  /* The toolbar shows the wide set; the menu repeats it only when the toolbar had no room. */
+  .menu .narrow {
+    display: none;
+  }
+  @container bento-notebook (max-width: 36rem) {
+    button.wide {
+      display: none;
+    }
+    .menu .narrow {
+      display: flex;
+    }
+    .toolbar {
+      padding-inline: var(--_space-2);
+    }
+    .cells {
+      padding-inline: var(--_space-1);
+    }
+    .notice {
+      margin-inline: var(--_space-1);
+    }
+  }
+  /* Where the cells narrow their prompt gutter (bento-cell.styles.ts), the add buttons follow it. */
+  @container bento-notebook (max-width: 31rem) {
+    .add {
+      padding-inline-start: calc(2.9em + 2 * var(--_space-1));
+    }
+  }
+  /* A phone: the status keeps its dot, its words stay for screen readers. */
+  @container bento-notebook (max-width: 26rem) {
+    .toolbar > .status {
+      font-size: 0;
+      gap: 0;
+    }
+    .toolbar > .status .dot {
+      width: 0.6rem;
+      height: 0.6rem;
+    }
+    progress {
+      width: 3em;
+    }
   }
   button {
     font: inherit;

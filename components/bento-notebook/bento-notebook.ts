@@ -1,6 +1,6 @@
 import { provide } from '@lit/context';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
 import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
@@ -12,6 +12,7 @@ import { newNotebook, parseNotebook, serializeNotebook } from '../../src/noteboo
 import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
 import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType } from '../bento-cell/bento-cell.ts';
 import '../kernel-selector/kernel-selector.ts';
+import { icons } from '../shared/icons.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
 import type { BentoKernelChangeRequestEvent } from '../kernel-selector/kernel-selector.ts';
 import { styles } from './bento-notebook.styles.ts';
@@ -84,7 +85,10 @@ export class BentoNotebook extends LitElement {
   /** The kernelspec to save once the person switched kernels (until then, the loaded one is kept). */
   private chosenKernelspec?: { name: string; display_name: string; language: string };
 
+  @query('.more > button') private moreButton?: HTMLButtonElement;
+
   @state() private status: KernelStatus = 'unknown';
+  @state() private menuOpen = false;
   @state() private progress?: StartupProgress;
   @state() private notice?: { text: string; kind: 'info' | 'error' };
   @state() private draftOffer?: { notebook: Notebook; savedAt: number };
@@ -122,6 +126,8 @@ export class BentoNotebook extends LitElement {
     for (const stop of this.unsubscribeKernel) stop();
     this.unsubscribeKernel = [];
     clearTimeout(this.autosaveTimer);
+    document.removeEventListener('pointerdown', this.onPointerDownOutside, true);
+    this.menuOpen = false;
   }
 
   /** Also waits for the cells to render (a Markdown cell waits for its renderer, a `%%sql` cell for its element). */
@@ -167,8 +173,11 @@ export class BentoNotebook extends LitElement {
       }),
       kernel.onStartupProgress((progress) => (this.progress = progress)),
     ];
-    // Boot while the page renders: the first run then only waits for what is left.
-    void kernel.ready().catch(() => {});
+    // Boot while the page renders: the first run then only waits for what is left. A kernel that cannot start
+    // (a server that is down) is news; Restart tries again.
+    void kernel.ready().catch((error: unknown) => {
+      if (this.kernel === kernel) this.reportError(error, 'kernel', `Could not start the kernel ${kernel.displayName}: `);
+    });
   }
 
   private get draftKey(): string {
@@ -355,7 +364,7 @@ export class BentoNotebook extends LitElement {
   };
 
   private readonly onKeydown = (event: KeyboardEvent): void => {
-    if (isTyping(event) || event.defaultPrevented) return;
+    if (isTyping(event) || event.defaultPrevented || this.onOwnControls(event)) return;
     const key = event.key;
     const mod = event.ctrlKey || event.metaKey;
     const index = this.activeIndex;
@@ -388,6 +397,83 @@ export class BentoNotebook extends LitElement {
       event.stopPropagation();
     }
   };
+
+  /** A key pressed on the toolbar, its menu or a notice is that control's (Enter clicks it), not a command-mode key. */
+  private onOwnControls(event: Event): boolean {
+    const mod = event instanceof KeyboardEvent && (event.ctrlKey || event.metaKey);
+    return !mod && event.composedPath().some((node) => node instanceof Element && node.getRootNode() === this.shadowRoot && !(node instanceof HTMLSlotElement) && node.matches('.toolbar, .notice, .add'));
+  }
+
+  /** Runs a toolbar action: a failure becomes a notice and a `bento-error`, never an unhandled rejection. */
+  private async act(action: () => Promise<unknown>, failure: string, source = 'kernel'): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.reportError(error, source, failure);
+    }
+  }
+
+  private openMenu(focus: 'first' | 'last'): void {
+    this.menuOpen = true;
+    document.addEventListener('pointerdown', this.onPointerDownOutside, true);
+    void this.updateComplete.then(() => {
+      const items = this.menuItems();
+      items[focus === 'first' ? 0 : items.length - 1]?.focus();
+    });
+  }
+
+  private closeMenu(returnFocus: boolean): void {
+    if (!this.menuOpen) return;
+    this.menuOpen = false;
+    document.removeEventListener('pointerdown', this.onPointerDownOutside, true);
+    if (returnFocus) this.moreButton?.focus();
+  }
+
+  /** The menu's items a person can see (those the toolbar shows at this width are hidden in it). */
+  private menuItems(): HTMLElement[] {
+    return [...this.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')].filter((item) => item.checkVisibility());
+  }
+
+  private readonly onPointerDownOutside = (event: PointerEvent): void => {
+    const more = this.renderRoot.querySelector('.more');
+    if (more && !event.composedPath().includes(more)) this.closeMenu(false);
+  };
+
+  private onMoreKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    this.openMenu(event.key === 'ArrowUp' ? 'last' : 'first');
+  }
+
+  private onMenuKeydown(event: KeyboardEvent): void {
+    const items = this.menuItems();
+    const at = items.indexOf(event.composedPath()[0] as HTMLElement);
+    const focusItem = (index: number) => items[(index + items.length) % items.length]?.focus();
+    if (event.key === 'ArrowDown') focusItem(at + 1);
+    else if (event.key === 'ArrowUp') focusItem(at - 1);
+    else if (event.key === 'Home') focusItem(0);
+    else if (event.key === 'End') focusItem(items.length - 1);
+    else if (event.key === 'Escape') this.closeMenu(true);
+    else if (event.key === 'Tab') {
+      this.closeMenu(false);
+      return;
+    } else return;
+    event.preventDefault();
+    event.stopPropagation();
+  }
+
+  private onMenuFocusOut(event: FocusEvent): void {
+    const to = event.relatedTarget;
+    const more = this.renderRoot.querySelector('.more');
+    if (to instanceof Node && more?.contains(to)) return;
+    // Focus left the page (another window) or went elsewhere in it: a menu left open would hide the cells.
+    if (to) this.closeMenu(false);
+  }
+
+  private chooseFromMenu(action: () => void): void {
+    this.closeMenu(true);
+    action();
+  }
 
   private select(index: number, focus = true): void {
     const cells = this.cells;
@@ -652,6 +738,22 @@ export class BentoNotebook extends LitElement {
   private renderToolbar() {
     const progress = this.onProgressText();
     const busy = this.status === 'busy';
+    const runAll = () => this.act(() => this.runAll(), 'Could not run the cells: ', 'run');
+    const runAbove = () => this.act(() => this.runAbove(), 'Could not run the cells: ', 'run');
+    const runBelow = () => this.act(() => this.runBelow(), 'Could not run the cells: ', 'run');
+    const interrupt = () => this.act(() => this.interrupt(), 'Could not interrupt the kernel: ');
+    const restart = () => this.act(() => this.restart(), 'Could not restart the kernel: ');
+    const restartAndRunAll = () => this.act(() => this.restartAndRunAll(), 'Could not restart the kernel and run the cells: ');
+    const save = () => this.act(() => this.save(), 'Could not save: ', 'save');
+    const open = () => this.act(() => this.openFile(), 'Could not open the file: ', 'open');
+    // Icon buttons with a name and a tooltip, as in JupyterLab; what a narrow notebook has no room for moves to
+    // the menu (`wide` in the toolbar, `narrow` in the menu: the container queries in the styles pick one).
+    const button = (label: string, title: string, icon: unknown, action: () => void, extra: { wide?: boolean; disabled?: boolean } = {}) =>
+      html`<button class="icon ${extra.wide ? 'wide' : ''}" aria-label=${label} title=${title} ?disabled=${extra.disabled} @click=${action}>${icon}</button>`;
+    const item = (label: string, icon: unknown, action: () => void, extra: { narrow?: boolean; hint?: string } = {}) =>
+      html`<button role="menuitem" tabindex="-1" class=${extra.narrow ? 'narrow' : ''} @click=${() => this.chooseFromMenu(action)}>
+        ${icon}<span>${label}</span>${extra.hint ? html`<span class="hint" aria-hidden="true">${extra.hint}</span>` : nothing}
+      </button>`;
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Notebook">
         <kernel-selector
@@ -666,14 +768,32 @@ export class BentoNotebook extends LitElement {
           ? html`<progress part="progress" max="1" .value=${this.progress?.fraction ?? 0} aria-label="Python start-up"></progress>`
           : nothing}
         <span class="spacer"></span>
-        <button @click=${() => this.runAll()} title="Run all cells">▶▶ Run all</button>
-        <button @click=${() => this.runAbove()} title="Run the cells above the selected one">Run above</button>
-        <button @click=${() => this.runBelow()} title="Run the selected cell and the cells below">Run below</button>
-        <button @click=${() => this.interrupt()} ?disabled=${!busy} title="Interrupt the kernel">■ Interrupt</button>
-        <button @click=${() => this.restart()} title="Restart the kernel">↻ Restart</button>
-        <button @click=${() => this.restartAndRunAll()} title="Restart the kernel and run all cells">↻▶ Restart &amp; run all</button>
-        <button @click=${() => this.openFile()} title="Open an .ipynb file">Open</button>
-        <button @click=${() => this.save()} title="Save as .ipynb (Ctrl+S)">Save</button>
+        ${button('Run all cells', 'Run all cells', icons.runAll, runAll)}
+        ${button('Interrupt the kernel', 'Interrupt the kernel', icons.stop, interrupt, { disabled: !busy })}
+        ${button('Restart the kernel', 'Restart the kernel', icons.restart, restart)}
+        ${button('Restart the kernel and run all cells', 'Restart the kernel and run all cells', icons.restartRunAll, restartAndRunAll, { wide: true })}
+        ${button('Save', 'Save as .ipynb (Ctrl+S)', icons.save, save, { wide: true })}
+        <div class="more">
+          <button
+            class="icon"
+            aria-label="More actions"
+            title="More actions"
+            aria-haspopup="menu"
+            aria-expanded=${this.menuOpen ? 'true' : 'false'}
+            aria-controls="notebook-menu"
+            @click=${() => (this.menuOpen ? this.closeMenu(true) : this.openMenu('first'))}
+            @keydown=${this.onMoreKeydown}
+          >
+            ${icons.more}
+          </button>
+          <div id="notebook-menu" class="menu" role="menu" aria-label="More actions" ?hidden=${!this.menuOpen} @keydown=${this.onMenuKeydown} @focusout=${this.onMenuFocusOut}>
+            ${item('Restart and run all', icons.restartRunAll, restartAndRunAll, { narrow: true })}
+            ${item('Save', icons.save, save, { narrow: true, hint: 'Ctrl+S' })}
+            ${item('Run the cells above', icons.runAbove, runAbove)}
+            ${item('Run this cell and below', icons.runBelow, runBelow)}
+            ${item('Open an .ipynb file…', icons.open, open)}
+          </div>
+        </div>
       </div>
     `;
   }

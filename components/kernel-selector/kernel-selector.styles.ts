@@ -16,6 +16,7 @@ export const styles = [
     --_radius: var(--bento-radius, 6px);
     display: inline-flex;
     align-items: center;
+    min-width: 0;
     gap: var(--bento-space-2, 8px);
     font: inherit;
     color: var(--_fg);
@@ -28,6 +29,13 @@ export const styles = [
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     padding: 1px 4px;
+    /* In a narrow toolbar the picker gives way (its text ends in an ellipsis) rather than push the buttons out. */
+    min-width: 0;
+    max-width: 100%;
+    text-overflow: ellipsis;
+  }
+  .error {
+    color: var(--_error);
   }
   select:focus-visible {
     outline: 2px solid var(--_primary);

@@ -5,6 +5,7 @@ import { defaultKernel, onDefaultKernelChange, setDefaultKernel } from '../../sr
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import type { KernelStatus } from '../../src/kernel/protocol.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
+import { BentoErrorEvent } from '../shared/events.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
 import { styles } from './kernel-selector.styles.ts';
 
@@ -45,6 +46,7 @@ export class KernelSelector extends LitElement {
 
   @state() private listing: Awaited<ReturnType<typeof listKernelspecs>> = [];
   @state() private status: KernelStatus = 'unknown';
+  @state() private error?: string;
 
   /** Jupyter Servers whose kernels to offer (URL and token from the host page; the token stays in JavaScript). */
   @property({ attribute: false }) servers: JupyterServerOptions[] = [];
@@ -77,7 +79,7 @@ export class KernelSelector extends LitElement {
       this.status = this.kernel?.status ?? 'unknown';
       this.unsubscribeStatus = this.kernel?.onStatusChange((c) => (this.status = c.status));
     }
-    if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) void this.refresh();
+    if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) void this.refresh().catch((error: unknown) => this.report(error, 'Could not list the kernels: '));
   }
 
   /** Inside a notebook's toolbar (its shadow root), the notebook owns the kernel. */
@@ -118,8 +120,20 @@ export class KernelSelector extends LitElement {
       return;
     }
     if (request.handled) return;
-    this.choice = choice;
-    setDefaultKernel(await createKernel(choice));
+    try {
+      setDefaultKernel(await createKernel(choice));
+      this.choice = choice;
+      this.error = undefined;
+    } catch (error) {
+      select.value = choiceKey(this.choice);
+      this.report(error, 'Could not switch kernels: ');
+    }
+  }
+
+  /** Shows a failure beside the picker and tells the page (`bento-error`); picking again tries again. */
+  private report(error: unknown, prefix: string): void {
+    this.error = prefix + (error instanceof Error ? error.message : String(error));
+    this.dispatchEvent(new BentoErrorEvent({ message: this.error, source: 'kernel' }));
   }
 
   override render() {
@@ -141,6 +155,7 @@ export class KernelSelector extends LitElement {
       ${this.kernel && !this.inNotebook()
         ? statusBadge(this.status)
         : nothing}
+      ${this.error ? html`<span class="error" role="alert">${this.error}</span>` : nothing}
     `;
   }
 }

@@ -5,6 +5,7 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../components/bento-cell/bento-cell.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
+import type { BentoErrorEvent } from '../../components/shared/events.ts';
 import { waitFor } from '../helpers.ts';
 
 describe('the lazily loaded code editor', () => {
@@ -16,7 +17,7 @@ describe('the lazily loaded code editor', () => {
       // A raw cell: editable like any cell, and it starts no Python.
       const cell = await fixture<BentoCell>(html`<bento-cell type="raw">first draft</bento-cell>`);
       await executeServerCommand('fail-next-request', { path: '/components/bento-cell/editor.ts' });
-      const failed = oneEvent(cell, 'bento-error');
+      const failed = oneEvent(cell, 'bento-error') as unknown as Promise<BentoErrorEvent>;
       cell.shadowRoot!.querySelector<HTMLElement>('pre.static')!.click();
       const { error } = await failed;
       expect(error.source).to.equal('editor');
