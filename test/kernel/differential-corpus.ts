@@ -207,9 +207,45 @@ const cells: Array<[string, string]> = [
   ['help on a missing name', 'missing_name_xyz?'],
   ['source with ??', 'documented??'],
   ['%pinfo', '%pinfo documented'],
+  // More of what real notebooks do
+  ['%precision', '%precision 3\n3.14159265'],
+  ['%precision in containers', '[1/3, 2/3]'],
+  ['%precision reset', '%precision\n1/3'],
+  ['display_html and display_markdown raw', 'from IPython.display import display_html, display_markdown\ndisplay_html("<b>raw</b>", raw=True)\ndisplay_markdown("*md*", raw=True)'],
+  ['display_html of an object', 'from IPython.display import HTML\ndisplay_html(HTML("<i>x</i>"))'],
+  ['Image by url', 'from IPython.display import Image\nImage(url="https://example.org/x.png", width=10)'],
+  ['generator repr', '(x for x in [])'],
+  ['bytearray', 'bytearray(b"ab")'],
+  ['long tuple', 'tuple(range(40))'],
+  ['long string does not wrap', '"word " * 30'],
+  ['list of dicts', '[{"id": i, "name": f"n{i}"} for i in range(5)]'],
+  ['number formatting', 'print(f"{3.14159:.2f} {1e-7} {1e16} {2**0.5}")'],
+  ['logging to stderr', 'import logging\nlogging.warning("careful")'],
+  ['pprint module', 'import pprint\npprint.pprint({"k": list(range(30))})'],
+  ['%%time syntax error', '%%time\nx = = 1'],
+  ['%timeit syntax error', '%timeit x = = 1'],
+  ['%time of a magic', '%time %env BENTO_T=1'],
+  ['%who function', '%who function'],
+  ['%whos with a function', '%whos function'],
+  ['get_ipython().run_line_magic', "get_ipython().run_line_magic('env', 'BENTO_DIRECT=yes')"],
+  ['_ih and _oh', '_ih is In, _oh is Out'],
+  ['a magic cell for In', '%env BENTO_DIRECT'],
+  ['In holds the magic as it ran', 'In[-2]'],
+  ['_ii holds it as typed', '_ii'],
+  ['magic after code', 'value = 3\n%env BENTO_AFTER=1\nvalue * 2'],
+  ['indented cell', '    a1 = 1\n    a1 + 1'],
+  ['shell escape', '!echo hello'],
+  ['%%bash', '%%bash\necho hello'],
+  ['%matplotlib inline', '%matplotlib inline'],
 ];
 
 export const CORPUS: CorpusCell[] = cells.map(([name, code]) => ({ name, code }));
 
 /** Cells whose outputs differ between the browser kernel and ipykernel, with the reason (mirrored in README.md). */
-export const KNOWN_DIFFERENCES: Record<string, string> = {};
+export const KNOWN_DIFFERENCES: Record<string, string> = {
+  'shell escape': 'A browser has no shell: the browser kernel says so in one line (UsageError) instead of running the command.',
+  '%%bash': 'A browser has no shell: the browser kernel says so in one line (UsageError) instead of running the script.',
+  '%matplotlib inline':
+    'The browser kernel accepts it whether or not matplotlib is installed (it takes effect when matplotlib is imported); ' +
+    'ipykernel imports matplotlib at once, and the test server has none (Debian python3-matplotlib is not installed).',
+};

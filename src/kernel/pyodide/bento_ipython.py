@@ -521,9 +521,13 @@ def _ctor_pprint(make_args):
     return inner
 
 
+def _float_pprint(obj, p, cycle):
+    p.text(getattr(bento_kernel._current, "float_format", "%r") % obj)  # %precision sets it
+
+
 _TYPE_PPRINTERS = {
     int: _repr_pprint,
-    float: _repr_pprint,
+    float: _float_pprint,
     str: _repr_pprint,
     tuple: _seq_pprinter_factory("(", ")"),
     list: _seq_pprinter_factory("[", "]"),
@@ -1223,7 +1227,25 @@ def _magic_load_ext(shell, line):
 
 
 def _magic_precision(shell, line):
-    return None
+    new = line.strip()
+    if "%" in new:
+        try:
+            new % 3.14159
+        except Exception as exc:
+            raise ValueError(f"Precision must be int or format string, not {new!r}") from exc
+        fmt = new
+    elif new:
+        try:
+            digits = int(new)
+        except ValueError as exc:
+            raise ValueError(f"Precision must be int or format string, not {new!r}") from exc
+        if digits < 0:
+            raise ValueError(f"int precision must be non-negative, not {digits!r}")
+        fmt = f"%.{digits}f"
+    else:
+        fmt = "%r"
+    shell._session.float_format = fmt
+    return fmt
 
 
 def _magic_xmode(shell, line):

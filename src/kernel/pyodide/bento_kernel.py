@@ -49,6 +49,7 @@ class Session:
         self.load_packages = None
         self.payload = []  # execute_reply payloads of the running cell (the pager's `page`)
         self.inline_figures = False
+        self.float_format = "%r"  # %precision
         self.hidden = {}  # what the kernel put in the namespace: %who leaves these out
         self.input_history = ["", "", "", ""]  # the raw inputs _i00 (this cell), _i, _ii, _iii
         self.task = None
@@ -344,6 +345,31 @@ def display(*objs, include=None, exclude=None, metadata=None, transient=None, di
     return None
 
 
+def _display_mimetype(mimetype, objs, raw=False, metadata=None):
+    if metadata:
+        metadata = {mimetype: metadata}
+    if raw:
+        objs = [{mimetype: obj} for obj in objs]
+    display(*objs, raw=raw, metadata=metadata, include=[mimetype])
+
+
+def _display_function(name, mimetype):
+    def display_mime(*objs, raw=False, metadata=None):
+        _display_mimetype(mimetype, objs, raw=raw, metadata=metadata)
+
+    display_mime.__name__ = display_mime.__qualname__ = name
+    display_mime.__doc__ = f"Display the {mimetype} representation of objects (or raw {mimetype} data, raw=True)."
+    return display_mime
+
+
+_DISPLAY_FUNCTIONS = {
+    "display_pretty": "text/plain", "display_html": "text/html", "display_markdown": "text/markdown",
+    "display_svg": "image/svg+xml", "display_png": "image/png", "display_jpeg": "image/jpeg",
+    "display_latex": "text/latex", "display_json": "application/json", "display_javascript": "application/javascript",
+    "display_pdf": "application/pdf",
+}
+
+
 def update_display(obj, *, display_id, **kwargs):
     display(obj, display_id=display_id, update=True, **kwargs)
 
@@ -493,6 +519,8 @@ def _make_ipython_compat():
                  "Markdown", "Latex", "Math", "SVG", "Javascript", "Pretty", "JSON", "Image"):
         setattr(disp, name, globals()[name])
     disp.TextDisplayObject = DisplayObject
+    for name, mimetype in _DISPLAY_FUNCTIONS.items():
+        setattr(disp, name, _display_function(name, mimetype))
     core = types.ModuleType("IPython.core")
     core.__path__ = []
     core.display = disp
