@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { StartupProgress } from '../kernel.ts';
 import { Listeners } from '../listeners.ts';
+import { InterruptControl } from './interrupt-control.ts';
 import { clearSnapshotCache, warmSnapshotStorage } from './snapshot-cache.ts';
 import {
   INPUT_BUFFER_BYTES,
@@ -89,9 +90,17 @@ interface Incarnation {
   info?: RuntimeBootInfo;
   died: Promise<never>;
   die(message: string, reason?: RuntimeDiedError['reason']): void;
-  interruptBuffer?: Int32Array;
+  interrupts?: InterruptControl;
   inputBuffer?: Int32Array;
-  runningBuffer?: Int32Array;
+}
+
+/** An execution the page has sent, on the incarnation it was sent to. */
+interface Execution {
+  incarnation: Incarnation;
+  /** Settles when the worker is done with it (either way). */
+  settled: Promise<unknown>;
+  /** Its number in the worker, once sent (ExecuteRequest.seq). */
+  seq?: number;
 }
 
 function defaultAssetURL(path: string): string {
@@ -113,8 +122,7 @@ export class PyodideRuntime {
   private static defaultRuntime?: PyodideRuntime;
   private static defaultOptions: PyodideRuntimeOptions = {};
   private readonly listeners = new Listeners<RuntimeEvent>();
-  private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly sequence = new Map<string, number>();
+  private readonly inflight = new Map<string, Execution>();
   private readonly awaitingInput = new Set<string>();
   private nextSeq = 1;
   private current?: Incarnation;
@@ -189,15 +197,16 @@ export class PyodideRuntime {
 
   /** Starts the runtime if it is not running; resolves when it can execute. */
   start(): Promise<RuntimeBootInfo> {
-    if (!this.current || this.state === 'dead') this.current = this.spawn();
-    return this.current.boot;
+    return this.incarnation().boot;
   }
 
-  /** Calls the worker; rejects with RuntimeDiedError if the runtime dies first. */
-  async call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    await this.start();
-    const incarnation = this.current!;
-    return Promise.race([fn(incarnation.api), incarnation.died]);
+  /**
+   * Calls the worker; rejects with RuntimeDiedError if the runtime dies first. The call stays with the worker
+   * running when it was made: if that one is replaced or terminated meanwhile, the call fails rather than reach
+   * the next one, whose state the caller never saw.
+   */
+  call<T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    return this.callOn(this.incarnation(), fn);
   }
 
   async execute(
@@ -205,8 +214,7 @@ export class PyodideRuntime {
     emit: EmitCallback,
     onInput: (prompt: string, password: boolean) => Promise<string>,
   ): Promise<string> {
-    await this.start();
-    const incarnation = this.current!;
+    const incarnation = this.incarnation();
     const channel = new MessageChannel();
     const answerInput = async (prompt: string, password: boolean) => {
       let text: string | null;
@@ -242,18 +250,17 @@ export class PyodideRuntime {
         else reject(message.fatal ? new RuntimeDiedError(message.message, 'crashed') : new Error(message.message));
       };
     });
-    const pending = this.call(async (api) => {
-      const seq = this.nextSeq++;
-      this.sequence.set(request.execId, seq);
-      await api.execute({ ...request, seq }, Comlink.transfer(channel.port2, [channel.port2]));
+    const sent = this.callOn(incarnation, async (api) => {
+      execution.seq = this.nextSeq++;
+      await api.execute({ ...request, seq: execution.seq }, Comlink.transfer(channel.port2, [channel.port2]));
       return finished;
     });
-    this.inflight.set(request.execId, pending);
+    const execution: Execution = { incarnation, settled: sent };
+    this.inflight.set(request.execId, execution);
     try {
-      return await Promise.race([pending, finished, incarnation.died]);
+      return await Promise.race([sent, finished, incarnation.died]);
     } finally {
       this.inflight.delete(request.execId);
-      this.sequence.delete(request.execId);
       channel.port1.close();
     }
   }
@@ -264,10 +271,11 @@ export class PyodideRuntime {
    * telling every session that its state was lost.
    */
   async interrupt(execId: string): Promise<InterruptOutcome> {
-    const pending = this.inflight.get(execId);
-    const incarnation = this.current;
-    if (!pending || !incarnation) return { result: 'idle' };
-    if (incarnation.interruptBuffer) {
+    const execution = this.inflight.get(execId);
+    // An execution whose worker was replaced is failing already (its call races the old worker's death).
+    if (!execution || execution.incarnation !== this.current) return { result: 'idle' };
+    const { incarnation } = execution;
+    if (incarnation.interrupts) {
       // A suspended cell (await, input() via JSPI) is cancelled by message: the worker answers at once.
       // A computing cell cannot read messages, so it gets SIGINT, checked by Python between bytecodes.
       if (this.awaitingInput.has(execId) && incarnation.inputBuffer) {
@@ -278,15 +286,13 @@ export class PyodideRuntime {
       }
       const soft = incarnation.api.softInterrupt(execId).catch(() => false);
       const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
-      const seq = this.sequence.get(execId);
-      if (answer === 'busy' && seq !== undefined && Atomics.load(incarnation.runningBuffer!, 0) === seq) {
-        Atomics.store(incarnation.interruptBuffer, 0, 2); // SIGINT
-      }
+      // One compare-and-exchange: SIGINT only if this very execution still runs (interrupt-control.ts).
+      if (answer === 'busy' && execution.seq !== undefined) incarnation.interrupts.interrupt(execution.seq);
       return { result: 'interrupted' };
     }
     void incarnation.api.softInterrupt(execId).catch(() => {});
     const settled = await Promise.race([
-      pending.then(
+      execution.settled.then(
         () => true,
         () => true,
       ),
@@ -294,6 +300,7 @@ export class PyodideRuntime {
     ]);
     if (settled) return { result: 'interrupted' };
     if (this.options.mode === 'shared-worker') return { result: 'impossible' };
+    if (incarnation !== this.current) return { result: 'idle' };
     this.replace(
       'The Python runtime was restarted to stop a running cell: this page is not cross-origin isolated, so ' +
         'Python cannot be interrupted in place. Variables of every notebook on this page were lost.',
@@ -325,6 +332,18 @@ export class PyodideRuntime {
       old.worker?.terminate();
       old.port?.close();
     }
+  }
+
+  /** The running incarnation, or a new one when none runs. */
+  private incarnation(): Incarnation {
+    if (!this.current || this.state === 'dead') this.current = this.spawn();
+    return this.current;
+  }
+
+  /** Calls `incarnation` once it has booted; rejects with RuntimeDiedError if it dies first. */
+  private async callOn<T>(incarnation: Incarnation, fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    await Promise.race([incarnation.boot, incarnation.died]);
+    return Promise.race([fn(incarnation.api), incarnation.died]);
   }
 
   private emit(event: RuntimeEvent): void {
@@ -363,9 +382,8 @@ export class PyodideRuntime {
       boot: Promise.resolve() as unknown as Promise<RuntimeBootInfo>,
       died,
       die,
-      interruptBuffer: isolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
+      interrupts: isolated ? new InterruptControl(InterruptControl.allocate()) : undefined,
       inputBuffer: isolated ? new Int32Array(new SharedArrayBuffer(INPUT_BUFFER_BYTES)) : undefined,
-      runningBuffer: isolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
     };
     const isCurrent = () => this.current?.generation === generation;
     const fail = (message: string) => {
@@ -400,9 +418,8 @@ export class PyodideRuntime {
       lockFileURL: this.options.lockFileURL,
       packageBaseUrl: this.options.packageBaseUrl,
       packageTimeoutMs: this.options.packageTimeoutMs,
-      interruptBuffer: incarnation.interruptBuffer,
+      interruptControl: incarnation.interrupts?.buffer,
       inputBuffer: incarnation.inputBuffer,
-      runningBuffer: incarnation.runningBuffer,
       snapshot: this.options.snapshot,
     };
     const onProgress = Comlink.proxy((p: { phase: StartupProgress['phase']; loaded?: number; total?: number }) => {

@@ -10,13 +10,11 @@ export interface BootOptions {
   packageBaseUrl: string;
   /** Milliseconds allowed for a package load before it is reported as failed. */
   packageTimeoutMs: number;
-  /** Int32Array over a SharedArrayBuffer: Pyodide's interrupt buffer (only when cross-origin isolated). */
-  interruptBuffer?: Int32Array;
+  /** The interrupt word pair (interrupt-control.ts): Pyodide's signal and the running execution's `seq`, so the
+   * page never sends SIGINT to a cell other than the one the user meant. Only when cross-origin isolated. */
+  interruptControl?: SharedArrayBuffer;
   /** Int32Array over a SharedArrayBuffer: [state, byteLength, ...utf8 answer] for input() without JSPI. */
   inputBuffer?: Int32Array;
-  /** Int32Array over a SharedArrayBuffer: the `seq` of the execution running now (0: none), so the page
-   * never sends SIGINT to a cell other than the one the user meant. */
-  runningBuffer?: Int32Array;
   /** Restore from, and save, a memory snapshot in origin-private storage (see snapshot-cache.ts). */
   snapshot: boolean;
 }
@@ -94,7 +92,7 @@ export type ExecutionPortAnswer = { kind: 'input'; text: string | null };
 export interface ExecuteRequest {
   sessionId: string;
   execId: string;
-  /** Positive number unique within the runtime (see BootOptions.runningBuffer). */
+  /** Positive number unique within the runtime (see BootOptions.interruptControl). */
   seq: number;
   code: string;
   silent: boolean;

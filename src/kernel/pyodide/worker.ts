@@ -11,6 +11,7 @@ import tableSource from '../bento_table.py';
 import { TableError, toWire } from '../table-wire.ts';
 import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
+import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader } from './loader-hooks.ts';
 import {
   deleteSnapshot,
@@ -67,6 +68,8 @@ let snapshotSaving: Promise<SnapshotSaveResult> | undefined;
 let pyodide: PyodideInterface;
 let kernel: KernelModule;
 let options: BootOptions;
+/** Shared with the page when cross-origin isolated: Pyodide's SIGINT word and the running execution. */
+let interrupts: InterruptControl | undefined;
 const importMap: Record<string, string> = {};
 let queue: Promise<unknown> = Promise.resolve();
 let pendingInput: ((answer: string | null) => void) | undefined;
@@ -290,7 +293,10 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   pyodide = python.py;
   onProgress({ phase: 'boot' });
   // Everything JavaScript-side is attached only now, after any snapshot was taken or restored.
-  if (opts.interruptBuffer) pyodide.setInterruptBuffer(opts.interruptBuffer);
+  if (opts.interruptControl) {
+    interrupts = new InterruptControl(opts.interruptControl);
+    pyodide.setInterruptBuffer(interrupts.signal);
+  }
   endOnFatalError(pyodide);
   if (python.source === 'plain') installKernelFiles(pyodide);
   kernel = pyodide.pyimport('bento_kernel') as unknown as KernelModule;
@@ -446,7 +452,7 @@ const api: WorkerApi = {
           ? (prompt: string, password: boolean) => readInputBlocking(requestInput, prompt, password)
           : (prompt: string, password: boolean) => readInputAsync(requestInput, port, prompt, password);
       currentPort = port;
-      if (options.runningBuffer) Atomics.store(options.runningBuffer, 0, request.seq);
+      interrupts?.setRunning(request.seq);
       try {
         const reply = await kernel.run_cell.callPromising(
           request.sessionId,
@@ -465,8 +471,8 @@ const api: WorkerApi = {
           post({ kind: 'failed', fatal: false, message: `The kernel failed: ${error instanceof Error ? error.message : String(error)}` });
         }
       } finally {
-        if (options.runningBuffer) Atomics.store(options.runningBuffer, 0, 0);
-        if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+        // Also drops a SIGINT that came too late for this execution: it was meant for this one, not the next.
+        interrupts?.setRunning(0);
         currentPort = undefined;
         port.close();
       }
@@ -531,7 +537,7 @@ const api: WorkerApi = {
     const cancelled = kernel.interrupt_if_waiting(execId);
     if (cancelled) {
       pendingInput?.(null);
-      if (options.interruptBuffer) Atomics.store(options.interruptBuffer, 0, 0);
+      interrupts?.clearSignal();
     }
     return cancelled;
   },

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
+import type { MessageHeader } from '../../../src/kernel/protocol.ts';
 import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION } from '../../../src/kernel/pyodide/runtime.ts';
 import { isolated, run, statusBecomes, testRuntimeOptions } from '../../helpers.ts';
@@ -134,6 +135,62 @@ describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
     });
     expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
     expect(resultText(await run(kernel, 'kept'))).to.equal('8');
+  });
+
+  it('never lets an interrupt meant for a cell that is ending stop the cell after it', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await kernel.ready();
+    // The first cell ends right after its output; the second is already queued behind it and computes.
+    const interrupts: Array<Promise<unknown>> = [];
+    const first = run(kernel, 'print("first, ending", flush=True)', {
+      onIOPub: (m) => {
+        // The page still counts the first cell as running here (its reply comes after this output), while the
+        // worker finishes it and starts the second.
+        if (m.header.msg_type === 'stream') interrupts.push(runtime.interrupt((m.parent_header as MessageHeader).msg_id));
+      },
+    });
+    const second = run(kernel, 'import time\nt = time.time()\nwhile time.time() - t < 1.0: pass\n"second ran to completion"');
+    const finishedId = ((await first).reply.parent_header as MessageHeader).msg_id;
+    const r = await second;
+    await Promise.all(interrupts);
+    expect(interrupts).to.have.length(1);
+    expect(errorOf(r)).to.equal(undefined);
+    expect(resultText(r)).to.equal("'second ran to completion'");
+    // An interrupt naming a cell long finished is nothing to do, even while another cell runs.
+    const third = run(kernel, 'import time\nprint("third started", flush=True)\nt = time.time()\nwhile time.time() - t < 0.5: pass\n"third ran to completion"', {
+      onIOPub: (m) => {
+        if (m.header.msg_type === 'stream') interrupts.push(runtime.interrupt(finishedId));
+      },
+    });
+    expect(resultText(await third)).to.equal("'third ran to completion'");
+    expect(await interrupts[1]).to.deep.equal({ result: 'idle' });
+  });
+
+  it('fails a cell sent just before its runtime was replaced, rather than run it in the new one', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await kernel.ready();
+    const pending = run(kernel, 'sent_before_replace = True');
+    runtime.replace('Replaced by the test.');
+    const r = await pending;
+    expect(errorOf(r)?.ename).to.equal('DeadKernelError');
+    expect(errorOf(r)?.evalue).to.equal('Replaced by the test.');
+    // The new runtime never saw that cell.
+    expect(errorOf(await run(kernel, 'sent_before_replace'))?.ename).to.equal('NameError');
+  });
+
+  it('fails calls made just before the runtime was terminated, saying it was shut down', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await kernel.ready();
+    const completion = kernel.complete('impo', 4).then(
+      () => 'answered',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+    const pending = run(kernel, '1 + 1');
+    runtime.terminate();
+    expect(await completion).to.equal('RuntimeDiedError: The Python runtime was shut down.');
+    const r = await pending;
+    expect(errorOf(r)?.ename).to.equal('DeadKernelError');
+    expect(errorOf(r)?.evalue).to.equal('The Python runtime was shut down.');
   });
 
   it('raises a clear error when input() has no one to answer it', async () => {

@@ -1,0 +1,63 @@
+import { expect } from '@open-wc/testing';
+import { InterruptControl, SIGINT } from '../../../src/kernel/pyodide/interrupt-control.ts';
+import { isolated } from '../../helpers.ts';
+
+// The page and the worker each hold a view of one SharedArrayBuffer (only there when cross-origin isolated); here
+// both views are in the page, so the orders in which the two sides can interleave are played one by one.
+describe('InterruptControl: a SIGINT reaches only the execution it names', () => {
+  before(function () {
+    if (!isolated) this.skip();
+  });
+
+  it('signals the execution that runs, and none other', () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    expect(page.interrupt(1)).to.be.false;
+    worker.setRunning(1);
+    expect(page.interrupt(2)).to.be.false;
+    expect(worker.signal[0]).to.equal(0);
+    expect(page.interrupt(1)).to.be.true;
+    expect(worker.signal[0]).to.equal(SIGINT);
+    // A second press while the first is still unread keeps one pending SIGINT for the same execution.
+    expect(page.interrupt(1)).to.be.true;
+    expect(worker.running).to.equal(1);
+  });
+
+  it('drops a SIGINT that came just before its execution ended, so the next one runs', () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    worker.setRunning(1);
+    expect(page.interrupt(1)).to.be.true;
+    worker.setRunning(0);
+    worker.setRunning(2);
+    expect(worker.signal[0]).to.equal(0);
+    expect(worker.running).to.equal(2);
+  });
+
+  it('refuses a SIGINT for an execution that ended just before it, while the next one runs', () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    worker.setRunning(1);
+    // The page saw execution 1 running; before it could signal, 1 ended and 2 started.
+    worker.setRunning(0);
+    worker.setRunning(2);
+    expect(page.interrupt(1)).to.be.false;
+    expect(worker.signal[0]).to.equal(0);
+    expect(page.interrupt(2)).to.be.true;
+    expect(worker.signal[0]).to.equal(SIGINT);
+  });
+
+  it('lets Python consume the signal and the page signal the same execution again', () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    worker.setRunning(7);
+    expect(page.interrupt(7)).to.be.true;
+    // What Pyodide does when it checks: read the signal word, then clear it.
+    worker.signal[0] = 0;
+    expect(page.interrupt(7)).to.be.true;
+    expect(worker.signal[0]).to.equal(SIGINT);
+    worker.clearSignal();
+    expect(worker.signal[0]).to.equal(0);
+    expect(worker.running).to.equal(7);
+  });
+});
