@@ -10,10 +10,16 @@
  *   bytes are in hand (it sizes the memory from them), which put compilation after looking up, reading and
  *   checking the snapshot; compiled early, it runs alongside. The module is kept, so a second load in this
  *   worker (a snapshot refused, then a plain boot) does not compile again.
+ * - The build-id probe's two fetches (worker.ts), answered from nothing under PROBE_URL.
+ *
+ * This is the only place the worker patches them: one install, one removal, so nothing can put a hook back later.
  */
 import type { ProgressCallback } from './worker-api.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
+
+/** Where the build-id probe points Pyodide's loader; nothing under it is ever fetched from the network. */
+export const PROBE_URL = 'https://pyodide-probe.bento-lite.invalid/';
 
 /** The compiled runtime per wasm URL, kept for the worker's life. */
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -85,6 +91,7 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
 
   globalThis.fetch = async (input, init) => {
     const url = urlOf(input);
+    if (url.startsWith(PROBE_URL)) return new Response(new Uint8Array(0));
     if (url === wasmURL) {
       const standIn = new Response(null, { headers: { 'content-type': 'application/wasm' } });
       standIns.add(standIn);

@@ -401,7 +401,11 @@ export class PyodideRuntime {
     incarnation.boot = this.boot(incarnation, fail).then((workerInfo) => {
       const info: RuntimeBootInfo = { ...workerInfo, startupMs: Math.round(performance.now() - spawnedAt) };
       incarnation.info = info;
-      if (isCurrent()) this.emit({ type: 'state', state: 'ready' });
+      if (isCurrent()) {
+        // The worker's own `ready` report travels on another channel than its boot answer and may come after it.
+        if (this.lastProgress.phase !== 'ready') this.emit({ type: 'progress', progress: { phase: 'ready', fraction: 1 } });
+        this.emit({ type: 'state', state: 'ready' });
+      }
       // The worker holds this lock until it ends; getting it means the worker is gone.
       void navigator.locks.request(info.lockName, () => {
         fail('The Python runtime stopped unexpectedly (it crashed or ran out of memory). Its state is lost; run a cell or restart to start a fresh one.');
@@ -423,6 +427,8 @@ export class PyodideRuntime {
       snapshot: this.options.snapshot,
     };
     const onProgress = Comlink.proxy((p: { phase: StartupProgress['phase']; loaded?: number; total?: number }) => {
+      // Late reports (after ready, or from a worker already replaced) would move a finished progress bar back.
+      if (incarnation.info || this.current !== incarnation) return;
       const downloadShare = p.total ? (0.75 * (p.loaded ?? 0)) / p.total : 0;
       const fraction = { download: downloadShare, compile: 0.8, boot: 0.9, ready: 1 }[p.phase];
       this.emit({ type: 'progress', progress: { ...p, fraction: Math.max(fraction, Math.min(this.lastProgress.fraction, 0.99)) } });

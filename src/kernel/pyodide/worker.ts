@@ -12,7 +12,7 @@ import { TableError, toWire } from '../table-wire.ts';
 import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
 import { InterruptControl } from './interrupt-control.ts';
-import { hookLoader } from './loader-hooks.ts';
+import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -125,13 +125,13 @@ interface SnapshotCapable {
 
 type LoadConfig = Parameters<typeof loadPyodide>[0];
 
-const PROBE_URL = 'https://pyodide-probe.bento-lite.invalid/';
-
 /**
  * The BUILD_ID of the Pyodide this worker loads: Pyodide's build hashes pyodide.asm.mjs and pyodide.asm.wasm into
  * its loader, and refuses a snapshot made by another build. It is not exported, but the loader hands its config to
- * the Emscripten module factory, so a dry run with a factory that only reads it finds it before anything loads
- * (its two fetches are answered here, from nothing). Undefined if that private path ever changes.
+ * the Emscripten module factory, so a dry run with a factory that only reads it finds it before anything loads.
+ * Its two fetches go to PROBE_URL, which the loader hooks answer from nothing: call it only while they are installed.
+ * It patches nothing itself, so a probe that outlives its timeout leaves the worker's globals alone.
+ * Undefined if that private path ever changes.
  */
 async function readBuildId(): Promise<string | undefined> {
   return Promise.race([probeBuildId(), new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
@@ -140,11 +140,6 @@ async function readBuildId(): Promise<string | undefined> {
 async function probeBuildId(): Promise<string | undefined> {
   const read = new Error('build id read');
   let buildId: unknown;
-  const originalFetch = globalThis.fetch;
-  globalThis.fetch = (input, init) =>
-    String(input instanceof Request ? input.url : input).startsWith(PROBE_URL)
-      ? Promise.resolve(new Response(new Uint8Array(0)))
-      : originalFetch(input, init);
   try {
     await loadPyodide({
       indexURL: PROBE_URL,
@@ -159,8 +154,6 @@ async function probeBuildId(): Promise<string | undefined> {
     } as LoadConfig);
   } catch (error) {
     if (error !== read) return undefined;
-  } finally {
-    globalThis.fetch = originalFetch;
   }
   return typeof buildId === 'string' && /^[0-9a-f]{64}$/.test(buildId) ? buildId : undefined;
 }

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
+import type { KernelStatusChange, StartupProgress } from '../../../src/kernel/kernel.ts';
 import type { MessageHeader } from '../../../src/kernel/protocol.ts';
 import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION } from '../../../src/kernel/pyodide/runtime.ts';
@@ -191,6 +191,34 @@ describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
     const r = await pending;
     expect(errorOf(r)?.ename).to.equal('DeadKernelError');
     expect(errorOf(r)?.evalue).to.equal('The Python runtime was shut down.');
+  });
+
+  it("leaves the worker's fetch as it was once Python runs, and reports progress up to ready, then nothing", async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const progress: StartupProgress[] = [];
+    kernel.onStartupProgress((p) => progress.push(p));
+    await kernel.ready();
+    expect(progress.at(-1)).to.include({ phase: 'ready', fraction: 1 });
+    expect(progress.some((p) => p.phase === 'download' && (p.loaded ?? 0) > 1_000_000)).to.be.true;
+    const reported = progress.length;
+    const index = runtime.options.indexURL;
+    const sizes = await Promise.all(['pyodide.asm.wasm', 'python_stdlib.zip'].map(async (file) => (await (await fetch(index + file)).arrayBuffer()).byteLength));
+    // The runtime's own files, fetched by a cell, arrive whole (the boot's hooks answer the wasm from nothing),
+    // and fetch and instantiateStreaming are the browser's own again.
+    const r = await run(
+      kernel,
+      [
+        'import js',
+        'sizes = []',
+        'for name in ("pyodide.asm.wasm", "python_stdlib.zip"):',
+        `    response = await js.fetch(${JSON.stringify(index)} + name)`,
+        '    sizes.append((await response.arrayBuffer()).byteLength)',
+        'native = [("[native code]" in js.Function.prototype.toString.call(f)) for f in (js.fetch, js.WebAssembly.instantiateStreaming)]',
+        '(sizes, native)',
+      ].join('\n'),
+    );
+    expect(resultText(r), JSON.stringify(errorOf(r))).to.equal(`([${sizes[0]}, ${sizes[1]}], [True, True])`);
+    expect(progress).to.have.length(reported);
   });
 
   it('raises a clear error when input() has no one to answer it', async () => {
