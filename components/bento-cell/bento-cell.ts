@@ -472,6 +472,7 @@ export class BentoCell extends LitElement {
         },
         onInput: (request) => this.askInput(request),
       }));
+      this.outputs.applyPayload(reply.content);
       this.executionCount = reply.content.execution_count ?? null;
       this.runState = reply.content.status === 'ok' ? 'done' : 'error';
       this.dispatchEvent(new BentoExecuteEvent(this, reply));

@@ -3,7 +3,7 @@
  * merge into one output per run of text (with terminal `\r` and backspace handling), displays update by
  * display_id, and `clear_output(wait=True)` clears only when the next output arrives.
  */
-import type { ClearOutputContent, DisplayDataContent, IOPubMessage } from '../kernel/protocol.ts';
+import type { ClearOutputContent, DisplayDataContent, ExecuteReplyContent, IOPubMessage, MimeBundle } from '../kernel/protocol.ts';
 import { joinSource, type Output, type StreamOutput } from './nbformat.ts';
 
 /** Default cap on the text kept for one stream output, in characters (UTF-16 code units): about 5 MB. */
@@ -122,6 +122,19 @@ export class OutputModel {
         else this.clear();
         break;
       }
+    }
+  }
+
+  /**
+   * Shows the pager text of an execute_reply (IPython's `obj?`, `%pinfo`: a payload whose source is `page`) as a
+   * display_data output, as JupyterLab does: the kernel sends it with the reply, not as an IOPub output.
+   */
+  applyPayload(content: ExecuteReplyContent | Record<string, unknown>): void {
+    const payloads = (content as { payload?: unknown }).payload;
+    for (const item of Array.isArray(payloads) ? (payloads as Array<{ source?: unknown; data?: unknown } | null>) : []) {
+      if (item?.source !== 'page' || typeof item.data !== 'object' || item.data === null) continue;
+      // Its text/plain keeps the pager's terminal colours (red section titles), which text outputs render.
+      this.add({ output_type: 'display_data', data: item.data as MimeBundle, metadata: {} });
     }
   }
 

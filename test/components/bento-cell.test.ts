@@ -84,6 +84,18 @@ describe('<bento-cell> on its own', () => {
     expect(b.state).to.equal('done');
   });
 
+  it('shows what `obj?` pages (the execute_reply payload) as an output, as JupyterLab does', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell>len?</bento-cell>`);
+    const reply = await cell.run();
+    expect(reply?.content.status).to.equal('ok');
+    expect(cell.outputs.outputs).to.have.length(1);
+    const text = outputText(cell).replace(/\x1b\[[0-9;]*m/g, '');
+    expect(text).to.contain('Signature: len(obj, /)');
+    expect(text).to.contain('Docstring: Return the number of items in a container.');
+    const shown = cell.shadowRoot!.querySelector('bento-output-area')!;
+    await waitFor(() => shown.shadowRoot?.textContent?.includes('Signature:'), 'the pager text was not rendered');
+  });
+
   it('renders Markdown sanitized: no script, no event handlers', async () => {
     (window as { pwned?: boolean }).pwned = false;
     const cell = await fixture<BentoCell>(html`<bento-cell type="markdown"></bento-cell>`);

@@ -3,6 +3,7 @@ import { makeMessage, type IOPubMessage, type JSONValue, type IOPubMessageType, 
 import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import type { Output, StreamOutput } from '../../src/notebook/nbformat.ts';
 import { OutputModel, droppedText } from '../../src/notebook/output-model.ts';
+import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { pyodideKernelForSuite, run } from '../helpers.ts';
 
 function message<T extends IOPubMessageType>(type: T, content: IOPubContentMap[T]): IOPubMessage {
@@ -129,6 +130,31 @@ describe('OutputModel with the Pyodide kernel', () => {
     await runCell(model, 'from IPython.display import clear_output\nprint("old")\nclear_output()\nprint("new")');
     expect(model.outputs).to.deep.equal([{ output_type: 'stream', name: 'stdout', text: 'new\n' }]);
     expect(lengths).to.deep.equal([1, 0, 1]);
+  });
+});
+
+describe('OutputModel and the pager', () => {
+  const server = (globalThis as { __bentoJupyter?: { url: string; token: string } }).__bentoJupyter!;
+  const jupyter = new RemoteKernel({ server: { baseUrl: server.url, token: server.token }, kernelName: 'python3' });
+  after(() => jupyter.shutdown());
+
+  it("adds ipykernel's page payload (obj?) as a display_data output, keeping its text and colours", async () => {
+    const model = new OutputModel();
+    const r = await run(jupyter, 'def area(w, h=1):\n    """Width times height."""\n    return w * h\narea?', { onIOPub: (m) => model.apply(m) });
+    expect(model.outputs).to.deep.equal([]);
+    model.applyPayload(r.reply.content);
+    expect(model.outputs).to.have.length(1);
+    const output = model.outputs[0] as { output_type: string; data: Record<string, string> };
+    expect(output.output_type).to.equal('display_data');
+    expect(output.data['text/plain']).to.contain('\x1b[');
+    expect(stripAnsi(output.data['text/plain'])).to.match(/^Signature: area\(w, h=1\)\nDocstring: Width times height\.\n/);
+  });
+
+  it('ignores payloads that are not the pager', () => {
+    const model = new OutputModel();
+    model.applyPayload({ payload: [{ source: 'set_next_input', text: 'x = 1', replace: false }, null, { source: 'page' }] });
+    model.applyPayload({});
+    expect(model.outputs).to.deep.equal([]);
   });
 });
 

@@ -119,7 +119,7 @@ describe('Pyodide magics', () => {
     await run(suite.kernel, 'def area(w, h=1):\n    """Width times height."""\n    return w * h');
     const r = await run(suite.kernel, 'area?');
     expect(r.reply.content.status).to.equal('ok');
-    const payload = (r.reply.content as { payload: Array<{ source: string; data: Record<string, string>; start: number }> }).payload;
+    const payload = (r.reply.content as unknown as { payload: Array<{ source: string; data: Record<string, string>; start: number }> }).payload;
     expect(payload).to.have.length(1);
     expect(payload[0].source).to.equal('page');
     const text = payload[0].data['text/plain'].replace(/\x1b\[[0-9;]*m/g, '');
@@ -127,7 +127,7 @@ describe('Pyodide magics', () => {
     expect(text).to.contain('Docstring: Width times height.');
     expect(text).to.contain('Type:      function');
     const source = await run(suite.kernel, 'area??');
-    const sourceText = (source.reply.content as { payload: Array<{ data: Record<string, string> }> }).payload[0].data['text/plain'];
+    const sourceText = (source.reply.content as unknown as { payload: Array<{ data: Record<string, string> }> }).payload[0].data['text/plain'];
     expect(sourceText.replace(/\x1b\[[0-9;]*m/g, '')).to.contain('return w * h');
   });
 
