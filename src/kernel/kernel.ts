@@ -35,7 +35,8 @@ export interface ExecuteOptions {
   onIOPub?: (message: IOPubMessage) => void;
   /**
    * Answers `input()`. Without it, `input()` raises an error in Python (as Jupyter does with
-   * allow_stdin=False).
+   * allow_stdin=False). Rejecting cancels: the cell gets KeyboardInterrupt, as ipykernel's does when interrupted
+   * while it waits for input.
    */
   onInput?: (request: InputRequestContent) => Promise<string> | string;
   /** Silent executions do not increment the count nor publish results. */

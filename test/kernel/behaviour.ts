@@ -192,6 +192,34 @@ export function kernelBehaviour(label: string, makeKernel: () => Promise<Kernel>
       expect(r.stdout).to.contain('hello Ada');
     });
 
+    it('raises KeyboardInterrupt in the cell when the person cancels input(), as ipykernel does when interrupted there', async () => {
+      await run(kernel, 'kept_past_input = 9');
+      const r = await run(kernel, 'answer = input("Name? ")\nprint("after input:", repr(answer))', {
+        onInput: async () => {
+          throw new Error('The person closed the prompt.');
+        },
+      });
+      expect(r.reply.content.status).to.equal('error');
+      expect(r.outputs.find(([t]) => t === 'error')?.[1].ename).to.equal('KeyboardInterrupt');
+      expect(r.stdout).not.to.contain('after input');
+      const next = await run(kernel, 'kept_past_input');
+      expect(next.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('9');
+    });
+
+    it('raises KeyboardInterrupt in a cell interrupted while it waits for input()', async () => {
+      let interrupted: Promise<void> | undefined;
+      const r = await run(kernel, 'answer = input("Never answered: ")\nprint("after input")', {
+        onInput: () => {
+          interrupted = kernel.interrupt();
+          return new Promise<string>(() => {});
+        },
+      });
+      await interrupted;
+      expect(r.outputs.find(([t]) => t === 'error')?.[1].ename).to.equal('KeyboardInterrupt');
+      expect(r.stdout).not.to.contain('after input');
+      expect((await run(kernel, '"still here"')).reply.content.status).to.equal('ok');
+    });
+
     it('completes names from the session', async () => {
       await run(kernel, 'import math\nmy_variable = 1');
       const attr = await kernel.complete('math.sq', 7);

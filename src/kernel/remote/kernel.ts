@@ -596,14 +596,30 @@ export class RemoteKernel implements Kernel {
     }
   }
 
+  /**
+   * Answers an input_request. A person who cancels the prompt (onInput rejects) gets what ipykernel does when
+   * interrupted while waiting for input: KeyboardInterrupt in the cell, by an interrupt rather than an answer.
+   */
   private async answerInput(request: Message, pending: Pending): Promise<void> {
     const content = request.content as unknown as InputRequestContent;
-    let value = '';
+    const parentId = (request.parent_header as MessageHeader).msg_id;
+    let value: string;
     try {
       value = pending.onInput ? await pending.onInput(content) : '';
     } catch {
-      value = '';
+      if (this.pending.get(parentId) !== pending || !this.kernelId) return;
+      try {
+        await this.server.interruptKernel(this.kernelId);
+      } catch (error) {
+        this.setStatus({
+          status: this.currentStatus,
+          message: `Could not stop the cell waiting for input: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+      return;
     }
+    // The cell ended (interrupted, or the kernel restarted) while the person typed: no one waits for this answer.
+    if (this.pending.get(parentId) !== pending) return;
     const reply = makeMessage('input_reply', { value }, { session: this.session, channel: 'stdin', parent: request.header });
     this.socket?.send(JSON.stringify(reply));
   }
