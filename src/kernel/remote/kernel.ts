@@ -19,7 +19,7 @@ import {
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
 import { checkVariableName, extractError, fromWire, injectError, TableError, toWire, type WireHeader, type WireTable } from '../table-wire.ts';
-import { deserializeBinaryMessage, serializeBinaryMessage } from './frames.ts';
+import { readFrame, serializeBinaryMessage } from './frames.ts';
 import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
 import { planChunks, TABLE_COMM_TARGET, tableSetupCode } from './table-comm.ts';
 
@@ -44,6 +44,8 @@ interface Pending {
   onInput?: ExecuteOptions['onInput'];
   reply?: Message;
   idle: boolean;
+  /** A frame that could not be read arrived while this was pending: it may have been this one's reply. */
+  missedFrame?: boolean;
   resolve: (reply: Message) => void;
   reject: (error: Error) => void;
 }
@@ -54,10 +56,13 @@ interface CommWaiter {
   fail(error: Error): void;
 }
 
-/** What a table comm ended with: the kernel's reply, or nothing because the kernel does not know the target. */
 /** A request was lost because the kernel restarted under it (another client asked for the restart). */
 class KernelRestartedError extends JupyterServerError {}
 
+/** A request's reply never arrived in a form that could be read. */
+class LostReplyError extends JupyterServerError {}
+
+/** What a table comm ended with: the kernel's reply, or nothing because the kernel does not know the target. */
 type CommOutcome = { reply: Message } | { unregistered: true };
 
 /** How long a kernel process that got a shutdown_request may still answer requests before it exits. */
@@ -147,8 +152,11 @@ export class RemoteKernel implements Kernel {
       const reply = await this.send(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput });
       return reply as ExecuteReply;
     } catch (error) {
-      const content: ExecuteReplyContent = failedExecution(error, (msgType, content) =>
-        options.onIOPub?.(makeMessage(msgType, content, { session: this.session, channel: 'iopub', parent: request.header }) as IOPubMessage),
+      const content: ExecuteReplyContent = failedExecution(
+        error,
+        (msgType, content) =>
+          options.onIOPub?.(makeMessage(msgType, content, { session: this.session, channel: 'iopub', parent: request.header }) as IOPubMessage),
+        error instanceof LostReplyError ? 'KernelError' : undefined,
       );
       return makeMessage('execute_reply', content, { session: this.session, channel: 'shell', parent: request.header });
     }
@@ -260,16 +268,14 @@ export class RemoteKernel implements Kernel {
         resolve();
       };
       socket.onmessage = (event) => {
-        if (typeof event.data === 'string') this.route(JSON.parse(event.data) as Message);
-        else if (event.data instanceof ArrayBuffer) {
-          let message: Message;
-          try {
-            message = deserializeBinaryMessage(event.data);
-          } catch {
-            return; // not a Jupyter frame: nothing of ours can be waiting for it
-          }
-          this.route(message);
+        let message: Message;
+        try {
+          message = readFrame(event.data);
+        } catch (error) {
+          this.skipUnreadableFrame(error);
+          return;
         }
+        this.route(message);
       };
       socket.onclose = () => {
         if (!opened) {
@@ -314,6 +320,19 @@ export class RemoteKernel implements Kernel {
       }
     }
     this.declareDead(`Lost the connection to the Jupyter Server at ${this.server.displayUrl} and could not reconnect. Restart to try again.`);
+  }
+
+  /**
+   * A frame that is no Jupyter message (a proxy that truncates or mangles frames) is reported and skipped: the
+   * connection stays up, and an execution whose reply it may have been ends with an error instead of waiting forever.
+   */
+  private skipUnreadableFrame(error: unknown): void {
+    for (const pending of this.pending.values()) pending.missedFrame = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.setStatus({
+      status: this.currentStatus,
+      message: `The Jupyter Server at ${this.server.displayUrl} sent a message Bento could not read (${reason}); it was skipped.`,
+    });
   }
 
   private declareDead(message: string): void {
@@ -593,6 +612,13 @@ export class RemoteKernel implements Kernel {
     else if (pending.reply && message.channel === 'shell') {
       const reply = pending.reply;
       setTimeout(() => pending.resolve(reply), 3_000);
+    } else if (pending.idle && pending.missedFrame && message.channel === 'iopub') {
+      // Idle without a reply, after a frame that could not be read: the reply may have been that frame.
+      setTimeout(() => {
+        if (!pending.reply) {
+          pending.reject(new LostReplyError('The kernel finished, but its reply was lost: the Jupyter Server sent a message Bento could not read. Run the cell again.'));
+        }
+      }, 3_000);
     }
   }
 

@@ -95,6 +95,51 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
     expect(next.outputs.find(([t]) => t === 'execute_result')?.[1].data['text/plain'], JSON.stringify(next.reply.content)).to.equal('42');
   });
 
+  it('reports frames it cannot read, skips them, and keeps working', async () => {
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    const socket = (kernel as unknown as { socket: WebSocket }).socket;
+    // What a proxy that truncates or mangles frames delivers: text that is not JSON, JSON that is no Jupyter
+    // message, and binary frames whose part count or offsets point outside them.
+    const badOffsets = new DataView(new ArrayBuffer(16));
+    badOffsets.setUint32(0, 2);
+    badOffsets.setUint32(4, 12);
+    badOffsets.setUint32(8, 4096);
+    const frames: Array<string | ArrayBuffer> = ['{"header": {"msg_type": "stat', '{"channel": "iopub"}', badOffsets.buffer, new ArrayBuffer(2)];
+    for (const data of frames) socket.dispatchEvent(new MessageEvent('message', { data }));
+    const reports = changes.filter((c) => /sent a message Bento could not read/.test(c.message ?? ''));
+    expect(reports.map((c) => c.message)).to.have.length(4);
+    expect(reports[0].message).to.contain('not JSON');
+    expect(reports[2].message).to.contain('offsets point outside it');
+    expect(kernel.status).to.equal('idle');
+    const r = await run(kernel, '6 * 7');
+    expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('42');
+  });
+
+  it('ends a cell whose reply arrived unreadable with an error, not a hang, and runs the next one', async () => {
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    const socket = (kernel as unknown as { socket: WebSocket }).socket;
+    const deliver = socket.onmessage!;
+    let mangled = false;
+    // A proxy between page and server that cuts one frame short: this cell's execute_reply.
+    socket.onmessage = (event: MessageEvent) => {
+      if (!mangled && typeof event.data === 'string' && JSON.parse(event.data).header.msg_type === 'execute_reply') {
+        mangled = true;
+        deliver.call(socket, new MessageEvent('message', { data: event.data.slice(0, event.data.length / 2) }));
+        return;
+      }
+      deliver.call(socket, event);
+    };
+    const r = await run(kernel, 'lost_reply = 1\nprint("ran")');
+    expect(mangled).to.be.true;
+    expect(r.stdout).to.equal('ran\n');
+    expect(errorOf(r)?.evalue).to.match(/reply was lost/);
+    expect(changes.some((c) => /could not read/.test(c.message ?? ''))).to.be.true;
+    const next = await run(kernel, 'lost_reply + 1');
+    expect(next.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('2');
+  });
+
   it('restarts with fresh state and says so', async () => {
     await run(kernel, 'gone = 1');
     const changes: KernelStatusChange[] = [];
