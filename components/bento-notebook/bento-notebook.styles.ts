@@ -54,7 +54,8 @@ export const styles = [
     flex: 0 1 auto;
   }
   .toolbar > .status {
-    min-width: 0;
+    /* Never less than its dot. */
+    min-width: 1rem;
     /* Start-up progress text gives way before the kernel's name does. */
     flex: 0 8 auto;
     white-space: nowrap;
@@ -164,7 +165,20 @@ export const styles = [
       padding-inline-start: calc(2.9em + 2 * var(--_space-1));
     }
   }
-  /* A phone: the status keeps its dot, its words stay for screen readers. */
+  /*
+   * Narrow: start-up progress shows as its bar (the words stay for screen readers); a phone shows only the
+   * status dot, never a word cut short.
+   */
+  @container bento-notebook (max-width: 36rem) {
+    .toolbar.starting > .status {
+      font-size: 0;
+      gap: 0;
+    }
+    .toolbar.starting > .status .dot {
+      width: 0.6rem;
+      height: 0.6rem;
+    }
+  }
   @container bento-notebook (max-width: 26rem) {
     .toolbar > .status {
       font-size: 0;

@@ -755,7 +755,7 @@ export class BentoNotebook extends LitElement {
         ${icon}<span>${label}</span>${extra.hint ? html`<span class="hint" aria-hidden="true">${extra.hint}</span>` : nothing}
       </button>`;
     return html`
-      <div class="toolbar" part="toolbar" role="toolbar" aria-label="Notebook">
+      <div class="toolbar ${progress ? 'starting' : ''}" part="toolbar" role="toolbar" aria-label="Notebook">
         <kernel-selector
           .servers=${this.servers}
           .serverUrl=${this.serverUrl}

@@ -76,6 +76,21 @@ describe('<bento-notebook> toolbar and layout', () => {
     });
   }
 
+  it('keeps one row while Python starts, the progress bar included', async () => {
+    const starting = new PyodideRuntime(testRuntimeOptions());
+    try {
+      const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 450px"><bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime: starting })}></bento-notebook></div>`);
+      const notebook = wrapper.querySelector('bento-notebook')!;
+      const progress = await waitFor(() => notebook.shadowRoot!.querySelector('progress[part="progress"]'), 'the start-up progress bar');
+      const toolbar = part(notebook, '[part="toolbar"]').getBoundingClientRect();
+      expect(toolbar.height).to.be.lessThan(2 * moreButton(notebook).getBoundingClientRect().height);
+      expect(progress.getBoundingClientRect().right).to.be.at.most(toolbar.right);
+      expect(part(notebook, '[part~="status"]').textContent, 'the words are there for screen readers').to.match(/starting Python|downloading Python|compiling Python/);
+    } finally {
+      starting.terminate();
+    }
+  });
+
   it('puts what the toolbar has no room for into its menu', async () => {
     const wide = await notebookAt(1280);
     moreButton(wide).click();
