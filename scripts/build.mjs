@@ -137,6 +137,8 @@ export async function build({ analyze = false } = {}) {
       metafile: true,
     }),
     cp(join(root, 'components/themes/bento.css'), join(dist, 'themes/bento.css')),
+    // The Vite plugin (`bento-lite/vite`) runs in Node as it is.
+    copyFile(join(root, 'src/vite.js'), join(dist, 'vite.js')),
     // pyodide.mjs carries Node-only branches; they never run in a worker.
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),

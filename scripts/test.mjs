@@ -7,9 +7,10 @@ import { ensureClickHouse } from './clickhouse.mjs';
 import { ensureJupyter } from './jupyter.mjs';
 
 const extra = process.argv.slice(2);
-// What a reviewer checks first: types and lint. Either failing stops the run before any browser starts. A run of
-// chosen files (`--files ...`, the loop while working on one test) leaves them to the full run.
-for (const script of extra.includes('--files') ? [] : ['typecheck', 'lint']) {
+// What a reviewer checks first: types and lint, then the packed package in a Vite app and a plain page
+// (scripts/pack-test.mjs). Any failing stops the run before the suites start. A run of chosen files (`--files ...`,
+// the loop while working on one test) leaves them to the full run.
+for (const script of extra.includes('--files') ? [] : ['typecheck', 'lint', 'test:pack']) {
   console.log(`== npm run ${script} ==`);
   if (spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' }).status !== 0) {
     console.error(`npm run ${script} failed: fix the errors above (the browser suites did not run).`);

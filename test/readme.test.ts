@@ -28,7 +28,9 @@ interface Sample {
   /** JavaScript run in the same module as a js block, before it (the bundle is `bento` there). */
   preamble?: (page: TestServers) => string;
   /** What the README says the sample does, checked in its page once it ran. */
-  check: (win: SampleWindow) => Promise<void>;
+  check?: (win: SampleWindow) => Promise<void>;
+  /** A sample that runs in Node, not a page: the script that reads it from README.md and runs it. */
+  ranBy?: string;
 }
 
 interface TestServers {
@@ -126,6 +128,8 @@ const NOTEBOOK_FOR_API = JSON.stringify({
 });
 
 const SAMPLES: Sample[] = [
+  // vite.config.js: scripts/pack-test.mjs builds a Vite app with it and runs a cell there.
+  { find: "import bentoLite from 'bento-lite/vite';", ranBy: 'scripts/pack-test.mjs' },
   {
     find: '<bento-notebook name="analysis.ipynb">',
     async check(win) {
@@ -328,9 +332,14 @@ describe('README.md', () => {
     it(`runs the sample with ${JSON.stringify(sample.find)} and it does what the README says`, async () => {
       const block = blocks.find((b) => b.code.includes(sample.find) && !b.notRun);
       expect(block, 'the block is in README.md').to.not.equal(undefined);
+      if (sample.ranBy) {
+        const script = await (await fetch(`/${sample.ranBy}`)).text();
+        expect(script, `${sample.ranBy} reads this block from README.md and runs it`).to.contain(`${JSON.stringify(sample.find)};`);
+        return;
+      }
       const { win, close } = await runSample(block!, sample);
       try {
-        await sample.check(win);
+        await sample.check!(win);
         expect(win.sampleErrors, 'errors in the page while checking').to.deep.equal([]);
       } finally {
         close();
