@@ -766,6 +766,13 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
     prev_main = sys.modules.get("__main__")
     _current = session
     sys.modules["__main__"] = session.main
+    if not code.strip():
+        # As IPython: an empty cell runs nothing, is not numbered and leaves the history alone.
+        if not silent:
+            _emit("execute_input", {"code": code, "execution_count": session.execution_count + 1})
+        sys.modules["__main__"] = prev_main
+        return json.dumps({"status": "ok", "execution_count": session.execution_count, "user_expressions": {},
+                           "payload": []})
     if not silent:
         session.execution_count += 1
     count = session.execution_count
@@ -909,8 +916,8 @@ def _input(prompt="", password=False):
         from pyodide.ffi import run_sync
 
         result = run_sync(result)
-    if result is None or result is _jsnull:  # the page cancelled: interrupt
-        raise KeyboardInterrupt("interrupted while waiting for input")
+    if result is None or result is _jsnull:  # the page cancelled: interrupt, in ipykernel's words
+        raise KeyboardInterrupt("Interrupted by user")
     return str(result)
 
 
