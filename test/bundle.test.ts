@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import type * as BentoLite from '../src/index.ts';
+import { waitFor } from './helpers.ts';
 
 // The built package as a page gets it (`npm test` builds first): worker.js and the Pyodide files beside the
 // bundle, found with no configuration and no network.
@@ -163,6 +164,8 @@ describe('the built bundle', () => {
     try {
       await alone.win.customElements.whenDefined('bento-cell');
       await alone.win.document.querySelector('bento-cell')!.updateComplete;
+      // In a task after the page's own scripts ran (they may configure the runtime), with no run asked for.
+      await waitFor(() => alone.win.bento.PyodideRuntime.default().state !== 'stopped', 'Python did not start');
       expect(alone.win.bento.PyodideRuntime.default().state).to.be.oneOf(['starting', 'ready']);
     } finally {
       alone.close();

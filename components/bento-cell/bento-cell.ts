@@ -23,6 +23,7 @@ import { loadEditor } from './editor-loader.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
+import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
 
 export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
 
@@ -47,6 +48,17 @@ export class BentoDisplayUpdateEvent extends Event {
 }
 
 type Attachments = Record<string, Record<string, unknown>>;
+
+/** The kernel a run uses, and what to call when the run finished. */
+interface KernelLease {
+  kernel: Kernel;
+  done: () => void;
+}
+
+/** A notebook hands its cells its kernel when they run (BentoNotebook.kernelForRun). */
+interface KernelLender extends Element {
+  kernelForRun?(): Promise<KernelLease>;
+}
 
 /** The data: URL of an image the cell keeps as an attachment (where nbformat keeps pasted images), if any. */
 function attachmentURL(attachments: Attachments | undefined, name: string): string | undefined {
@@ -130,6 +142,11 @@ export class BentoCell extends LitElement {
   /** Settles once the chunk of a lazily defined magic element has loaded (or failed to). */
   private magicLoading?: Promise<void>;
   private magicLoadError?: Error;
+  /** The signals of this cell's magic runs not finished yet: Interrupt, Restart and cancel() abort them. */
+  private readonly magicRuns = new Set<AbortController>();
+  /** Runs asked for so far, and the one whose outputs the cell shows (a later run replaces them when it starts). */
+  private runsAsked = 0;
+  private shownRun = 0;
   /** Settles once the sanitizer a Markdown cell waits for has loaded (or failed to). */
 
   @query('.editor') private editorHost?: HTMLElement;
@@ -144,6 +161,8 @@ export class BentoCell extends LitElement {
   @state() private elapsedSeconds = 0;
   @state() private inputRequest?: InputRequestContent & { answer: (text: string) => void; cancel: () => void };
   @state() private inspectText?: string;
+  /** Runs asked for that have not finished: more than one while a run waits for the one before it. */
+  @state() private runsPending = 0;
   @state() private editorError?: string;
 
   /** `code`, `markdown` or `raw`. */
@@ -183,8 +202,13 @@ export class BentoCell extends LitElement {
   protected override firstUpdated(): void {
     // A code cell on its own starts the page's Python session now, while the page renders: its first run then
     // waits only for what is left of the start-up. (In a notebook, the notebook starts its kernel.)
-    const standalone = !this.kernel && !this.contextKernel && !this.closest('bento-notebook');
-    if (standalone && this.type === 'code' && !ownedMagic(this.source)) void defaultKernel().ready().catch(() => {});
+    // After the page's own scripts ran: they may configure the runtime first.
+    void afterPageScripts()
+      .then(() => {
+        const standalone = this.isConnected && !this.kernel && !this.contextKernel && !this.closest('bento-notebook');
+        if (standalone && this.type === 'code' && !ownedMagic(this.source)) return defaultKernel().ready();
+      })
+      .catch(() => {});
   }
 
   /** Also waits for a chunk the cell is rendering with (the Markdown renderer, the element of a magic). */
@@ -290,8 +314,36 @@ export class BentoCell extends LitElement {
     this.refreshMagic();
   }
 
-  private activeKernel(): Kernel {
-    return this.kernel ?? this.contextKernel ?? defaultKernel();
+  /** The kernel to complete and inspect with; none while the cell's notebook has not made its kernel yet. */
+  private activeKernel(): Kernel | undefined {
+    return this.kernel ?? this.contextKernel ?? (this.closest('bento-notebook') ? undefined : defaultKernel());
+  }
+
+  /** The kernel for a run: the cell's own, else its notebook's (once the notebook knows which), else the page's. */
+  private kernelLease(): Promise<KernelLease> {
+    const notebook = this.closest<KernelLender>('bento-notebook');
+    if (!this.kernel && notebook?.kernelForRun) return notebook.kernelForRun();
+    return Promise.resolve({ kernel: this.kernel ?? this.contextKernel ?? defaultKernel(), done: () => {} });
+  }
+
+  /** Shows `run` from now on, its outputs replacing an earlier run's; false when a later run is shown already. */
+  private show(run: number): boolean {
+    if (run < this.shownRun) return false;
+    if (run > this.shownRun) {
+      this.shownRun = run;
+      this.outputs.clear();
+    }
+    return true;
+  }
+
+  /** A run finished: the cell shows its count and state, or `queued` while another run of it waits. */
+  private endRun(run: number, status: ExecuteReply['content']['status'], count: number | null): void {
+    this.runsPending--;
+    if (!this.show(run)) return;
+    clearInterval(this.timer);
+    this.inputRequest = undefined;
+    this.executionCount = count;
+    this.runState = this.runsPending > 0 ? 'queued' : status === 'ok' ? 'done' : 'error';
   }
 
   private async openEditor(): Promise<CellEditor> {
@@ -311,7 +363,7 @@ export class BentoCell extends LitElement {
         onCommand: (command) => this.onEditorCommand(command),
         complete: async (code, offset) => {
           const kernel = this.activeKernel();
-          if (kernel.status === 'dead' || kernel.status === 'unknown' || kernel.status === 'starting') return undefined;
+          if (!kernel || kernel.status === 'dead' || kernel.status === 'unknown' || kernel.status === 'starting') return undefined;
           const reply = await kernel.complete(code, toCodePointOffset(code, offset));
           return { from: toUtf16Offset(code, reply.cursor_start), to: toUtf16Offset(code, reply.cursor_end), matches: reply.matches };
         },
@@ -342,7 +394,12 @@ export class BentoCell extends LitElement {
     const code = this.source;
     const offset = this.editor.view.state.selection.main.head;
     try {
-      const reply = await this.activeKernel().inspect(code, toCodePointOffset(code, offset));
+      const kernel = this.activeKernel();
+      if (!kernel) {
+        this.inspectText = 'Run a cell first: the kernel has not started.';
+        return;
+      }
+      const reply = await kernel.inspect(code, toCodePointOffset(code, offset));
       const text = reply.found ? String(reply.data['text/plain'] ?? '') : 'No documentation found here.';
       this.inspectText = text.replace(/\x1b\[[0-9;]*m/g, '');
     } catch (error) {
@@ -357,7 +414,7 @@ export class BentoCell extends LitElement {
     this.timer = setInterval(() => (this.elapsedSeconds = Math.floor((performance.now() - started) / 1000)), 1000);
   }
 
-  private askInput(request: InputRequestContent): Promise<string> {
+  private askInput(request: InputRequestContent, session: string): Promise<string> {
     return new Promise((resolve, reject) => {
       this.inputRequest = {
         ...request,
@@ -370,7 +427,7 @@ export class BentoCell extends LitElement {
           this.inputRequest = undefined;
           // The prompt and the answer stay in the output, as in Jupyter (a password shows as dots).
           const echo = `${request.prompt}${request.password ? '••••••' : text}\n`;
-          this.outputs.apply(makeMessage('stream', { name: 'stdout', text: echo }, { session: this.activeKernel().session, channel: 'iopub' }) as IOPubMessage);
+          this.outputs.apply(makeMessage('stream', { name: 'stdout', text: echo }, { session, channel: 'iopub' }) as IOPubMessage);
           resolve(text);
         },
       };
@@ -443,60 +500,82 @@ export class BentoCell extends LitElement {
     return this.editing && Boolean(this.editor?.view.hasFocus);
   }
 
-  /** Stops a magic cell's work in JavaScript (a query); kernel code stops with the kernel's interrupt. */
-  cancel(): void {
+  /**
+   * Stops the cell's magic runs (a query, a fetch: their `signal` is aborted with `reason`, which the cell shows);
+   * kernel code stops with the kernel's interrupt.
+   */
+  cancel(reason = 'The cell was interrupted before it finished.'): void {
+    for (const run of this.magicRuns) run.abort(new DOMException(reason, 'AbortError'));
     this.magicElement?.cancel();
   }
 
-  /** Runs the cell: code goes to the kernel; Markdown renders. Resolves when the run finished. */
+  /**
+   * Runs the cell: code goes to the kernel; Markdown renders. Resolves when the run finished. Asked for again while
+   * it runs, the cell runs again after, as Jupyter queues it: the second run's outputs replace the first's once it
+   * starts.
+   */
   async run(): Promise<ExecuteReply | undefined> {
     if (this.type !== 'code') {
       this.editing = false;
       return undefined;
     }
     this.refreshMagic();
-    const kernel = this.activeKernel();
-    this.outputs.clear();
-    this.runState = 'queued';
+    const run = ++this.runsAsked;
+    if (this.runsPending++ === 0) {
+      // Nothing of an earlier run is still to come: its outputs go now.
+      this.show(run);
+      this.runState = 'queued';
+    }
     this.inspectText = undefined;
-    if (this.magicElement || this.magicLoading) return this.runMagic(kernel);
+    const magic = this.magicElement || this.magicLoading ? new AbortController() : undefined;
+    if (magic) this.magicRuns.add(magic);
+    let lease: KernelLease | undefined;
     try {
-      const reply = await runInOrder(kernel, 'code', () => kernel.execute(this.source, {
-        onIOPub: (message) => {
-          if (message.header.msg_type === 'execute_input') {
-            this.runState = 'running';
-            this.startTimer();
-          }
-          if (message.header.msg_type === 'update_display_data') this.dispatchEvent(new BentoDisplayUpdateEvent(message as IOPubMessage<'update_display_data'>));
-          else this.outputs.apply(message);
-        },
-        onInput: (request) => this.askInput(request),
-      }));
-      this.outputs.applyPayload(reply.content);
-      this.executionCount = reply.content.execution_count ?? null;
-      this.runState = reply.content.status === 'ok' ? 'done' : 'error';
-      this.dispatchEvent(new BentoExecuteEvent(this, reply));
-      return reply;
+      lease = await this.kernelLease();
+      return magic ? await this.runMagic(lease.kernel, run, magic) : await this.runCode(lease.kernel, run);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.runState = 'error';
+      this.endRun(run, 'error', this.executionCount);
       this.dispatchEvent(new BentoErrorEvent({ message, source: 'kernel' }));
       throw error;
     } finally {
-      clearInterval(this.timer);
-      this.inputRequest = undefined;
+      if (magic) this.magicRuns.delete(magic);
+      lease?.done();
     }
+  }
+
+  private async runCode(kernel: Kernel, run: number): Promise<ExecuteReply> {
+    const reply = await runInOrder(kernel, 'code', () => kernel.execute(this.source, {
+      onIOPub: (message) => {
+        const type = message.header.msg_type;
+        // A status comes at once, even while an earlier run still runs; any other message means this run started.
+        if (type === 'status' || !this.show(run)) return;
+        if (type === 'execute_input') {
+          this.runState = 'running';
+          this.startTimer();
+        }
+        if (type === 'update_display_data') this.dispatchEvent(new BentoDisplayUpdateEvent(message as IOPubMessage<'update_display_data'>));
+        else this.outputs.apply(message);
+      },
+      onInput: (request) => this.askInput(request, kernel.session),
+    }));
+    if (this.show(run)) this.outputs.applyPayload(reply.content);
+    this.endRun(run, reply.content.status, reply.content.execution_count ?? null);
+    this.dispatchEvent(new BentoExecuteEvent(this, reply));
+    return reply;
   }
 
   /**
    * A magic cell runs in JavaScript, in its turn among the notebook's runs. What it did is kept as a one-line
    * output (or an error), so a saved notebook says what happened in any Jupyter tool.
    */
-  private runMagic(kernel: Kernel): Promise<ExecuteReply> {
-    const publish = (msgType: string, content: object) =>
-      this.outputs.apply(makeMessage(msgType, content, { session: kernel.session, channel: 'iopub' }) as IOPubMessage);
+  private runMagic(kernel: Kernel, run: number, controller: AbortController): Promise<ExecuteReply> {
+    const publish = (msgType: string, content: object) => {
+      if (this.show(run)) this.outputs.apply(makeMessage(msgType, content, { session: kernel.session, channel: 'iopub' }) as IOPubMessage);
+    };
     // Ordered now, even when the element's chunk is still loading: a cell run after this one must wait for it.
     return runInOrder(kernel, 'magic', async () => {
+      this.show(run);
       this.runState = 'running';
       this.startTimer();
       let content: ExecuteReply['content'];
@@ -504,17 +583,20 @@ export class BentoCell extends LitElement {
         if (this.magicLoading) await this.magicLoading;
         const element = this.magicElement;
         if (!element) throw this.magicLoadError ?? new Error('The element of this magic is not defined.');
-        const { summary } = await element.run({ kernel: () => kernel, signal: new AbortController().signal });
+        controller.signal.throwIfAborted();
+        const { summary } = await element.run({ kernel: () => kernel, signal: controller.signal });
         publish('display_data', { data: { 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
         content = { status: 'ok', execution_count: 0, user_expressions: {}, payload: [] };
       } catch (error) {
-        content = failedExecution(error, publish, error instanceof Error && error.name !== 'Error' ? error.name : 'MagicError');
+        // Stopped on purpose: the reason says why, whatever the element made of its aborted work.
+        if (controller.signal.aborted) content = failedExecution(controller.signal.reason, publish, 'KeyboardInterrupt');
+        else content = failedExecution(error, publish, error instanceof Error && error.name !== 'Error' ? error.name : 'MagicError');
       } finally {
         clearInterval(this.timer);
       }
-      this.executionCount = await this.countInKernel(kernel);
-      content.execution_count = this.executionCount ?? 0;
-      this.runState = content.status === 'ok' ? 'done' : 'error';
+      const count = await this.countInKernel(kernel);
+      content.execution_count = count ?? 0;
+      this.endRun(run, content.status, count);
       const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
       this.dispatchEvent(new BentoExecuteEvent(this, reply));
       return reply;
@@ -596,7 +678,10 @@ export class BentoCell extends LitElement {
 
   private renderStatus() {
     if (this.runState === 'queued') return html`<div class="status" role="status">queued</div>`;
-    if (this.runState === 'running') return html`<div class="status running" role="status">running ${this.elapsedSeconds} s</div>`;
+    if (this.runState === 'running') {
+      const again = this.runsPending > 1 ? ', then again: queued' : '';
+      return html`<div class="status running" role="status">running ${this.elapsedSeconds} s${again}</div>`;
+    }
     return nothing;
   }
 

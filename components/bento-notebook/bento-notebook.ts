@@ -1,5 +1,5 @@
-import { provide } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { ContextProvider } from '@lit/context';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
@@ -7,6 +7,7 @@ import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
 import { PYODIDE_KERNELSPEC, configuredServers, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
+import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
@@ -84,6 +85,16 @@ export class BentoNotebook extends LitElement {
   private notebookExtra: Record<string, unknown> = {};
   /** The kernelspec to save once the person switched kernels (until then, the loaded one is kept). */
   private chosenKernelspec?: { name: string; display_name: string; language: string };
+  private readonly kernelProvider = new ContextProvider(this, { context: kernelContext });
+  private currentKernel?: Kernel;
+  /** Settles once the notebook knows which kernel its cells run on (a switch, automatic or chosen, is under way). */
+  private kernelDecided: Promise<void> = Promise.resolve();
+  /** Bumped by every load and every choice of kernel: an automatic switch applies only when nothing came after it. */
+  private kernelChoiceId = 0;
+  /** The last kernel handed to a run: the next one is handed out after it, in the order runs were asked for. */
+  private lastLease: Promise<unknown> = Promise.resolve();
+  private idleWaiters: Array<() => void> = [];
+  private initialised: Promise<void> = Promise.resolve();
 
   @query('.more > button') private moreButton?: HTMLButtonElement;
 
@@ -94,11 +105,24 @@ export class BentoNotebook extends LitElement {
   @state() private draftOffer?: { notebook: Notebook; savedAt: number };
   @state() private activeIndex = 0;
   @state() private choice: KernelChoice = { kind: 'pyodide' };
+  /** Runs of this notebook's cells that have their kernel and have not finished. */
+  @state() private runningCells = 0;
 
-  /** The kernel session every cell of this notebook runs in. Replace it to switch kernels. */
-  @provide({ context: kernelContext })
-  @property({ attribute: false })
-  kernel: Kernel = new PyodideKernel();
+  /**
+   * The kernel session every cell of this notebook runs in. Replace it to switch kernels. Unless the page gives one,
+   * the notebook creates serverless Python when first needed: soon after the page's own scripts ran (they may
+   * configure the runtime), or when a cell runs or this is read, whichever comes first.
+   */
+  get kernel(): Kernel {
+    if (!this.currentKernel) this.useKernel(new PyodideKernel());
+    return this.currentKernel!;
+  }
+
+  set kernel(kernel: Kernel) {
+    this.kernelChoiceId++; // the page's kernel wins over an automatic switch under way
+    this.useKernel(kernel);
+  }
+
   /** URL of an .ipynb to load. Outputs it carries are untrusted: HTML is sanitized, nothing runs. */
   @property() src?: string;
   /** Key of the local draft (IndexedDB); default: `src`, or this page's path and the element's id. */
@@ -117,7 +141,8 @@ export class BentoNotebook extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     for (const [type, listener] of this.hostListeners()) this.addEventListener(type, listener);
-    void this.initialise();
+    this.initialised = this.initialise();
+    void this.startKernelSoon();
   }
 
   override disconnectedCallback(): void {
@@ -135,10 +160,6 @@ export class BentoNotebook extends LitElement {
     const complete = await super.getUpdateComplete();
     await Promise.all(this.cells.map((cell) => cell.updateComplete));
     return complete;
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('kernel')) this.watchKernel();
   }
 
   protected override updated(): void {
@@ -178,6 +199,47 @@ export class BentoNotebook extends LitElement {
     void kernel.ready().catch((error: unknown) => {
       if (this.kernel === kernel) this.reportError(error, 'kernel', `Could not start the kernel ${kernel.displayName}: `);
     });
+  }
+
+  private useKernel(kernel: Kernel): void {
+    const previous = this.currentKernel;
+    if (kernel === previous) return;
+    this.currentKernel = kernel;
+    this.kernelProvider.setValue(kernel);
+    this.watchKernel();
+    this.requestUpdate('kernel', previous);
+  }
+
+  /**
+   * Boots the kernel without waiting for a run, so the first one only waits for what is left of the start-up: after
+   * the page's own scripts ran, and once the notebook knows which kernel it uses (a notebook saved with a server
+   * kernel never boots Python in the browser for nothing).
+   */
+  private async startKernelSoon(): Promise<void> {
+    await afterPageScripts();
+    await this.initialised.catch(() => {});
+    await this.kernelSettled();
+    if (this.isConnected && !this.currentKernel) this.useKernel(new PyodideKernel());
+  }
+
+  /** Resolves once no switch of kernel is under way. */
+  private async kernelSettled(): Promise<void> {
+    let decided;
+    do {
+      decided = this.kernelDecided;
+      await decided;
+    } while (decided !== this.kernelDecided);
+  }
+
+  /** Runs wait for `decision` (and the ones before it) before they take the kernel. */
+  private decideKernel(decision: Promise<void>): void {
+    this.kernelDecided = Promise.all([this.kernelDecided, decision.catch(() => {})]).then(() => {});
+  }
+
+  /** Resolves once no cell of this notebook is running. */
+  private cellsIdle(): Promise<void> {
+    if (this.runningCells === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private get draftKey(): string {
@@ -229,7 +291,7 @@ export class BentoNotebook extends LitElement {
   private applyNotebook(notebook: Notebook): void {
     this.notebookMetadata = structuredClone(notebook.metadata ?? {});
     this.chosenKernelspec = undefined;
-    void this.honourKernelspec();
+    this.decideKernel(this.honourKernelspec(++this.kernelChoiceId));
     const { cells, metadata: _metadata, nbformat: _nbformat, nbformat_minor: _minor, ...extra } = notebook;
     this.notebookExtra = extra;
     for (const cell of this.cells) cell.remove();
@@ -271,19 +333,23 @@ export class BentoNotebook extends LitElement {
     for (const cell of this.cells) cell.outputs.updateDisplay(id, event.message.content);
   };
 
-  /** A notebook saved with a server kernel opens on that kernel again, when a configured server offers it. */
-  private async honourKernelspec(): Promise<void> {
+  /**
+   * A notebook saved with a server kernel opens on that kernel again, when a configured server offers it; not under
+   * a running cell, and not when a kernel was chosen or another notebook loaded meanwhile (`choiceId` is then old).
+   */
+  private async honourKernelspec(choiceId: number): Promise<void> {
     const wanted = (this.notebookMetadata.kernelspec as { name?: string } | undefined)?.name;
     const servers = configuredServers(this.servers, this.serverUrl, this.token);
     if (!wanted || wanted === PYODIDE_KERNELSPEC.name || servers.length === 0) return;
     for (const { server, specs } of await listKernelspecs(servers)) {
       const spec = specs?.kernelspecs[wanted];
       if (spec) {
-        await this.switchKernel({ kind: 'remote', server, kernelName: wanted, displayName: spec.spec.display_name }, false);
+        await this.cellsIdle();
+        if (choiceId === this.kernelChoiceId) await this.replaceKernel({ kind: 'remote', server, kernelName: wanted, displayName: spec.spec.display_name }, choiceId, false);
         return;
       }
     }
-    this.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info' };
+    if (choiceId === this.kernelChoiceId) this.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info' };
   }
 
   private readonly onKernelChangeRequest = (event: BentoKernelChangeRequestEvent): void => {
@@ -294,15 +360,31 @@ export class BentoNotebook extends LitElement {
     });
   };
 
-  /** Switches to a fresh kernel of `choice`. Text and outputs stay; variables do not move between kernels. */
+  /**
+   * Switches to a fresh kernel of `choice`. Text and outputs stay; variables do not move between kernels. Runs asked
+   * for meanwhile wait for the new kernel; the last choice wins.
+   */
   async switchKernel(choice: KernelChoice, announce = true): Promise<void> {
-    const previous = this.kernel;
+    const switching = this.replaceKernel(choice, ++this.kernelChoiceId, announce);
+    this.decideKernel(switching);
+    return switching;
+  }
+
+  private async replaceKernel(choice: KernelChoice, choiceId: number, announce: boolean): Promise<void> {
+    let kernel: Kernel;
     try {
-      this.kernel = await createKernel(choice);
+      kernel = await createKernel(choice);
     } catch (error) {
       this.reportError(error, 'kernel', 'Could not switch kernels: ');
       return;
     }
+    if (choiceId !== this.kernelChoiceId) {
+      // Another choice came while this kernel was made (nothing has started it yet).
+      void kernel.shutdown().catch(() => {});
+      return;
+    }
+    const previous = this.currentKernel;
+    this.useKernel(kernel);
     this.choice = choice;
     this.chosenKernelspec =
       choice.kind === 'pyodide' ? PYODIDE_KERNELSPEC : { name: choice.kernelName, display_name: choice.displayName, language: 'python' };
@@ -315,7 +397,7 @@ export class BentoNotebook extends LitElement {
     }
     // Only once the notebook listens to the new kernel: the old one's "shut down" is not news to anyone.
     await this.updateComplete;
-    void previous.shutdown().catch(() => {});
+    void previous?.shutdown().catch(() => {});
   }
 
   private readonly onFocusIn = (event: FocusEvent): void => {
@@ -589,6 +671,28 @@ export class BentoNotebook extends LitElement {
     } as Notebook;
   }
 
+  /**
+   * The kernel for a run of one of this notebook's cells (a cell asks when it runs), handed out in the order asked
+   * for, once the notebook knows which kernel it uses: runs asked for right after opening a notebook saved with a
+   * server kernel run there. `done()` says the run finished: the notebook never switches by itself under a run.
+   */
+  kernelForRun(): Promise<{ kernel: Kernel; done: () => void }> {
+    const lease = this.lastLease
+      .then(() => this.kernelSettled())
+      .then(() => {
+        this.runningCells++;
+        let finished = false;
+        const done = () => {
+          if (finished) return;
+          finished = true;
+          if (--this.runningCells === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+        };
+        return { kernel: this.kernel, done };
+      });
+    this.lastLease = lease.catch(() => {});
+    return lease;
+  }
+
   /** Runs the cell at `index`; settles when it finished. */
   async run(index: number): Promise<ExecuteReply | undefined> {
     const cell = this.cells[index];
@@ -621,13 +725,14 @@ export class BentoNotebook extends LitElement {
   /** Stops what runs: the kernel's code, and queries of magic cells. */
   async interrupt(): Promise<void> {
     for (const cell of this.cells) cell.cancel();
-    await this.kernel.interrupt();
+    await this.currentKernel?.interrupt();
   }
 
   /** Restarts the kernel (cancelable with `bento-kernel-restart-request`). Resolves false when cancelled. */
   async restart(): Promise<boolean> {
     if (!this.dispatchEvent(new BentoRequestEvent('bento-kernel-restart-request', {}))) return false;
-    await this.kernel.restart();
+    for (const cell of this.cells) cell.cancel('The kernel was restarted: the cell was stopped before it finished.');
+    await this.currentKernel?.restart();
     return true;
   }
 
@@ -737,7 +842,7 @@ export class BentoNotebook extends LitElement {
 
   private renderToolbar() {
     const progress = this.onProgressText();
-    const busy = this.status === 'busy';
+    const busy = this.status === 'busy' || this.runningCells > 0;
     const runAll = () => this.act(() => this.runAll(), 'Could not run the cells: ', 'run');
     const runAbove = () => this.act(() => this.runAbove(), 'Could not run the cells: ', 'run');
     const runBelow = () => this.act(() => this.runBelow(), 'Could not run the cells: ', 'run');
@@ -760,7 +865,7 @@ export class BentoNotebook extends LitElement {
           .servers=${this.servers}
           .serverUrl=${this.serverUrl}
           .token=${this.token}
-          .kernel=${this.kernel}
+          .kernel=${this.currentKernel}
           .choice=${this.choice}
         ></kernel-selector>
         ${progress ? statusBadge(this.status, progress) : statusBadge(this.status)}

@@ -53,6 +53,10 @@ export interface MagicRunContext {
   /** The kernel of the cell: the notebook's, or the page's default session. Call it only to inject, so a
    * cell that injects nothing never starts Python. */
   kernel: () => Kernel;
+  /**
+   * Aborted when the person interrupts or restarts the kernel or cancels the cell: hand it to `fetch` (and the like)
+   * so the work stops. The cell then shows `KeyboardInterrupt` and the reason.
+   */
   signal: AbortSignal;
 }
 

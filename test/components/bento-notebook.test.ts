@@ -286,11 +286,70 @@ describe('<bento-notebook>', () => {
     expect(notice.textContent).to.contain('Not a valid notebook');
   });
 
+  it('runs a cell asked to run again while it runs after the first run, and shows only the second run', async () => {
+    const el = await notebookWith(['import time\nruns = globals().get("runs", 0) + 1\nprint("start", runs)\ntime.sleep(0.5)\nprint("end", runs)']);
+    const cell = el.cells[0];
+    const first = el.run(0);
+    await waitFor(() => text(cell) === 'start 1\n', 'the first run never printed');
+    const second = el.run(0);
+    await cell.updateComplete;
+    expect(cell.shadowRoot!.querySelector('.status')?.textContent, 'the second run waits its turn').to.match(/queued/);
+    expect(text(cell), 'the first run keeps its outputs while it runs').to.equal('start 1\n');
+    const [one, two] = await Promise.all([first, second]);
+    expect(two!.content.execution_count, 'counts are consecutive').to.equal(one!.content.execution_count! + 1);
+    expect(text(cell)).to.equal('start 2\nend 2\n');
+    expect(cell.count).to.equal(two!.content.execution_count);
+    expect(cell.state).to.equal('done');
+  });
+
   it('paints a 200-cell notebook as static code without creating editors', async () => {
     const el = await notebookWith(Array.from({ length: 200 }, (_, i) => `value_${i} = ${i} * 2`));
     expect(el.cells).to.have.length(200);
     await waitFor(() => el.cells[199].shadowRoot!.querySelector('.static span'), 'static highlighting never painted');
     const editors = el.cells.filter((c) => c.shadowRoot!.querySelector('.cm-editor'));
     expect(editors).to.have.length(0);
+  });
+});
+
+describe('<bento-notebook> in a page that configures Python after the bundle', () => {
+  it('creates its kernel after the page\'s scripts ran: configureDefault works and its options are used', async () => {
+    const origin = location.origin;
+    const frame = document.createElement('iframe');
+    // As a page is written: the elements first, then the bundle, then the page's own module that configures it.
+    frame.srcdoc = `<!doctype html>
+      <bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook>
+      <bento-cell id="alone">2 + 2</bento-cell>
+      <script type="module" src="${origin}/src/index.ts"></script>
+      <script type="module">
+        import * as bento from '${origin}/src/index.ts';
+        window.bento = bento;
+        try {
+          bento.PyodideRuntime.configureDefault({ workerURL: '${origin}/src/kernel/pyodide/worker.ts', indexURL: '${origin}/node_modules/pyodide/', interruptGraceMs: 4321 });
+          window.configured = 'yes';
+        } catch (error) {
+          window.configured = error.message;
+        }
+      </script>`;
+    document.body.append(frame);
+    try {
+      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+      const win = frame.contentWindow as Window & typeof globalThis & { configured?: string; bento: typeof import('../../src/index.ts') };
+      await waitFor(() => win.configured, 'the page script never ran');
+      expect(win.configured).to.equal('yes');
+      const notebook = win.document.querySelector('bento-notebook')!;
+      // Python still starts by itself, before any cell runs (with the worker the page configured).
+      await waitFor(() => notebook.shadowRoot!.querySelector('[part~="status"]')?.textContent?.trim() === 'idle', 'Python did not start by itself', 60_000);
+      const reply = await notebook.run(0);
+      expect(reply?.content.status).to.equal('ok');
+      expect(text(notebook.cells[0])).to.equal('42');
+      const alone = win.document.querySelector<BentoCell>('bento-cell#alone')!;
+      await alone.run();
+      expect(text(alone)).to.equal('4');
+      const runtime = win.bento.PyodideRuntime.default();
+      expect(runtime.options.interruptGraceMs).to.equal(4321);
+      expect((notebook.kernel as PyodideKernel).runtime).to.equal(runtime);
+    } finally {
+      frame.remove();
+    }
   });
 });

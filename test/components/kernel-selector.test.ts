@@ -106,6 +106,40 @@ describe('<bento-notebook> with a Jupyter Server', () => {
     expect(el.kernel).to.equal(before);
   });
 
+  const savedOnTheServer = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    cells: [
+      { id: 'a', cell_type: 'code', source: 'import sys\nx = 41\nsys.platform', metadata: {}, execution_count: null, outputs: [] },
+      { id: 'b', cell_type: 'code', source: 'x + 1', metadata: {}, execution_count: null, outputs: [] },
+    ],
+  };
+
+  it('runs cells asked for right after opening such a notebook on the server kernel, and stays there', async () => {
+    const el = await notebook();
+    el.load(savedOnTheServer);
+    const replies = await el.runAll();
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['ok', 'ok']);
+    expect(resultOf(el.cells[0]), 'the first cell ran on the server').to.equal("'linux'");
+    expect(el.kernel).to.be.instanceOf(RemoteKernel);
+    // No swap after the run: the next run still sees x.
+    const again = await el.run(1);
+    expect(again?.content.status).to.equal('ok');
+    expect(resultOf(el.cells[1])).to.equal('42');
+  });
+
+  it('keeps a kernel the person chose while the saved one was being looked up', async () => {
+    const el = await notebook();
+    el.load(savedOnTheServer);
+    void el.switchKernel({ kind: 'pyodide' });
+    const replies = await el.runAll();
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['ok', 'ok']);
+    expect(resultOf(el.cells[0])).to.equal("'emscripten'");
+    expect(el.kernel).to.be.instanceOf(PyodideKernel);
+    expect(el.toJSON().metadata.kernelspec).to.deep.include({ name: 'python' });
+  });
+
   it('opens a notebook saved with the server kernel on that kernel', async () => {
     const el = await notebook();
     el.load({

@@ -188,6 +188,17 @@ describe('a %%sql cell in a notebook', () => {
     expect(outputText(nb.cells[2])).to.equal('before\n');
   });
 
+  it('stops a running query when the notebook restarts', async () => {
+    registerConnector({ name: 'stuck', kind: 'clickhouse', label: 'A warehouse that never answers', options: { url: '/never-answers/clickhouse' } });
+    const nb = await notebook('%%sql answer --conn stuck\nSELECT 42 AS answer');
+    const running = nb.run(0);
+    await waitFor(() => nb.cells[0].state === 'running', 'the query never started');
+    expect(await nb.restart()).to.equal(true);
+    const reply = await running;
+    expect(reply?.content.status).to.equal('error');
+    expect(outputText(nb.cells[0])).to.match(/restarted/);
+  });
+
   it('follows edits of the connection picker in the %%sql line', async () => {
     const nb = await notebook('%%sql df\nSELECT 1');
     const sql = nb.cells[0].shadowRoot!.querySelector('sql-cell')!;

@@ -8,7 +8,7 @@ import { ColumnTable } from '../../src/data/table.ts';
 import { parseCellMagic, parseMagicArguments, registerCellMagic, type CellMagicSpec, type MagicCellElement, type MagicRunContext } from '../../src/magics/magics.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { testRuntimeOptions } from '../helpers.ts';
+import { testRuntimeOptions, waitFor } from '../helpers.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 import '../../components/bento-cell/bento-cell.ts';
@@ -45,6 +45,23 @@ class WordsCell extends HTMLElement implements MagicCellElement {
 }
 customElements.define('test-words-cell', WordsCell);
 registerCellMagic(WORDS);
+
+/** `%%stuck`: fetches a URL that never answers, with the run's signal and an empty cancel(), as the README's magic does. */
+class StuckCell extends HTMLElement implements MagicCellElement {
+  source = '';
+  started = 0;
+  isEditing = false;
+  async run({ signal }: MagicRunContext) {
+    this.started++;
+    const response = await fetch(`/never-answers/${crypto.randomUUID()}`, { signal });
+    return { summary: `answered ${response.status}` };
+  }
+  cancel() {}
+  async edit() {}
+  stopEditing() {}
+}
+customElements.define('test-stuck-cell', StuckCell);
+registerCellMagic({ name: 'stuck', tagName: 'test-stuck-cell' });
 
 function text(cell: BentoCell): string {
   return cell.outputs.outputs
@@ -105,6 +122,50 @@ describe('a magic registered by the host page', () => {
     // The serverless kernel has no such magic and says so, as IPython does.
     expect(reply?.content.status).to.equal('error');
     expect(text(nb.cells[0])).to.match(/^UsageError: Cell magic `%%nobody_registered_this` not found\./);
+  });
+});
+
+describe('stopping a magic cell', () => {
+  async function stuckRun(): Promise<{ nb: BentoNotebook; cell: BentoCell; running: Promise<unknown> }> {
+    const nb = await notebook('%%stuck\nwaits for an answer', 'print("not reached")');
+    const cell = nb.cells[0];
+    const element = cell.shadowRoot!.querySelector('test-stuck-cell') as StuckCell;
+    const running = nb.runAll();
+    await waitFor(() => element.started === 1 && cell.state === 'running', 'the magic never started');
+    return { nb, cell, running };
+  }
+
+  async function shownError(cell: BentoCell): Promise<string> {
+    await cell.updateComplete;
+    const area = cell.shadowRoot!.querySelector('bento-output-area')!;
+    await area.updateComplete;
+    return area.shadowRoot!.textContent!.replace(/\s+/g, ' ').trim();
+  }
+
+  it('Interrupt aborts the signal of a running magic: its fetch ends and the cell says so', async () => {
+    const { nb, cell, running } = await stuckRun();
+    await nb.interrupt();
+    const replies = (await running) as Array<{ content: { status: string } } | undefined>;
+    expect(replies.map((r) => r?.content.status), 'Run all stops at the interrupted cell').to.deep.equal(['error']);
+    expect(text(cell)).to.match(/^KeyboardInterrupt: .*interrupted/);
+    expect(await shownError(cell)).to.match(/KeyboardInterrupt.*interrupted/);
+    expect(nb.cells[1].outputs.outputs).to.deep.equal([]);
+  });
+
+  it('Restart aborts it too', async () => {
+    const { nb, cell, running } = await stuckRun();
+    expect(await nb.restart()).to.equal(true);
+    await running;
+    expect(cell.state).to.equal('error');
+    expect(text(cell)).to.match(/^KeyboardInterrupt: .*restarted/);
+  });
+
+  it("the cell's cancel() aborts it", async () => {
+    const { cell, running } = await stuckRun();
+    cell.cancel();
+    await running;
+    expect(cell.state).to.equal('error');
+    expect(text(cell)).to.match(/^KeyboardInterrupt: /);
   });
 });
 
