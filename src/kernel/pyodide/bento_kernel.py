@@ -565,7 +565,8 @@ def _cell_filename(count):
 def _location(filename, lineno, name):
     m = _CELL_FILE.match(filename or "")
     if m:
-        return f"{_CYAN}Cell In[{m.group(1)}], line {lineno}{_RESET}"
+        where = f"{_CYAN}Cell In[{m.group(1)}], line {lineno}{_RESET}"
+        return where if name == "<module>" else f"{where}, in {name}()"
     return f"{_CYAN}File {filename}:{lineno}{_RESET}, in {name}()"
 
 
