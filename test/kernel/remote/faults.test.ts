@@ -201,6 +201,11 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
   });
 
   it('says the kernel is gone when the server restarted while the page was connected', async () => {
+    // Enough attempts to outlast the server's own restart (seconds on a busy machine): it must come back while
+    // the kernel still tries, or this would test giving up instead.
+    await kernel.shutdown();
+    kernel = new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 30, firstDelayMs: 100, maxDelayMs: 1000 }, healthCheckMs: 500 });
+    await kernel.ready();
     const changes: KernelStatusChange[] = [];
     kernel.onStatusChange((c) => changes.push(c));
     const dead = statusBecomes(kernel, (s) => s === 'dead');
