@@ -911,9 +911,6 @@ def _magic_timeit(shell, line, cell=None):
     return result if "o" in opts else None
 
 
-_HIDDEN = {"In", "Out", "get_ipython", "exit", "quit", "open", "display"}
-
-
 def _who_ls(shell, line=""):
     ns = shell.user_ns
     hidden = shell._session.hidden
@@ -996,7 +993,7 @@ def _magic_env(shell, line):
     line = line.strip()
     if not line:
         return dict(os.environ)
-    if "=" in line.split()[0] if line.split() else False:
+    if "=" in line.split()[0]:
         var, _, value = line.partition("=")
         var, value = var.strip(), value.strip()
         os.environ[var] = value
@@ -1011,10 +1008,6 @@ def _magic_env(shell, line):
     os.environ[parts[0]] = parts[1]
     print(f"env: {parts[0]}={parts[1]}")
     return None
-
-
-def _magic_set_env(shell, line):
-    return _magic_env(shell, line)
 
 
 def _magic_pwd(shell, line):
@@ -1355,7 +1348,7 @@ _LINE_MAGICS = {
     "time": _magic_time,
     "timeit": _magic_timeit,
     "env": _magic_env,
-    "set_env": _magic_set_env,
+    "set_env": _magic_env,
     "who": _magic_who,
     "who_ls": _magic_who_ls,
     "whos": _magic_whos,
@@ -1448,14 +1441,10 @@ def object_info_text(obj, name, detail_level=0):
             source = inspect.getsource(obj).rstrip()
         except (TypeError, OSError):
             source = None
-    fname = None
     try:
-        fname = _source_file(obj)
+        file_field = _source_file(obj)
     except Exception:
-        fname = None
-    if fname and fname.endswith((".so", ".dll", ".pyd")):
-        fname = fname
-    file_field = fname
+        file_field = None
     if ds and source and _source_contains_docstring(source, ds):
         ds = None
     type_name = type(obj).__name__
