@@ -7,6 +7,7 @@ import type { KernelStatus } from '../../src/kernel/protocol.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { BentoErrorEvent } from '../shared/events.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
+import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
 import { styles } from './kernel-selector.styles.ts';
 
 export type { KernelChoice } from '../../src/kernel/choice.ts';
@@ -62,8 +63,11 @@ export class KernelSelector extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.inNotebook() && !this.kernel) {
-      this.kernel = defaultKernel();
       this.unsubscribeDefault = onDefaultKernelChange((kernel) => (this.kernel = kernel));
+      // After the page's own scripts ran: they may configure the default runtime first.
+      void afterPageScripts().then(() => {
+        if (this.isConnected) this.kernel ??= defaultKernel();
+      });
     }
   }
 

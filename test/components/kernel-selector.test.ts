@@ -49,6 +49,35 @@ describe('<kernel-selector>', () => {
     expect(options(selector)[1]).to.match(/Cannot reach the Jupyter Server/);
   });
 
+  it('alone in a page that configures Python after the bundle, leaves the page session to be configured', async () => {
+    const origin = location.origin;
+    const frame = document.createElement('iframe');
+    frame.srcdoc = `<!doctype html>
+      <kernel-selector></kernel-selector>
+      <script type="module" src="${origin}/src/index.ts"></script>
+      <script type="module">
+        import { PyodideRuntime } from '${origin}/src/index.ts';
+        try {
+          PyodideRuntime.configureDefault({ interruptGraceMs: 4321 });
+          window.configured = 'yes';
+        } catch (error) {
+          window.configured = error.message;
+        }
+      </script>`;
+    document.body.append(frame);
+    try {
+      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+      const win = frame.contentWindow as Window & typeof globalThis & { configured?: string };
+      await waitFor(() => win.configured, 'the page script never ran');
+      expect(win.configured).to.equal('yes');
+      const selector = win.document.querySelector('kernel-selector')!;
+      const kernel = await waitFor(() => selector.kernel, 'the selector never showed the page session');
+      expect((kernel as PyodideKernel).runtime.options.interruptGraceMs).to.equal(4321);
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('alone on a page, switches the default session used by standalone cells', async () => {
     const { baseUrl, token } = jupyterServer();
     const selector = await fixture<KernelSelector>(html`<kernel-selector server-url=${baseUrl} token=${token!}></kernel-selector>`);
