@@ -573,6 +573,7 @@ _ASSIGN_SHELL = re.compile(r"^(\s*[\w.\[\]'\", ]+?\s*=\s*)!(.*)$")
 _HELP_END = re.compile(r"^(\s*)(%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+)*)(\?\??)\s*$")
 _HELP_START = re.compile(r"^(\s*)(\?\??)(%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+)*)\s*$")
 _CELL_MAGIC = re.compile(rf"^%%({_MAGIC_NAME})[ \t]*(.*)$")
+_MAYBE_SYNTAX = re.compile(r"^\s*[%!?]|\?[ \t]*$|=\s*[%!]", re.MULTILINE)
 
 
 def _logical_starts(lines):
@@ -671,8 +672,8 @@ def transform_cell(code):
         if m:
             body = "".join(lines[1:])
             return f"get_ipython().run_cell_magic({m.group(1)!r}, {m.group(2).strip()!r}, {body!r})\n"
-    if not any(c in code for c in "%!?"):
-        return code
+    if not _MAYBE_SYNTAX.search(code):
+        return code  # most cells: no line that could be IPython syntax, so no need to scan for logical lines
     starts = _logical_starts(lines)
     return "".join(_transform_line(line) if start else line for line, start in zip(lines, starts))
 
