@@ -703,7 +703,18 @@ class BentoShell:
     def execution_count(self):
         return self._session.execution_count
 
+    def register_magic_function(self, func, magic_kind="line", magic_name=None):
+        """A magic of the user's own (IPython.core.magic.register_line_magic and co. call this)."""
+        if magic_kind not in ("line", "cell", "line_cell"):
+            raise ValueError(f"magic_kind must be one of 'line', 'cell', 'line_cell', not {magic_kind!r}")
+        name = magic_name or func.__name__
+        for kind in ("line", "cell") if magic_kind == "line_cell" else (magic_kind,):
+            self._session.user_magics[kind][name] = func
+
     def run_line_magic(self, magic_name, line, _stack_depth=1):
+        user = self._session.user_magics["line"].get(magic_name)
+        if user is not None:
+            return user(line)
         magic = _LINE_MAGICS.get(magic_name)
         if magic is None:
             if magic_name in _CELL_MAGICS:
@@ -714,6 +725,9 @@ class BentoShell:
         return magic(self, line)
 
     def run_cell_magic(self, magic_name, line, cell):
+        user = self._session.user_magics["cell"].get(magic_name)
+        if user is not None:
+            return user(line, cell)
         magic = _CELL_MAGICS.get(magic_name)
         if magic is None:
             if magic_name in _SHELL_ONLY:
@@ -737,6 +751,37 @@ class BentoShell:
 
     def ex(self, cmd):
         exec(cmd, self.user_ns)
+
+
+def _function_magic_marker(magic_kind):
+    """IPython.core.magic.register_line_magic and co.: register a function as a magic of the caller's shell."""
+
+    def magic_deco(arg):
+        caller = sys._getframe(1)
+        for scope in (caller.f_locals, caller.f_globals, caller.f_builtins):
+            get_ipython = scope.get("get_ipython")
+            if get_ipython is not None:
+                break
+        else:
+            raise NameError("Decorator can only run in context where `get_ipython` exists")
+        shell = get_ipython()
+        if callable(arg):
+            shell.register_magic_function(arg, magic_kind, arg.__name__)
+            return arg
+        if isinstance(arg, str):
+            def mark(func, *args, **kwargs):
+                shell.register_magic_function(func, magic_kind, arg)
+                return func
+
+            return mark
+        raise TypeError("Decorator can only be called with string or function")
+
+    return magic_deco
+
+
+register_line_magic = _function_magic_marker("line")
+register_cell_magic = _function_magic_marker("cell")
+register_line_cell_magic = _function_magic_marker("line_cell")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Session:
         self.float_format = "%r"  # %precision
         self.hidden = {}  # what the kernel put in the namespace: %who leaves these out
         self.input_history = ["", "", "", ""]  # the raw inputs _i00 (this cell), _i, _ii, _iii
+        self.user_magics = {"line": {}, "cell": {}}  # registered with IPython.core.magic.register_*_magic
         self.task = None
         self.exec_id = None
         self._init_namespace()
@@ -525,8 +526,12 @@ def _make_ipython_compat():
     core.__path__ = []
     core.display = disp
     pkg.core = core
+    magic = types.ModuleType("IPython.core.magic")
+    for name in ("register_line_magic", "register_cell_magic", "register_line_cell_magic"):
+        setattr(magic, name, getattr(bento_ipython, name))
+    core.magic = magic
     return {"IPython": pkg, "IPython.display": disp, "IPython.core": core, "IPython.core.display": disp,
-            "IPython.core.display_functions": disp}
+            "IPython.core.display_functions": disp, "IPython.core.magic": magic}
 
 
 class _IPythonCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
