@@ -1434,6 +1434,12 @@ _CELL_MAGICS = {
     "svg": _cell_display("SVG"),
 }
 
+def magic_names(session, cell=False):
+    """The magics a session knows, sorted: line magics, or cell magics when `cell`."""
+    kind = "cell" if cell else "line"
+    return sorted({*(_CELL_MAGICS if cell else _LINE_MAGICS), *session.user_magics[kind]})
+
+
 # Magics that need a shell or the server's files: they say so rather than "not found".
 _SHELL_ONLY = {"bash", "sh", "script", "system", "sx", "conda", "mamba", "ls", "ll", "cat", "cp", "mv", "rm",
                "mkdir", "rmdir", "man", "less", "more", "sc", "perl", "ruby", "python", "python3", "pypy",

@@ -967,9 +967,22 @@ def imports_to_load(code):
 _TOKEN = re.compile(r"[\w.]*$")
 
 
+_MAGIC_PREFIX = re.compile(r"(?:^|\n)[ \t]*(%%?)([A-Za-z_]\w*)?$")
+
+
 def complete(session_id, code, cursor_pos):
+    import bento_ipython
+
     session = _session(session_id)
     before = code[:cursor_pos]
+    magic = _MAGIC_PREFIX.search(before)
+    if magic:
+        # `%ti` completes to the magics, as IPython's completer does (`%%` only on a cell's first line).
+        escape, prefix = magic.group(1), magic.group(2) or ""
+        names = bento_ipython.magic_names(session, cell=escape == "%%")
+        matches = [escape + n for n in names if n.startswith(prefix)]
+        return json.dumps({"status": "ok", "matches": matches, "cursor_start": cursor_pos - len(prefix) - len(escape),
+                           "cursor_end": cursor_pos, "metadata": {}})
     try:
         import jedi  # noqa: F401 -- only when the user installed it
 

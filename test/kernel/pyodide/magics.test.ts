@@ -131,6 +131,18 @@ describe('Pyodide magics', () => {
     expect(sourceText.replace(/\x1b\[[0-9;]*m/g, '')).to.contain('return w * h');
   });
 
+  it('completes magic names after % and %%, with those of the user', async () => {
+    const line = await suite.kernel.complete('%tim', 4);
+    expect(line.matches).to.deep.equal(['%time', '%timeit']);
+    expect([line.cursor_start, line.cursor_end]).to.deep.equal([0, 4]);
+    const cell = await suite.kernel.complete('%%wri', 5);
+    expect(cell.matches).to.deep.equal(['%%writefile']);
+    await run(suite.kernel, 'from IPython.core.magic import register_line_magic\n@register_line_magic\ndef timeline(line):\n    return line');
+    const indented = await suite.kernel.complete('for i in range(2):\n    %time', 28);
+    expect(indented.matches).to.deep.equal(['%time', '%timeit', '%timeline']);
+    expect(indented.cursor_start).to.equal(23);
+  });
+
   it('%reset without -f asks first, through input()', async () => {
     await run(suite.kernel, 'keep_me = 1');
     const declined = await run(suite.kernel, '%reset', { onInput: async () => 'n' });
