@@ -1069,8 +1069,11 @@ def inspect_code(session_id, code, cursor_pos, detail_level=0):
 
 
 def is_complete(code):
+    import bento_ipython
+
     try:
-        result = codeop.compile_command(code, "<input>", "exec")
+        source = bento_ipython.transform_cell(code)  # `%time x` and `x?` are complete, as IPython says
+        result = codeop.compile_command(source if code.endswith("\n") else source[:-1], "<input>", "exec")
     except (SyntaxError, OverflowError, ValueError):
         return json.dumps({"status": "invalid"})
     last = code.rstrip("\n").rsplit("\n", 1)[-1]

@@ -143,6 +143,13 @@ describe('Pyodide magics', () => {
     expect(indented.cursor_start).to.equal(23);
   });
 
+  it('tells IPython syntax complete, as ipykernel does', async () => {
+    expect((await suite.kernel.isComplete('%time x = 1')).status).to.equal('complete');
+    expect((await suite.kernel.isComplete('len?')).status).to.equal('complete');
+    expect((await suite.kernel.isComplete('files = !ls')).status).to.equal('complete');
+    expect(await suite.kernel.isComplete('for i in range(3):\n    %time i')).to.deep.equal({ status: 'incomplete', indent: '    ' });
+  });
+
   it('%reset without -f asks first, through input()', async () => {
     await run(suite.kernel, 'keep_me = 1');
     const declined = await run(suite.kernel, '%reset', { onInput: async () => 'n' });
