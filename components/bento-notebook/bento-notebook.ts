@@ -521,6 +521,16 @@ export class BentoNotebook extends LitElement {
     if (more && !event.composedPath().includes(more)) this.closeMenu(false);
   };
 
+  /** Left and right arrows move between the toolbar's buttons, as in a toolbar of a desktop app (Tab still works). */
+  private onToolbarKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('.toolbar button.icon')].filter((b) => !b.disabled && b.checkVisibility());
+    const at = buttons.indexOf(event.composedPath()[0] as HTMLButtonElement);
+    if (at < 0) return;
+    event.preventDefault();
+    buttons[(at + (event.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length].focus();
+  }
+
   private onMoreKeydown(event: KeyboardEvent): void {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
     event.preventDefault();
@@ -860,7 +870,7 @@ export class BentoNotebook extends LitElement {
         ${icon}<span>${label}</span>${extra.hint ? html`<span class="hint" aria-hidden="true">${extra.hint}</span>` : nothing}
       </button>`;
     return html`
-      <div class="toolbar ${progress ? 'starting' : ''}" part="toolbar" role="toolbar" aria-label="Notebook">
+      <div class="toolbar ${progress ? 'starting' : ''}" part="toolbar" role="toolbar" aria-label="Notebook" @keydown=${this.onToolbarKeydown}>
         <kernel-selector
           .servers=${this.servers}
           .serverUrl=${this.serverUrl}

@@ -147,6 +147,18 @@ describe('<bento-notebook> toolbar and layout', () => {
     expect(notebook.cells.some((cell) => cell.isEditing), 'Enter on the toolbar opened no editor').to.equal(false);
   });
 
+  it('moves between its buttons with the arrow keys', async () => {
+    const notebook = await notebookAt(1280);
+    const runAll = part(notebook, 'button[aria-label="Run all cells"]');
+    runAll.focus();
+    await sendKeys({ press: 'ArrowRight' });
+    expect(focused(notebook)?.getAttribute('aria-label'), 'Interrupt is disabled while idle: skipped').to.equal('Restart the kernel');
+    await sendKeys({ press: 'ArrowLeft' });
+    await sendKeys({ press: 'ArrowLeft' });
+    expect(focused(notebook)?.getAttribute('aria-label'), 'wraps to the last').to.equal('More actions');
+    expect(notebook.cells.some((cell) => cell.isEditing)).to.equal(false);
+  });
+
   it('closes its menu on a click elsewhere', async () => {
     const notebook = await notebookAt(1280);
     moreButton(notebook).click();
