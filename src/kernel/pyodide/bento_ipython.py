@@ -14,6 +14,7 @@ import datetime
 import gc
 import inspect
 import io
+import keyword
 import json
 import linecache
 import math
@@ -658,8 +659,27 @@ def _leading_indent(lines):
     return [line[len(prefix):] if line.startswith(prefix) else line for line in lines]
 
 
-def transform_cell(code):
-    """The Python that IPython would run for `code` (magics, shell escapes and help as calls)."""
+_AUTOMAGIC = re.compile(r"^([ \t]*)([\w.]+)(.*?)\s*$")
+
+
+def _automagic(line, ns, user_magics):
+    """IPython's automagic: a one-line cell `who` or `timeit f()` runs the magic of that name, unless the name
+    is a variable, a builtin or a keyword of the session, or the line assigns to it."""
+    m = _AUTOMAGIC.match(line)
+    if not m:
+        return None
+    name, rest = m.group(2), m.group(3).strip()
+    if name not in _LINE_MAGICS and name not in _SHELL_ONLY and name not in user_magics:
+        return None
+    head = name.split(".", 1)[0]
+    if head in ns or hasattr(builtins, head) or keyword.iskeyword(head) or rest[:1] in ("=", ","):
+        return None
+    return f"{m.group(1)}get_ipython().run_line_magic({name!r}, {rest!r})\n"
+
+
+def transform_cell(code, ns=None, user_magics=()):
+    """The Python that IPython would run for `code` (magics, shell escapes and help as calls). With the
+    session's namespace `ns`, a one-line cell may also be a magic without its `%` (automagic)."""
     if not code.endswith("\n"):
         code += "\n"
     lines = code.splitlines(True)
@@ -672,6 +692,10 @@ def transform_cell(code):
         if m:
             body = "".join(lines[1:])
             return f"get_ipython().run_cell_magic({m.group(1)!r}, {m.group(2).strip()!r}, {body!r})\n"
+        if ns is not None and len(lines) == 1:
+            auto = _automagic(lines[0].rstrip("\r\n"), ns, user_magics)
+            if auto is not None:
+                return auto
     if not _MAYBE_SYNTAX.search(code):
         return code  # most cells: no line that could be IPython syntax, so no need to scan for logical lines
     starts = _logical_starts(lines)

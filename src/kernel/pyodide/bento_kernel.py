@@ -788,7 +788,7 @@ async def run_cell(session_id, exec_id, code, emit, read_input, load_packages, s
         if not silent:
             _emit("execute_input", {"code": code, "execution_count": count})
         try:
-            source = bento_ipython.transform_cell(code)
+            source = bento_ipython.transform_cell(code, session.ns, session.user_magics["line"])
         except Exception:  # noqa: BLE001 -- the compiler below reports what is wrong with the code
             source = code
         if not silent and store_history:
