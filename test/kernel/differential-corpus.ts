@@ -259,6 +259,8 @@ const cells: Array<[string, string]> = [
   ['assignment to a magic name', 'who = 5'],
   ['a module shadows automagic', 'import time\ntime'],
   ['no automagic in a longer cell', 'x = 1\npwd'],
+  ['get_ipython imported from IPython', 'from IPython import get_ipython\nget_ipython().run_line_magic("env", "BENTO_IMPORTED=1")'],
+  ['magics still work after that import', '%env BENTO_IMPORTED'],
   ['shell escape', '!echo hello'],
   ['%%bash', '%%bash\necho hello'],
   ['%matplotlib inline', '%matplotlib inline'],

@@ -61,7 +61,7 @@ class Session:
         import bento_ipython
 
         ns = self.ns
-        shell = bento_ipython.BentoShell(self)
+        shell = self.shell = bento_ipython.BentoShell(self)
         ns.update(
             {
                 "__name__": "__main__",
@@ -509,11 +509,21 @@ class Image(DisplayObject):
         return f'<img src="{self.url}"{attrs}/>'
 
 
+def _get_ipython():
+    """`IPython.get_ipython()`: the session's shell when a cell calls it (so `from IPython import get_ipython`
+    leaves `%magic` lines and `get_ipython().run_line_magic(...)` working), None for any other caller. A library
+    that finds a shell expects the whole of IPython's (events, formatters, configuration), which this is not."""
+    caller = sys._getframe(1).f_code.co_filename
+    if _current is not None and (_CELL_FILE.match(caller) or caller in ("<timed exec>", "<timed eval>")):
+        return _current.shell
+    return None
+
+
 def _make_ipython_compat():
     pkg = types.ModuleType("IPython")
     pkg.__path__ = []
     pkg.__version__ = "0+bento.compat"
-    pkg.get_ipython = lambda: None
+    pkg.get_ipython = _get_ipython
     pkg.display = display
     disp = types.ModuleType("IPython.display")
     for name in ("display", "update_display", "clear_output", "DisplayHandle", "DisplayObject", "HTML",

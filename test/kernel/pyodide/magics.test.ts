@@ -143,6 +143,14 @@ describe('Pyodide magics', () => {
     expect(indented.cursor_start).to.equal(23);
   });
 
+  it("IPython.get_ipython() is the shell in a cell, and None for a library (which would want all of IPython's)", async () => {
+    await run(suite.kernel, '%%writefile probe_lib.py\nfrom IPython import get_ipython\ndef probe():\n    return get_ipython()');
+    const r = await run(suite.kernel, 'import probe_lib\nfrom IPython import get_ipython\n(probe_lib.probe() is None, get_ipython() is not None)');
+    expect(resultText(r)).to.equal('(True, True)');
+    const magic = await run(suite.kernel, '%env BENTO_AFTER_IMPORT=1');
+    expect(magic.stdout).to.equal('env: BENTO_AFTER_IMPORT=1\n');
+  });
+
   it('tells IPython syntax complete, as ipykernel does', async () => {
     expect((await suite.kernel.isComplete('%time x = 1')).status).to.equal('complete');
     expect((await suite.kernel.isComplete('len?')).status).to.equal('complete');
