@@ -32,7 +32,7 @@ import types
 import uuid
 
 _KERNEL_FILE = __file__ if "__file__" in globals() else "<bento_kernel>"
-_KERNEL_FILES = {_KERNEL_FILE, _KERNEL_FILE.replace("bento_kernel.py", "bento_ipython.py")}
+_KERNEL_FILES = {_KERNEL_FILE.replace("bento_kernel.py", name) for name in ("bento_kernel.py", "bento_ipython.py", "bento_pretty.py")}
 
 # ---------------------------------------------------------------------------------------------------------
 # Sessions and routing

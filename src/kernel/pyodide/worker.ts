@@ -11,6 +11,7 @@ import tableSource from '../bento_table.py';
 import { TableError, toWire } from '../table-wire.ts';
 import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
+import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import {
@@ -53,7 +54,7 @@ interface KernelModule extends PyProxy {
 
 const KERNEL_DIR = '/bento';
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
-const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_table';
+const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
 const lockName = `bento-runtime-${crypto.randomUUID()}`;
 // Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
 const lockHeld = new Promise<void>((resolve) => {
@@ -182,6 +183,7 @@ function installKernelFiles(py: PyodideInterface): void {
   py.FS.mkdirTree(KERNEL_DIR);
   py.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_ipython.py`, ipythonSource);
+  py.FS.writeFile(`${KERNEL_DIR}/bento_pretty.py`, prettySource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
   py.runPython(`import sys\nif ${JSON.stringify(KERNEL_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
 }
@@ -189,7 +191,7 @@ function installKernelFiles(py: PyodideInterface): void {
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
   if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
-  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, tableSource])]);
+  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, prettySource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
 }
