@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shlex
+import statistics
 import sys
 import textwrap
 import time
@@ -252,58 +253,57 @@ class BentoShell:
         exec(cmd, self.user_ns)
 
 
-def _function_magic_marker(magic_kind):
-    """IPython.core.magic.register_line_magic and co.: register a function as a magic of the caller's shell."""
+class _MagicRegistrar:
+    """`@register_line_magic` and its kin (IPython.core.magic): the function becomes a magic of the session
+    whose cell runs the decorator, under its own name or the one given, as in `@register_cell_magic("name")`."""
 
-    def magic_deco(arg):
-        caller = sys._getframe(1)
-        for scope in (caller.f_locals, caller.f_globals, caller.f_builtins):
-            get_ipython = scope.get("get_ipython")
-            if get_ipython is not None:
-                break
-        else:
-            raise NameError("Decorator can only run in context where `get_ipython` exists")
-        shell = get_ipython()
-        if callable(arg):
-            shell.register_magic_function(arg, magic_kind, arg.__name__)
-            return arg
-        if isinstance(arg, str):
-            def mark(func, *args, **kwargs):
-                shell.register_magic_function(func, magic_kind, arg)
-                return func
+    def __init__(self, kind):
+        self.kind = kind
 
-            return mark
-        raise TypeError("Decorator can only be called with string or function")
+    def __call__(self, func_or_name):
+        session = bento_kernel._current
+        if session is None:
+            raise RuntimeError("a magic can only be registered by code that a notebook cell runs")
+        if isinstance(func_or_name, str):
+            return lambda func: self._register(session, func, func_or_name)
+        if callable(func_or_name):
+            return self._register(session, func_or_name, func_or_name.__name__)
+        raise TypeError(f"register a magic with a function or a name, not {type(func_or_name).__name__}")
 
-    return magic_deco
+    def _register(self, session, func, name):
+        session.shell.register_magic_function(func, self.kind, name)
+        return func
 
 
-register_line_magic = _function_magic_marker("line")
-register_cell_magic = _function_magic_marker("cell")
-register_line_cell_magic = _function_magic_marker("line_cell")
+register_line_magic = _MagicRegistrar("line")
+register_cell_magic = _MagicRegistrar("cell")
+register_line_cell_magic = _MagicRegistrar("line_cell")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Magics
 
 
-def _format_time(timespan, precision=3):
-    if timespan >= 60.0:
-        parts = [("d", 60 * 60 * 24), ("h", 60 * 60), ("min", 60), ("s", 1)]
-        out = []
-        leftover = timespan
-        for suffix, length in parts:
-            value = int(leftover / length)
-            if value > 0:
-                leftover = leftover % length
-                out.append(f"{value}{suffix}")
-            if leftover < 1:
+_CLOCK_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+_SUBSECOND_UNITS = (("s", 1), ("ms", 1e3), ("\xb5s", 1e6))
+
+
+def _format_duration(seconds, digits=3):
+    """`12.3 ms`, `456 ns`; from a minute up, whole units such as `1h 2min 3s`, dropping what is left once it
+    is under a second."""
+    if seconds >= 60:
+        words = []
+        for unit, size in _CLOCK_UNITS:
+            count, seconds = divmod(seconds, size)
+            if count:
+                words.append(f"{int(count)}{unit}")
+            if seconds < 1:
                 break
-        return " ".join(out)
-    units = ["s", "ms", "\xb5s", "ns"]
-    scaling = [1, 1e3, 1e6, 1e9]
-    order = min(-int(math.floor(math.log10(timespan)) // 3), 3) if timespan > 0.0 else 3
-    return "%.*g %s" % (precision, timespan * scaling[order], units[order])
+        return " ".join(words)
+    for unit, scale in _SUBSECOND_UNITS:
+        if seconds * scale >= 1:
+            return "%.*g %s" % (digits, seconds * scale, unit)
+    return "%.*g ns" % (digits, seconds * 1e9)
 
 
 def _cpu_times():
@@ -340,195 +340,200 @@ def _show_error_inline(exc):
 
 
 def _magic_time(shell, line, cell=None):
+    """`%time stmt` and `%%time`: run once, print the CPU and wall time, give the last expression's value. An
+    error is shown as an error output and the cell goes on, as on IPython."""
     if line and cell:
         raise UsageError("Can't use statement directly after '%%time'!")
-    expr = transform_cell(cell if cell else line)
-    tree = ast.parse(expr)
-    expr_val = None
-    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
-        mode, source = "eval", "<timed eval>"
-        tree = ast.Expression(tree.body[0].value)
-    else:
-        mode, source = "exec", "<timed exec>"
-        if len(tree.body) > 1 and isinstance(tree.body[-1], ast.Expr):
-            expr_val = ast.Expression(tree.body[-1].value)
-            tree = ast.Module(tree.body[:-1], [])
-    linecache.cache[source] = (len(expr), None, expr.splitlines(True), source)
-    code = compile(tree, source, mode)
-    glob = shell.user_ns
-    wall_start = time.time()
-    start = _cpu_times()
+    source = transform_cell(cell or line)
+    statements = ast.parse(source).body
+    last = statements.pop() if statements and isinstance(statements[-1], ast.Expr) else None
+    # Tracebacks name the code "<timed eval>" when it is a lone expression, "<timed exec>" otherwise.
+    filename = "<timed eval>" if last is not None and not statements else "<timed exec>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    run = compile(ast.Module(statements, []), filename, "exec") if statements else None
+    value = compile(ast.Expression(last.value), filename, "eval") if last is not None else None
+    cpu_before, wall_before = _cpu_times(), time.time()
     try:
-        if mode == "eval":
-            out = eval(code, glob)
-        else:
-            exec(code, glob)
-            out = eval(compile(expr_val, source, "eval"), glob) if expr_val is not None else None
+        if run is not None:
+            exec(run, shell.user_ns)
+        result = eval(value, shell.user_ns) if value is not None else None
     except Exception as exc:  # noqa: BLE001 -- shown as IPython shows it, the cell goes on
         _show_error_inline(exc)
         return None
-    end = _cpu_times()
-    wall = time.time() - wall_start
-    user, system = end[0] - start[0], end[1] - start[1]
-    print(f"CPU times: user {_format_time(user)}, sys: {_format_time(system)}, total: {_format_time(user + system)}")
-    print(f"Wall time: {_format_time(wall)}")
-    return out
+    wall = time.time() - wall_before
+    user, system = (after - before for after, before in zip(_cpu_times(), cpu_before))
+    print(f"CPU times: user {_format_duration(user)}, sys: {_format_duration(system)}, "
+          f"total: {_format_duration(user + system)}")
+    print(f"Wall time: {_format_duration(wall)}")
+    return result
 
 
 class TimeitResult:
-    """What `%timeit -o` returns, as IPython's."""
+    """What `%timeit -o` returns. Notebooks read its attributes, so they are named as on IPython."""
 
     def __init__(self, loops, repeat, best, worst, all_runs, compile_time, precision):
-        self.loops, self.repeat, self.best, self.worst = loops, repeat, best, worst
-        self.all_runs, self.compile_time, self._precision = all_runs, compile_time, precision
-        self.timings = [dt / loops for dt in all_runs]
+        self.loops, self.repeat = loops, repeat
+        self.best, self.worst = best, worst
+        self.all_runs = all_runs
+        self.compile_time = compile_time
+        self.timings = [run / loops for run in all_runs]
+        self._digits = precision
 
     @property
     def average(self):
-        return math.fsum(self.timings) / len(self.timings)
+        return statistics.fmean(self.timings)
 
     @property
     def stdev(self):
-        mean = self.average
-        return (math.fsum([(x - mean) ** 2 for x in self.timings]) / len(self.timings)) ** 0.5
+        return statistics.pstdev(self.timings)
 
     def __str__(self):
-        return "{mean} {pm} {std} per loop (mean {pm} std. dev. of {runs} run{rp}, {loops:,} loop{lp} each)".format(
-            pm="\xb1", runs=self.repeat, loops=self.loops, lp="" if self.loops == 1 else "s",
-            rp="" if self.repeat == 1 else "s", mean=_format_time(self.average, self._precision),
-            std=_format_time(self.stdev, self._precision))
+        mean, spread = (_format_duration(seconds, self._digits) for seconds in (self.average, self.stdev))
+        runs = f"{self.repeat} run" + ("" if self.repeat == 1 else "s")
+        loops = f"{self.loops:,} loop" + ("" if self.loops == 1 else "s")
+        return f"{mean} \xb1 {spread} per loop (mean \xb1 std. dev. of {runs}, {loops} each)"
 
     def _repr_pretty_(self, p, cycle):
-        p.text("<TimeitResult : " + str(self) + ">")
+        p.text(f"<TimeitResult : {self}>")
 
 
-_TIMEIT_TEMPLATE = """
-def inner(_it, _timer):
-    setup
-    _t0 = _timer()
-    for _i in _it:
-        stmt
-    _t1 = _timer()
-    return _t1 - _t0
-"""
+def _timed_loop(setup, statement):
+    """The module defining `_bento_timed_loop(iterations, clock)`, which timeit.Timer calls: the setup once,
+    then the statement once per iteration, returning the seconds the iterations took. It is a function so
+    that the statement's names are locals, as in timeit."""
+
+    def load(name):
+        return ast.Name(name, ast.Load())
+
+    started = ast.Assign([ast.Name("_bento_started", ast.Store())], ast.Call(load("_bento_clock"), [], []))
+    loop = ast.For(ast.Name("_bento_iteration", ast.Store()), load("_bento_iterations"),
+                   statement.body or [ast.Pass()], [])
+    elapsed = ast.Return(ast.BinOp(ast.Call(load("_bento_clock"), [], []), ast.Sub(), load("_bento_started")))
+    parameters = ast.arguments(posonlyargs=[], args=[ast.arg("_bento_iterations"), ast.arg("_bento_clock")],
+                               kwonlyargs=[], kw_defaults=[], defaults=[])
+    extra = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    function = ast.FunctionDef("_bento_timed_loop", parameters, [*setup.body, started, loop, elapsed], [], None,
+                               **extra)
+    return ast.fix_missing_locations(ast.Module([function], []))
 
 
 def _magic_timeit(shell, line, cell=None):
+    """`%timeit stmt` and `%%timeit setup`: the statement's time per loop, as mean and spread over runs."""
     opts, stmt = _parse_options(line, "n:r:tcp:qo")
     if stmt == "" and cell is None:
         return None
-    number = int(opts.get("n", 0))
-    repeat = int(opts.get("r", 7))
-    precision = int(opts.get("p", 3))
-    setup_src, stmt_src = ("pass", stmt) if cell is None else (stmt or "pass", cell)
-    ast_setup = ast.parse(transform_cell(setup_src))
-    ast_stmt = ast.parse(transform_cell(stmt_src))
-    compile(ast_setup, "<magic-timeit-setup>", "exec")
-    compile(ast_stmt, "<magic-timeit-stmt>", "exec")
-    template = ast.parse(_TIMEIT_TEMPLATE)
-    inner_def = template.body[0]
-    inner_def.body[0:1] = ast_setup.body or [ast.Pass()]
-    loop = next(n for n in inner_def.body if isinstance(n, ast.For))
-    loop.body = ast_stmt.body or [ast.Pass()]
-    ast.fix_missing_locations(template)
-    t0 = time.perf_counter()
-    code = compile(template, "<magic-timeit>", "exec")
-    tc = time.perf_counter() - t0
-    ns = {}
-    exec(code, shell.user_ns, ns)
+    setup_source, statement_source = ("pass", stmt) if cell is None else (stmt or "pass", cell)
+    setup, statement = ast.parse(transform_cell(setup_source)), ast.parse(transform_cell(statement_source))
+    # Syntax errors name the part they are in, as on IPython.
+    compile(setup, "<magic-timeit-setup>", "exec")
+    compile(statement, "<magic-timeit-stmt>", "exec")
+    compile_started = time.perf_counter()
+    code = compile(_timed_loop(setup, statement), "<magic-timeit>", "exec")
+    compile_time = time.perf_counter() - compile_started
+    defined = {}
+    exec(code, shell.user_ns, defined)
     timer = _timeit.Timer(timer=_timeit.default_timer)
-    timer.inner = ns["inner"]
-    if number == 0:
-        for index in range(0, 10):
-            number = 10 ** index
-            if timer.timeit(number) >= 0.2:
-                break
-    all_runs = timer.repeat(repeat, number)
-    best, worst = min(all_runs) / number, max(all_runs) / number
-    result = TimeitResult(number, repeat, best, worst, all_runs, tc, precision)
+    timer.inner = defined["_bento_timed_loop"]
+    loops = int(opts.get("n", 0))
+    if loops <= 0:
+        # Enough loops for a run to take 0.2 s, trying 1, 10, 100, ... up to a billion.
+        loops = 1
+        while loops < 10 ** 9 and timer.timeit(loops) < 0.2:
+            loops *= 10
+    runs = timer.repeat(int(opts.get("r", 7)), loops)
+    result = TimeitResult(loops, len(runs), min(runs) / loops, max(runs) / loops, runs, compile_time,
+                          int(opts.get("p", 3)))
     if "q" not in opts:
-        if worst > 4 * best and best > 0 and worst > 1e-6:
+        if result.best > 0 and result.worst > max(4 * result.best, 1e-6):
             print("The slowest run took %0.2f times longer than the fastest. This could mean that an "
-                  "intermediate result is being cached." % (worst / best))
+                  "intermediate result is being cached." % (result.worst / result.best))
         print(result)
-        if tc > 0.1:
-            print("Compiler time: %.2f s" % tc)
+        if compile_time > 0.1:
+            print("Compiler time: %.2f s" % compile_time)
     return result if "o" in opts else None
 
 
-def _who_ls(shell, line=""):
-    ns = shell.user_ns
-    hidden = shell._session.hidden
-    out = [n for n in ns if not n.startswith("_") and not (n in hidden and ns[n] is hidden[n])]
-    types_wanted = set(line.split())
-    if types_wanted:
-        out = [n for n in out if type(ns[n]).__name__ in types_wanted]
-    return sorted(out)
+def _user_names(shell, type_names=""):
+    """The user's variables, sorted, only those whose type is named in `type_names` if it names any. Names
+    starting with `_` and what the kernel itself put in the namespace are not the user's."""
+    kernel_values = shell._session.hidden
+    wanted = set(type_names.split())
+    return sorted(name for name, value in shell.user_ns.items()
+                  if not name.startswith("_")
+                  and not (name in kernel_values and kernel_values[name] is value)
+                  and (not wanted or type(value).__name__ in wanted))
+
+
+def _no_variables(type_names):
+    return "No variables match your requested type." if type_names else "Interactive namespace is empty."
 
 
 def _magic_who(shell, line):
-    names = _who_ls(shell, line)
+    names = _user_names(shell, line)
     if not names:
-        print("No variables match your requested type." if line else "Interactive namespace is empty.")
+        print(_no_variables(line))
         return
-    count = 0
-    for name in names:
-        print(name + "\t", end=" ")
-        count += 1
-        if count > 8:
-            count = 0
-            print()
-    print()
+    # Nine names a row, each followed by a tab and a space; a full last row is followed by an empty line.
+    rows = ["".join(f"{name}\t " for name in names[start:start + 9]) for start in range(0, len(names), 9)]
+    print("\n".join(rows) + ("\n" if len(names) % 9 == 0 else ""))
+
+
+def _whos_summary(value, type_name):
+    if type_name in ("dict", "list", "tuple"):
+        return f"n={len(value)}"
+    try:
+        text = str(value)
+    except Exception:  # noqa: BLE001 -- one odd value must not break the table
+        text = f"<object with id {id(value)} (str() failed)>"
+    text = text.replace("\n", "\\n")
+    return text if len(text) < 50 else f"{text[:25]}<...>{text[-25:]}"
 
 
 def _magic_whos(shell, line):
-    names = _who_ls(shell, line)
+    names = _user_names(shell, line)
     if not names:
-        print("No variables match your requested type." if line else "Interactive namespace is empty.")
+        print(_no_variables(line))
         return
-    values = [shell.user_ns[n] for n in names]
-    type_names = [type(v).__name__ for v in values]
-    varwidth = max(max(map(len, names)), len("Variable")) + 3
-    typewidth = max(max(map(len, type_names)), len("Type")) + 3
-    print("Variable".ljust(varwidth) + "Type".ljust(typewidth) + " Data/Info\n" + "-" * (varwidth + typewidth + 10))
-    for name, value, tname in zip(names, values, type_names):
-        print(f"{name:<{varwidth}}{tname:<{typewidth}}", end=" ")
-        if tname in ("dict", "list", "tuple"):
-            print("n=" + str(len(value)))
-            continue
-        try:
-            text = str(value)
-        except Exception:
-            text = "<object with id %d (str() failed)>" % id(value)
-        text = text.replace("\n", "\\n")
-        print(text if len(text) < 50 else text[:25] + "<...>" + text[-25:])
+    rows = [(name, type(shell.user_ns[name]).__name__, shell.user_ns[name]) for name in names]
+    name_width = max(len("Variable"), *(len(name) for name, _, _ in rows)) + 3
+    type_width = max(len("Type"), *(len(type_name) for _, type_name, _ in rows)) + 3
+    print(f"{'Variable':<{name_width}}{'Type':<{type_width}} Data/Info")
+    print("-" * (name_width + type_width + 10))
+    for name, type_name, value in rows:
+        print(f"{name:<{name_width}}{type_name:<{type_width}} {_whos_summary(value, type_name)}")
+
+
+def _confirmed(question):
+    try:
+        answer = input(question)
+    except bento_kernel.StdinNotImplementedError:
+        return True  # the frontend cannot answer, and the user asked for the reset
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _magic_reset(shell, line):
+    """`%reset [-f] [-s] [in] [out]`: forget the session's variables (with -s only those %who lists), or the
+    input or output history."""
     opts, rest = _parse_options(line, "sf")
-    if "f" not in opts:
-        try:
-            answer = input("Once deleted, variables cannot be recovered. Proceed (y/[n])? ")
-        except bento_kernel.StdinNotImplementedError:
-            answer = "y"
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing done.")
-            return
-    session = shell._session
+    if "f" not in opts and not _confirmed("Once deleted, variables cannot be recovered. Proceed (y/[n])? "):
+        print("Nothing done.")
+        return
+    session, ns = shell._session, shell.user_ns
+    targets = rest.lower().split()
     if "s" in opts:
-        for name in _who_ls(shell):
-            del shell.user_ns[name]
-    elif not rest.strip():
+        for name in _user_names(shell):
+            del ns[name]
+    elif not targets:
         session.reset_namespace()
-    for target in rest.lower().split():
+    for target in targets:
         if target == "out":
-            print("Flushing output cache (%d entries)" % len(shell.user_ns["Out"]))
-            shell.user_ns["Out"].clear()
+            print(f"Flushing output cache ({len(ns['Out'])} entries)")
+            ns["Out"].clear()
         elif target == "in":
             print("Flushing input history")
-            for n in range(1, session.execution_count + 1):
-                shell.user_ns.pop(f"_i{n}", None)
-            shell.user_ns.update(_i="", _ii="", _iii="")
+            for count in range(1, session.execution_count + 1):
+                ns.pop(f"_i{count}", None)
+            ns.update(_i="", _ii="", _iii="")
         else:
             print(f"Don't know how to reset  {target}, please run `%reset?` for details")
     gc.collect()
@@ -742,7 +747,7 @@ def _magic_psource(shell, line):
 def _magic_pdoc(shell, line):
     obj = _find_object(shell, line.strip())
     doc = inspect.getdoc(obj)
-    text = _head("Class docstring:") + "\n    " + (doc or "").replace("\n", "\n    ") if doc else "No documentation found for " + line.strip()
+    text = _red("Class docstring:") + "\n    " + (doc or "").replace("\n", "\n    ") if doc else "No documentation found for " + line.strip()
     shell._session.payload.append({"source": "page", "data": {"text/plain": text}, "start": 0})
 
 
@@ -806,7 +811,7 @@ def _magic_lsmagic(shell, line):
 
 
 def _magic_who_ls(shell, line):
-    return _who_ls(shell, line)
+    return _user_names(shell, line)
 
 
 def _cell_display(class_name):
@@ -839,29 +844,23 @@ def _cell_writefile(shell, line, cell):
 
 
 class CapturedIO:
-    """What `%%capture name` stores: the cell's stdout, stderr and displays."""
+    """What `%%capture name` keeps: the cell's stdout and stderr text and its displays; `name()` or
+    `name.show()` shows them again."""
 
     def __init__(self, stdout, stderr, outputs):
-        self._stdout, self._stderr, self.outputs = stdout, stderr, outputs
-
-    @property
-    def stdout(self):
-        return self._stdout
-
-    @property
-    def stderr(self):
-        return self._stderr
+        self.stdout, self.stderr, self.outputs = stdout, stderr, outputs
 
     def __str__(self):
-        return self._stdout
+        return self.stdout
+
+    def __call__(self):
+        self.show()
 
     def show(self):
-        sys.stdout.write(self._stdout)
-        sys.stderr.write(self._stderr)
+        sys.stdout.write(self.stdout)
+        sys.stderr.write(self.stderr)
         for msg_type, content in self.outputs:
             bento_kernel._emit(msg_type, content)
-
-    __call__ = show
 
 
 def _cell_capture(shell, line, cell):
@@ -946,127 +945,144 @@ _SHELL_ONLY = {"bash", "sh", "script", "system", "sx", "conda", "mamba", "ls", "
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Object inspection (IPython.core.oinspect): `obj?`, `obj??` and the inspect request share one text.
+# Object inspection: `obj?`, `obj??` and the inspect request share one text, a table of titled fields.
 
-_HEAD, _NORMAL = "\x1b[31m", "\x1b[0m"
+_RED, _PLAIN = "\x1b[31m", "\x1b[0m"
+_OBJECT_INIT_DOC = inspect.getdoc(object.__init__)
+# Docstrings that every module, method, function or property has: they say nothing about this one.
+_GENERIC_DOCS = {inspect.getdoc(t) for t in (types.ModuleType, types.MethodType, types.FunctionType, property)}
 
 
-def _head(text):
-    return f"{_HEAD}{text}{_NORMAL}"
+def _red(title):
+    return f"{_RED}{title}{_PLAIN}"
 
 
-def _getdef(obj, name):
+def _signature_line(obj, name):
     try:
         return name + str(inspect.signature(obj))
     except (TypeError, ValueError):
         return None
 
 
-def _is_simple_callable(obj):
-    return inspect.isfunction(obj) or inspect.ismethod(obj) or isinstance(obj, (types.BuiltinFunctionType, types.BuiltinMethodType))
-
-
-_OBJECT_INIT_DOC = inspect.getdoc(object.__init__)
-_BUILTIN_TYPE_DOCS = {inspect.getdoc(t) for t in (types.ModuleType, types.MethodType, types.FunctionType, property)}
-
-
-def _source_file(obj):
+def _own_init_doc(obj):
+    """The docstring of `obj.__init__`, unless it is object's own."""
     try:
-        fname = inspect.getsourcefile(obj) or inspect.getfile(obj)
+        doc = inspect.getdoc(obj.__init__)
+    except AttributeError:
+        return None
+    return None if doc == _OBJECT_INIT_DOC else doc
+
+
+def _defining_file(obj):
+    try:
+        return inspect.getsourcefile(obj) or inspect.getfile(obj)
     except TypeError:
-        try:
-            fname = inspect.getfile(type(obj))
-        except TypeError:
-            return None
-    return fname
+        pass  # not from a file (an instance, a builtin): where its type comes from, if anywhere
+    try:
+        return inspect.getfile(type(obj))
+    except TypeError:
+        return None
+
+
+def _source_text(obj):
+    try:
+        return inspect.getsource(obj).rstrip()
+    except (TypeError, OSError):
+        return None
+
+
+def _docstring_in_source(source, doc):
+    """Whether `source` is one definition whose docstring is `doc`: `obj??` then shows the source alone."""
+    try:
+        body = ast.parse(textwrap.dedent(source)).body
+    except (SyntaxError, ValueError):
+        return False
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return len(body) == 1 and isinstance(body[0], definitions) and ast.get_docstring(body[0]) == doc
+
+
+def _string_form(obj, full):
+    """`str(obj)`; past 200 characters, unless `full`, its start and end around ` <...> `."""
+    try:
+        text = str(obj)
+    except Exception:  # noqa: BLE001 -- a broken __str__ just leaves the field out
+        return None
+    if full or len(text) <= 200:
+        return text
+    text = f"{text[:97]} <...> {text[-97:]}"
+    return ("\n" + " " * 11).join(part.strip() for part in text.split("\n"))
+
+
+def _length(obj):
+    try:
+        return str(len(obj))
+    except Exception:  # noqa: BLE001 -- no length: no field
+        return None
+
+
+def _subclass_names(cls):
+    names = [sub.__name__ for sub in type.__subclasses__(cls)] if isinstance(cls, type) else []
+    return ", ".join(names[:10] + (["..."] if len(names) >= 10 else []))
+
+
+def _is_plain_callable(obj):
+    return (inspect.isfunction(obj) or inspect.ismethod(obj)
+            or isinstance(obj, (types.BuiltinFunctionType, types.BuiltinMethodType)))
+
+
+def _field_table(fields):
+    """One line per field that has a value: its title in red, padded to the longest title, then the value on
+    the same line, or from the next line when it spans several."""
+    fields = [(title, value) for title, value in fields if value]
+    width = max(len(title) for title, _ in fields)
+    lines = []
+    for title, value in fields:
+        value = str(value).strip("\n")
+        gap = " " * (width - len(title)) + ("\n" if "\n" in value else " ")
+        lines.append(_red(title + ":") + gap + value + "\n")
+    return "".join(lines)
 
 
 def object_info_text(obj, name, detail_level=0):
-    """The text IPython's pinfo pages for `obj` (headers in red)."""
-    fields = []
+    """What `name?` (detail_level 0) or `name??` (1, with the source) pages for `obj`."""
+    full = bool(detail_level)
     doc = inspect.getdoc(obj)
-    ds = doc if doc is not None else "<no docstring>"
-    source = None
-    if detail_level:
-        try:
-            source = inspect.getsource(obj).rstrip()
-        except (TypeError, OSError):
-            source = None
+    doc = "<no docstring>" if doc is None else doc
+    source = _source_text(obj) if full else None
+    if source and doc and _docstring_in_source(source, doc):
+        doc = None
     try:
-        file_field = _source_file(obj)
-    except Exception:
-        file_field = None
-    if ds and source and _source_contains_docstring(source, ds):
-        ds = None
+        where = _defining_file(obj)
+    except Exception:  # noqa: BLE001 -- a module that lies about its file
+        where = None
     type_name = type(obj).__name__
-    if inspect.isclass(obj) or _is_simple_callable(obj):
-        if inspect.isclass(obj):
-            init_def = _getdef(obj, name)
-            init_ds = inspect.getdoc(obj.__init__) if hasattr(obj, "__init__") else None
-            if init_ds == _OBJECT_INIT_DOC:
-                init_ds = None
-            fields.append(("Init signature", init_def))
-            fields.append(("Docstring", ds))
-            if detail_level and source:
-                fields.append(("Source", source))
-            else:
-                fields.append(("Init docstring", init_ds))
-            fields.append(("File", file_field))
-            fields.append(("Type", type_name))
-            subs = [s.__name__ for s in type.__subclasses__(obj)] if isinstance(obj, type) else []
-            fields.append(("Subclasses", ", ".join(subs[:10] + (["..."] if len(subs) >= 10 else []))))
-        else:
-            fields.append(("Signature", _getdef(obj, name)))
-            fields.append(("Docstring", ds))
-            if detail_level and source:
-                fields.append(("Source", source))
-            fields.append(("File", file_field))
-            fields.append(("Type", type_name))
-    else:
-        try:
-            ostr = str(obj)
-            if not detail_level and len(ostr) > 200:
-                ostr = ostr[:97] + " <...> " + ostr[-97:]
-                ostr = ("\n" + " " * len("string_form")).join(q.strip() for q in ostr.split("\n"))
-        except Exception:
-            ostr = None
-        fields.append(("Signature", _getdef(obj, name) if callable(obj) else None))
-        fields.append(("Type", type_name))
-        fields.append(("String form", ostr))
-        try:
-            fields.append(("Length", str(len(obj))))
-        except Exception:
-            pass
-        fields.append(("File", file_field))
-        class_ds = inspect.getdoc(type(obj))
-        if class_ds in _BUILTIN_TYPE_DOCS:
-            class_ds = None
-        if detail_level and source:
-            fields.append(("Source", source))
-        else:
-            fields.append(("Docstring", ds))
-        if class_ds and ds != class_ds:
-            fields.append(("Class docstring", class_ds))
-        try:
-            init_ds = inspect.getdoc(obj.__init__)
-            if init_ds == _OBJECT_INIT_DOC:
-                init_ds = None
-        except AttributeError:
-            init_ds = None
-        fields.append(("Init docstring", init_ds))
-    fields = [(title, body) for title, body in fields if body]
-    width = max(len(title) for title, _ in fields)
-    text = ""
-    for title, body in fields:
-        body = str(body).strip("\n")
-        delim = "\n" if "\n" in body else " "
-        text += _head(title + ":") + (width - len(title)) * " " + delim + body + "\n"
-    return text
-
-
-def _source_contains_docstring(src, doc):
-    try:
-        (node,) = ast.parse(textwrap.dedent(src)).body
-        return ast.get_docstring(node) == doc
-    except Exception:
-        return False
+    if inspect.isclass(obj):
+        return _field_table([
+            ("Init signature", _signature_line(obj, name)),
+            ("Docstring", doc),
+            ("Source", source) if source else ("Init docstring", _own_init_doc(obj)),
+            ("File", where),
+            ("Type", type_name),
+            ("Subclasses", _subclass_names(obj)),
+        ])
+    if _is_plain_callable(obj):
+        return _field_table([
+            ("Signature", _signature_line(obj, name)),
+            ("Docstring", doc),
+            ("Source", source),
+            ("File", where),
+            ("Type", type_name),
+        ])
+    class_doc = inspect.getdoc(type(obj))
+    if class_doc in _GENERIC_DOCS or class_doc == doc:
+        class_doc = None
+    return _field_table([
+        ("Signature", _signature_line(obj, name) if callable(obj) else None),
+        ("Type", type_name),
+        ("String form", _string_form(obj, full)),
+        ("Length", _length(obj)),
+        ("File", where),
+        ("Source", source) if source else ("Docstring", doc),
+        ("Class docstring", class_doc),
+        ("Init docstring", _own_init_doc(obj)),
+    ])

@@ -233,7 +233,7 @@ _BINARY_MIMES = {"image/png", "image/jpeg", "application/pdf"}
 
 
 def pretty(obj):
-    """IPython's text/plain (IPython.lib.pretty): long containers wrap one item per line at 79 columns."""
+    """The text/plain IPython shows (bento_pretty): long containers wrap one item per line at 79 columns."""
     import bento_ipython
 
     return bento_ipython.pretty(obj)
