@@ -13,6 +13,7 @@ import collections
 import contextlib
 import datetime
 import inspect
+import itertools
 import os
 import re
 import types
@@ -70,7 +71,10 @@ class Printer:
     def end_group(self, dedent=0, close=""):
         self.indentation -= dedent
         if len(self._open_groups) > 1:
-            self._open_groups.pop()
+            group = self._open_groups.pop()
+            if all(type(part) is str for part in group.parts):
+                # Nothing in it can break: plain text lays out the same, and a big value has many of these.
+                self._open_groups[-1].parts[-1] = "".join(group.parts)
         if close:
             self.text(close)
 
@@ -118,31 +122,37 @@ def pretty(obj, max_width=WIDTH, max_seq_length=MAX_SEQ_LENGTH, float_format="%r
 # Layout
 
 
-def _one_line(group):
+def _one_line(group, known):
     """(width of `group` on one line up to its first hard break, that break or None, whether the group has a
-    break place of its own before it)."""
-    width, has_own = 0, False
+    break place of its own before it); `known` keeps what was measured, as every group is asked once per
+    group around it."""
+    measured = known.get(id(group))
+    if measured is not None:
+        return measured
+    width, has_own, hard = 0, False, None
     for part in group.parts:
         if isinstance(part, str):
             width += len(part)
         elif isinstance(part, _Break):
             if part.hard:
-                return width, part, has_own
+                hard = part
+                break
             width += len(part.sep)
             has_own = True
         else:
-            inner, hard, _ = _one_line(part)
+            inner, hard, _ = _one_line(part, known)
             width += inner
             if hard is not None:
-                return width, hard, has_own
-    return width, None, has_own
+                break
+    known[id(group)] = measured = (width, hard, has_own)
+    return measured
 
 
-def _scan(parts, depth, limit):
-    """(width of `parts`, children of a group nested `depth` deep, up to the first hard break or break place of
-    a group at most `limit` deep; whether there was one)."""
+def _scan(parts, start, depth, limit):
+    """(width of `parts[start:]`, children of a group nested `depth` deep, up to the first hard break or break
+    place of a group at most `limit` deep; whether there was one)."""
     width = 0
-    for part in parts:
+    for part in itertools.islice(parts, start, None):
         if isinstance(part, str):
             width += len(part)
         elif isinstance(part, _Break):
@@ -150,7 +160,7 @@ def _scan(parts, depth, limit):
                 return width, True
             width += len(part.sep)
         else:
-            inner, stops = _scan(part.parts, depth + 1, limit)
+            inner, stops = _scan(part.parts, 0, depth + 1, limit)
             width += inner
             if stops:
                 return width, True
@@ -167,6 +177,7 @@ class _Layout:
         # A hard break ends the line for one group only: the outermost that had a break place before it.
         self.used_hard_breaks = set()
         self.hard_breaks = 0
+        self.measured = {}
 
     def run(self, root):
         self.place(root, 0)
@@ -178,7 +189,7 @@ class _Layout:
         group still on it splits first."""
         width = 0
         for group, index, group_depth in reversed(self.path):
-            inner, stops = _scan(group.parts[index + 1:], group_depth, depth)
+            inner, stops = _scan(group.parts, index + 1, group_depth, depth)
             width += inner
             if stops:
                 break
@@ -186,7 +197,7 @@ class _Layout:
 
     def breaks(self, group, depth):
         """Whether `group` is split before and after its first hard break."""
-        width, hard, has_own = _one_line(group)
+        width, hard, has_own = _one_line(group, self.measured)
         if hard is None:
             split = self.column + width + self.text_after(depth) > self.max_width
             return split, split
