@@ -327,7 +327,11 @@ export class RemoteKernel implements Kernel {
    * connection stays up, and an execution whose reply it may have been ends with an error instead of waiting forever.
    */
   private skipUnreadableFrame(error: unknown): void {
-    for (const pending of this.pending.values()) pending.missedFrame = true;
+    for (const pending of this.pending.values()) {
+      // The idle status may have come first (IOPub and shell are separate streams); then nothing else will arrive.
+      if (pending.idle && !pending.reply && !pending.missedFrame) this.endIfReplyLost(pending);
+      pending.missedFrame = true;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     this.setStatus({
       status: this.currentStatus,
@@ -613,13 +617,17 @@ export class RemoteKernel implements Kernel {
       const reply = pending.reply;
       setTimeout(() => pending.resolve(reply), 3_000);
     } else if (pending.idle && pending.missedFrame && message.channel === 'iopub') {
-      // Idle without a reply, after a frame that could not be read: the reply may have been that frame.
-      setTimeout(() => {
-        if (!pending.reply) {
-          pending.reject(new LostReplyError('The kernel finished, but its reply was lost: the Jupyter Server sent a message Bento could not read. Run the cell again.'));
-        }
-      }, 3_000);
+      this.endIfReplyLost(pending);
     }
+  }
+
+  /** Idle without a reply, and a frame that could not be read (before or after the idle): the reply may have been that frame. */
+  private endIfReplyLost(pending: Pending): void {
+    setTimeout(() => {
+      if (!pending.reply) {
+        pending.reject(new LostReplyError('The kernel finished, but its reply was lost: the Jupyter Server sent a message Bento could not read. Run the cell again.'));
+      }
+    }, 3_000);
   }
 
   /**

@@ -140,6 +140,38 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
     expect(next.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('2');
   });
 
+  it('ends a cell whose unreadable reply came after its idle status, the order a busy server can give', async () => {
+    const socket = (kernel as unknown as { socket: WebSocket }).socket;
+    const deliver = socket.onmessage!;
+    let idleSeen = false;
+    let held: string | undefined;
+    let mangled = false;
+    const cut = (data: string) => {
+      mangled = true;
+      deliver.call(socket, new MessageEvent('message', { data: data.slice(0, data.length / 2) }));
+    };
+    // A proxy that holds this cell's execute_reply until the idle status has gone by, then cuts it short.
+    socket.onmessage = (event: MessageEvent) => {
+      const message = typeof event.data === 'string' ? JSON.parse(event.data) : undefined;
+      if (!mangled && message?.header.msg_type === 'execute_reply') {
+        if (idleSeen) cut(event.data);
+        else held = event.data;
+        return;
+      }
+      deliver.call(socket, event);
+      if (!mangled && message?.header.msg_type === 'status' && message.content.execution_state === 'idle' && message.parent_header.msg_type === 'execute_request') {
+        idleSeen = true;
+        if (held) cut(held);
+      }
+    };
+    const r = await run(kernel, 'late_reply = 5\nprint("ran")');
+    expect(mangled).to.be.true;
+    expect(r.stdout).to.equal('ran\n');
+    expect(errorOf(r)?.evalue).to.match(/reply was lost/);
+    const next = await run(kernel, 'late_reply + 1');
+    expect(next.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('6');
+  });
+
   it('restarts with fresh state and says so', async () => {
     await run(kernel, 'gone = 1');
     const changes: KernelStatusChange[] = [];
