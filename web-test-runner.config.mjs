@@ -62,9 +62,12 @@ async function servePackages(context, next) {
 const failNext = new Set();
 const failNextRequest = {
   name: 'fail-next-request',
-  async executeCommand({ command, payload }) {
+  async executeCommand({ command, payload, session }) {
     if (command !== 'fail-next-request') return undefined;
     failNext.add(payload.path);
+    // The browser must ask the server: a module an earlier test file loaded would otherwise come from the
+    // HTTP cache, and the failure would never happen. Only this test file's page stops caching.
+    await session.browser.getPage(session.id).setCacheEnabled(false);
     return true;
   },
 };
