@@ -19,7 +19,7 @@ import { renderSimpleMarkdown } from '../shared/markdown.ts';
 import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
-import { loadEditor } from './editor-loader.ts';
+import { loadEditor, openEditorOrReport } from './editor-loader.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
@@ -473,15 +473,8 @@ export class BentoCell extends LitElement {
   async edit(): Promise<void> {
     if (this.magicLoading) await this.magicLoading;
     if (this.magicElement) return this.magicElement.edit();
-    let editor: CellEditor;
-    try {
-      editor = await this.openEditor();
-      this.editorError = undefined;
-    } catch (error) {
-      this.editorError = error instanceof Error ? error.message : String(error);
-      this.dispatchEvent(new BentoErrorEvent({ message: this.editorError, source: 'editor' }));
-      return;
-    }
+    const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));
+    if (!editor) return;
     this.editing = true;
     await this.updateComplete;
     editor.focus();

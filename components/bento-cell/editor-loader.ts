@@ -2,6 +2,8 @@
  * The editor (CodeMirror, ~125-170 KB gzip) is a chunk of its own, loaded the first time a cell is edited. A
  * failed load is not kept: the next edit fetches the chunk again (Chromium retries a module whose fetch failed).
  */
+import { BentoErrorEvent } from '../shared/events.ts';
+
 export type EditorModule = typeof import('./editor.ts');
 
 let loading: Promise<EditorModule> | undefined;
@@ -14,4 +16,21 @@ export function loadEditor(): Promise<EditorModule> {
     throw new Error(`Could not load the code editor (${reason}): check the network, then click the cell to try again.`);
   });
   return loading;
+}
+
+/**
+ * Opens a cell's editor with `open`; a failure is reported through `setError` (shown in the cell) and a
+ * `bento-error` from `host`, and resolves undefined, so the next edit tries again.
+ */
+export async function openEditorOrReport<T>(host: HTMLElement, open: () => Promise<T>, setError: (message: string | undefined) => void): Promise<T | undefined> {
+  try {
+    const editor = await open();
+    setError(undefined);
+    return editor;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    setError(message);
+    host.dispatchEvent(new BentoErrorEvent({ message, source: 'editor' }));
+    return undefined;
+  }
 }

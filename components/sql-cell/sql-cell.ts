@@ -19,7 +19,7 @@ import {
 } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import type { CellEditor } from '../bento-cell/editor.ts';
-import { loadEditor } from '../bento-cell/editor-loader.ts';
+import { loadEditor, openEditorOrReport } from '../bento-cell/editor-loader.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
 import { pageKernel } from '../shared/page-kernel.ts';
 import '../bento-table-view/bento-table-view.ts';
@@ -285,15 +285,8 @@ export class SqlCell extends LitElement implements MagicCellElement {
   }
 
   async edit(): Promise<void> {
-    let editor: CellEditor;
-    try {
-      editor = await this.openEditor();
-      this.editorError = undefined;
-    } catch (error) {
-      this.editorError = error instanceof Error ? error.message : String(error);
-      this.dispatchEvent(new BentoErrorEvent({ message: this.editorError, source: 'editor' }));
-      return;
-    }
+    const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));
+    if (!editor) return;
     this.editing = true;
     await this.updateComplete;
     editor.focus();
