@@ -1,6 +1,10 @@
 import { css } from 'lit';
 import { codeStyles } from '../shared/code.styles.ts';
 
+// Comments about the CSS live here, outside the template: text inside a css`` template ships in the bundle.
+// `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
+// leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
+// it asks for 48rem there instead, and can still shrink below it.
 export const styles = [
   codeStyles,
   css`
@@ -9,7 +13,8 @@ export const styles = [
     color: var(--_fg);
     font-family: var(--_sans);
     content-visibility: auto;
-    contain-intrinsic-size: auto 3em;
+    contain-intrinsic-size: auto 48rem auto 3em;
+    min-inline-size: 0;
     outline: none;
     /* The cell sits in any page's column: its layout follows its own width, not the window's. */
     container-type: inline-size;

@@ -1,6 +1,10 @@
 import { css } from 'lit';
 import { statusStyles } from '../shared/kernel-status.ts';
 
+// Comments about the CSS live here, outside the template: text inside a css`` template ships in the bundle.
+// `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
+// leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
+// it asks for 48rem there instead, and can still shrink below it.
 export const styles = [
   statusStyles,
   css`
@@ -31,6 +35,8 @@ export const styles = [
     border-radius: var(--_radius);
     /* The notebook sits in any page's column: the toolbar and gutters follow its width, not the window's. */
     container: bento-notebook / inline-size;
+    contain-intrinsic-inline-size: 48rem;
+    min-inline-size: 0;
   }
   .toolbar {
     position: sticky;

@@ -76,6 +76,25 @@ describe('<bento-notebook> toolbar and layout', () => {
     });
   }
 
+  it('keeps its width where the page gives it none: beside a sidebar in a flex row, and in a shrink-to-fit box', async () => {
+    // Container queries need inline-size containment, which leaves an element no content width of its own.
+    const page = await fixture<HTMLDivElement>(html`
+      <div style="width: 900px">
+        <div style="display: flex; gap: 8px">
+          <nav style="width: 120px">Contents</nav>
+          <bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}><bento-cell>1 + 1</bento-cell></bento-notebook>
+        </div>
+        <div style="display: inline-block"><bento-cell>print("alone")</bento-cell></div>
+      </div>
+    `);
+    const notebook = page.querySelector('bento-notebook')!;
+    await notebook.updateComplete;
+    const width = (selector: string) => page.querySelector(selector)!.getBoundingClientRect().width;
+    expect(width('bento-notebook'), 'a readable width within the row').to.be.within(600, 900 - 120 - 8);
+    expect(width('div[style*="inline-block"] > bento-cell'), 'a readable width').to.be.greaterThan(400);
+    await expect(notebook).to.be.accessible();
+  });
+
   it('keeps one row while Python starts, the progress bar included', async () => {
     const starting = new PyodideRuntime(testRuntimeOptions());
     try {
