@@ -84,3 +84,39 @@ export function pyodideKernelForSuite(): { readonly kernel: PyodideKernel } {
   });
   return suite;
 }
+
+export type BentoWindow = Window & typeof globalThis & { bento: typeof import('../src/index.ts') };
+
+/**
+ * An iframe page written as a host page is: `elements` first, then the bundle (`src/index.ts`), then the page's own
+ * module, which calls `PyodideRuntime.configureDefault(<options>)` (`options` is JavaScript source) and exposes the
+ * package as `window.bento`. Resolves once that module ran; it fails the test if configuring threw. Remove the frame
+ * when done.
+ */
+export async function pageConfiguringAfterTheBundle(elements: string, options: string): Promise<{ frame: HTMLIFrameElement; win: BentoWindow }> {
+  const origin = location.origin;
+  const frame = document.createElement('iframe');
+  frame.srcdoc = `<!doctype html>
+    ${elements}
+    <script type="module" src="${origin}/src/index.ts"></script>
+    <script type="module">
+      import * as bento from '${origin}/src/index.ts';
+      window.bento = bento;
+      try {
+        bento.PyodideRuntime.configureDefault(${options});
+        window.configured = 'yes';
+      } catch (error) {
+        window.configured = error.message;
+      }
+    </script>`;
+  const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+  document.body.append(frame);
+  await loaded;
+  const win = frame.contentWindow as BentoWindow & { configured?: string };
+  const configured = await waitFor(() => win.configured, 'the page script never ran');
+  if (configured !== 'yes') {
+    frame.remove();
+    throw new Error(`configureDefault threw: ${configured}`);
+  }
+  return { frame, win };
+}

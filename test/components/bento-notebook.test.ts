@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { press, waitFor } from '../helpers.ts';
+import { pageConfiguringAfterTheBundle, press, waitFor } from '../helpers.ts';
 import '../../components/bento-notebook/bento-notebook.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
@@ -314,28 +314,11 @@ describe('<bento-notebook>', () => {
 describe('<bento-notebook> in a page that configures Python after the bundle', () => {
   it('creates its kernel after the page\'s scripts ran: configureDefault works and its options are used', async () => {
     const origin = location.origin;
-    const frame = document.createElement('iframe');
-    // As a page is written: the elements first, then the bundle, then the page's own module that configures it.
-    frame.srcdoc = `<!doctype html>
-      <bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook>
-      <bento-cell id="alone">2 + 2</bento-cell>
-      <script type="module" src="${origin}/src/index.ts"></script>
-      <script type="module">
-        import * as bento from '${origin}/src/index.ts';
-        window.bento = bento;
-        try {
-          bento.PyodideRuntime.configureDefault({ workerURL: '${origin}/src/kernel/pyodide/worker.ts', indexURL: '${origin}/node_modules/pyodide/', interruptGraceMs: 4321 });
-          window.configured = 'yes';
-        } catch (error) {
-          window.configured = error.message;
-        }
-      </script>`;
-    document.body.append(frame);
+    const { frame, win } = await pageConfiguringAfterTheBundle(
+      `<bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook><bento-cell id="alone">2 + 2</bento-cell>`,
+      `{ workerURL: '${origin}/src/kernel/pyodide/worker.ts', indexURL: '${origin}/node_modules/pyodide/', interruptGraceMs: 4321 }`,
+    );
     try {
-      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-      const win = frame.contentWindow as Window & typeof globalThis & { configured?: string; bento: typeof import('../../src/index.ts') };
-      await waitFor(() => win.configured, 'the page script never ran');
-      expect(win.configured).to.equal('yes');
       const notebook = win.document.querySelector('bento-notebook')!;
       // Python still starts by itself, before any cell runs (with the worker the page configured).
       await waitFor(() => notebook.shadowRoot!.querySelector('[part~="status"]')?.textContent?.trim() === 'idle', 'Python did not start by itself', 60_000);

@@ -10,7 +10,7 @@ import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { pageConfiguringAfterTheBundle, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
 PyodideRuntime.configureDefault(testRuntimeOptions());
@@ -50,26 +50,8 @@ describe('<kernel-selector>', () => {
   });
 
   it('alone in a page that configures Python after the bundle, leaves the page session to be configured', async () => {
-    const origin = location.origin;
-    const frame = document.createElement('iframe');
-    frame.srcdoc = `<!doctype html>
-      <kernel-selector></kernel-selector>
-      <script type="module" src="${origin}/src/index.ts"></script>
-      <script type="module">
-        import { PyodideRuntime } from '${origin}/src/index.ts';
-        try {
-          PyodideRuntime.configureDefault({ interruptGraceMs: 4321 });
-          window.configured = 'yes';
-        } catch (error) {
-          window.configured = error.message;
-        }
-      </script>`;
-    document.body.append(frame);
+    const { frame, win } = await pageConfiguringAfterTheBundle('<kernel-selector></kernel-selector>', '{ interruptGraceMs: 4321 }');
     try {
-      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-      const win = frame.contentWindow as Window & typeof globalThis & { configured?: string };
-      await waitFor(() => win.configured, 'the page script never ran');
-      expect(win.configured).to.equal('yes');
       const selector = win.document.querySelector('kernel-selector')!;
       const kernel = await waitFor(() => selector.kernel, 'the selector never showed the page session');
       expect((kernel as PyodideKernel).runtime.options.interruptGraceMs).to.equal(4321);
