@@ -407,7 +407,9 @@ export class RemoteKernel implements Kernel {
         await this.send(request, { kind: 'execute' }, 2_000);
         return;
       } catch (error) {
-        if (Date.now() > deadline || !(error instanceof JupyterServerError) || !/did not answer/.test(error.message)) throw error;
+        // A socket that dropped while the kernel restarted is reconnecting: ask again once it is back.
+        if (Date.now() > deadline || !(error instanceof JupyterServerError) || !/did not answer|^Not connected/.test(error.message)) throw error;
+        if (error.message.startsWith('Not connected')) await delay(100);
       }
     }
   }

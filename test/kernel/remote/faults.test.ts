@@ -84,9 +84,13 @@ describe('Jupyter Server kernel: lifecycle and faults', () => {
   it('ends a running cell with an error, not a hang, when another client restarts the kernel', async () => {
     const other = new RemoteKernel({ server: new JupyterServer(jupyterServer()), kernelId: kernel.id });
     await other.ready();
+    let restarting: Promise<void> | undefined;
     const r = await run(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)', {
-      onIOPub: (m) => m.header.msg_type === 'stream' && void other.restart(),
+      onIOPub: (m) => {
+        if (m.header.msg_type === 'stream') restarting ??= other.restart();
+      },
     });
+    await restarting;
     // Whichever comes first: the kernel's own KeyboardInterrupt as it shuts down, or our word that it restarted.
     const error = errorOf(r);
     expect(`${error?.ename}: ${error?.evalue}`).to.match(/^KeyboardInterrupt|restarted by another client/);
