@@ -596,8 +596,9 @@ function copyJSON(value: unknown, path: string): JSONValue {
   }
   if (Array.isArray(value)) return value.map((item, index) => copyJSON(item, `${path}[${index}]`));
   if (typeof value === 'object') {
+    // A plain object of any window (a notebook parsed in an iframe has that frame's Object.prototype).
     const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) invalid(path, value, 'JSON data');
+    if (prototype !== null && Object.getPrototypeOf(prototype) !== null) invalid(path, value, 'JSON data');
     const copy: JSONObject = {};
     for (const [key, item] of Object.entries(value)) setKey(copy, key, copyJSON(item, child(path, key)));
     return copy;

@@ -212,6 +212,21 @@ describe('parseNotebook and serializeNotebook on nbformat 4 fixtures', () => {
     expect(object.cells[0].metadata.changed).to.equal(undefined);
   });
 
+  it('parses an object made in another window (an iframe), and still refuses what is not JSON data', async () => {
+    const text = await fixtureText('nbformat/test4.5.ipynb');
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    try {
+      const foreign = (frame.contentWindow as Window & typeof globalThis).JSON.parse(text);
+      expect(Object.getPrototypeOf(foreign)).not.to.equal(Object.prototype);
+      expect(parseNotebook(foreign)).to.deep.equal(parseNotebook(text));
+      foreign.cells[0].metadata.when = new (frame.contentWindow as Window & typeof globalThis).Date(0);
+      expect(() => parseNotebook(foreign)).to.throw(NotebookFormatError, /metadata\.when .*expected JSON data/);
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('joins multiline strings but leaves JSON data alone', async () => {
     const nb = parseNotebook(await fixtureText('nbformat/test4custom.ipynb'));
     const display = (nb.cells[0] as CodeCell).outputs[0]!;
