@@ -286,8 +286,10 @@ export class PyodideRuntime {
       }
       const soft = incarnation.api.softInterrupt(execId).catch(() => false);
       const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
-      // One compare-and-exchange: SIGINT only if this very execution still runs (interrupt-control.ts).
-      if (answer === 'busy' && execution.seq !== undefined) incarnation.interrupts.interrupt(execution.seq);
+      // Not cancelled by message: it computes, or the worker answered in a gap between two of its steps (then
+      // "not suspended" says nothing about what comes next). SIGINT in one compare-and-exchange, which lands only
+      // if this very execution still runs (interrupt-control.ts).
+      if (answer !== true && execution.seq !== undefined) incarnation.interrupts.interrupt(execution.seq);
       return { result: 'interrupted' };
     }
     void incarnation.api.softInterrupt(execId).catch(() => {});
