@@ -98,29 +98,32 @@ def _help_call(target, esc):
     return f"get_ipython().run_line_magic({method!r}, {target.lstrip('%')!r})"
 
 
+def _magic_call(name, args):
+    return f"get_ipython().run_line_magic({name!r}, {args.strip()!r})"
+
+
+# In order: `%magic`, `!cmd`, then their assigned forms (`x = %who_ls`, `x = !ls`); the first match wins.
+_REWRITES = (
+    (_LINE_MAGIC, _magic_call),
+    (_SHELL, lambda cmd: f"get_ipython().system({cmd.strip()!r})"),
+    (_ASSIGN_MAGIC, _magic_call),
+    (_ASSIGN_SHELL, lambda cmd: f"get_ipython().getoutput({cmd.strip()!r})"),
+)
+
+
 def _transform_line(line):
     ending = line[len(line.rstrip("\r\n")):]
     body = line[: len(line) - len(ending)]
-    m = _HELP_END.match(body) or None
+    m = _HELP_END.match(body)
     if m:
         return m.group(1) + _help_call(m.group(2), m.group(3)) + ending
     m = _HELP_START.match(body)
     if m:
         return m.group(1) + _help_call(m.group(3), m.group(2)) + ending
-    m = _LINE_MAGIC.match(body)
-    if m:
-        name, args = m.group(2), m.group(3).strip()
-        return f"{m.group(1)}get_ipython().run_line_magic({name!r}, {args!r}){ending}"
-    m = _SHELL.match(body)
-    if m:
-        return f"{m.group(1)}get_ipython().system({m.group(2).strip()!r}){ending}"
-    m = _ASSIGN_MAGIC.match(body)
-    if m:
-        name, args = m.group(2), m.group(3).strip()
-        return f"{m.group(1)}get_ipython().run_line_magic({name!r}, {args!r}){ending}"
-    m = _ASSIGN_SHELL.match(body)
-    if m:
-        return f"{m.group(1)}get_ipython().getoutput({m.group(2).strip()!r}){ending}"
+    for pattern, call in _REWRITES:
+        m = pattern.match(body)
+        if m:
+            return f"{m.group(1)}{call(*m.groups()[1:])}{ending}"
     return line
 
 
