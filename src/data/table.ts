@@ -39,6 +39,11 @@ export interface Column {
   timezone?: string;
   /** The source's own type name (`Nullable(DateTime)`, `VARCHAR`), shown in a column header's tooltip. */
   sourceType?: string;
+  /**
+   * `string` only: `json` when each value is JSON text (a GraphQL list, a nested value): Python gets the decoded
+   * value (a list, a dict) in that cell, JavaScript and the table view show the text.
+   */
+  encoding?: 'json';
 }
 
 /** What a column looks like without its buffers: travels as JSON beside them. */
@@ -48,6 +53,7 @@ export interface ColumnSchema {
   nullable: boolean;
   timezone?: string;
   sourceType?: string;
+  encoding?: 'json';
 }
 
 /** A value as JavaScript shows it: `int64` as bigint, dates and timestamps as Date, null for null. */
@@ -107,6 +113,7 @@ export class ColumnTable {
       nullable: Boolean(c.valid),
       ...(c.timezone ? { timezone: c.timezone } : {}),
       ...(c.sourceType ? { sourceType: c.sourceType } : {}),
+      ...(c.encoding ? { encoding: c.encoding } : {}),
     }));
   }
 
@@ -266,7 +273,7 @@ export class ColumnBuilder {
   constructor(
     readonly name: string,
     readonly type: ColumnType,
-    private readonly extra: { timezone?: string; sourceType?: string } = {},
+    private readonly extra: { timezone?: string; sourceType?: string; encoding?: 'json' } = {},
   ) {
     const initial = 1024;
     if (type === 'string') {
@@ -333,6 +340,7 @@ export class ColumnBuilder {
     if (this.valid) column.valid = this.valid.slice(0, n);
     if (this.extra.timezone) column.timezone = this.extra.timezone;
     if (this.extra.sourceType) column.sourceType = this.extra.sourceType;
+    if (this.extra.encoding) column.encoding = this.extra.encoding;
     return column;
   }
 

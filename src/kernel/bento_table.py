@@ -21,6 +21,10 @@ tz-aware values in that zone (pandas: datetime64[ns, zone]); a column without on
 read as UTC wall-clock time. Going back, naive values are taken as UTC and aware ones keep their zone's name.
 Timestamps outside pandas' datetime64[ns] range (years 1677-2262) become an object column of datetime.
 
+A string column with `"encoding": "json"` holds JSON text: each cell arrives decoded (a list, a dict, a
+number). A header with `"value": true` stands for one value, not a table: its one JSON cell is what gets bound;
+`lookup(..., as_value=True)` sends any JSON-able variable back the same way.
+
 Extracting follows pyarrow's `Table.from_pandas`: NaN in a float64/float32 pandas column is a null; a
 DataFrame index other than the default 0..n-1 becomes leading column(s), as `reset_index()` would make them.
 """
@@ -31,6 +35,7 @@ import datetime as _dt
 import html
 import importlib.util
 import itertools
+import json
 import keyword
 import re
 import sys
@@ -313,11 +318,11 @@ class Column(collections.abc.Sequence):
 class _Raw:
     """A column as it travels: little-endian bytes (or a list of str/None), a mask, and its schema."""
 
-    __slots__ = ("name", "type", "data", "valid", "timezone", "source_type")
+    __slots__ = ("name", "type", "data", "valid", "timezone", "source_type", "encoding")
 
-    def __init__(self, name, type, data, valid=None, timezone=None, source_type=None):
+    def __init__(self, name, type, data, valid=None, timezone=None, source_type=None, encoding=None):
         self.name, self.type, self.data, self.valid = name, type, data, valid
-        self.timezone, self.source_type = timezone, source_type
+        self.timezone, self.source_type, self.encoding = timezone, source_type, encoding
 
 
 _MAX_ROWS_SHOWN = 20  # longer tables show their first and last _EDGE_ROWS rows
@@ -625,6 +630,8 @@ def _raw_columns(header, buffers):
             if valid is not None:
                 for i in _null_rows(valid):
                     data[i] = None
+            if spec.get("encoding") == "json":
+                data = _decode_json(name, data)
         else:
             data = buffer("values", n * _FIXED[type_][1])
             if data is None:
@@ -632,8 +639,18 @@ def _raw_columns(header, buffers):
         timezone = spec.get("timezone") or None
         if timezone is not None and type_ != "timestamp":
             timezone = None
-        raws.append(_Raw(name, type_, data, valid, timezone, spec.get("sourceType")))
+        raws.append(_Raw(name, type_, data, valid, timezone, spec.get("sourceType"), spec.get("encoding")))
     return raws, n
+
+
+def _decode_json(name, items):
+    out = []
+    for row, text in enumerate(items):
+        try:
+            out.append(None if text is None else json.loads(text))
+        except ValueError:
+            raise TableError(f"column {name!r}, row {row}: the text is not JSON") from None
+    return out
 
 
 def _table(raws, n):
@@ -650,7 +667,11 @@ def _pandas_array(pd, np, raw, n):
     mask = None if raw.valid is None else np.frombuffer(raw.valid, dtype=np.uint8) == 0
     if t == "string":
         values = np.empty(n, dtype=object)
-        values[:] = raw.data
+        if raw.encoding == "json":
+            for i, value in enumerate(raw.data):  # a slice assignment would broadcast lists of equal length
+                values[i] = value
+        else:
+            values[:] = raw.data
         return values
     dtype = np.dtype(_FIXED[t][2])
     values = np.frombuffer(raw.data, dtype=dtype)
@@ -706,6 +727,10 @@ def from_wire(header, buffers):
     """The value a wire table becomes: a DataFrame when pandas is importable, else a Table. `buffers` must be
     writable bytes-like objects (bytearray) this function may keep and modify."""
     raws, n = _raw_columns(header, buffers)
+    if header.get("value"):
+        if n != 1 or len(raws) != 1 or raws[0].encoding != "json":
+            raise TableError("a value arrives as one row of one JSON column")
+        return raws[0].data[0]
     found = _pandas()
     if found is None:
         return _table(raws, n)
@@ -887,12 +912,38 @@ def to_wire(value):
     return {"version": WIRE_VERSION, "numRows": n, "columns": header_columns}, buffers
 
 
-def lookup(namespace, name):
-    """The table bound to `name`, as (header, buffers); TableError when it is missing or not a table."""
+def lookup(namespace, name, as_value=False):
+    """The table bound to `name`, as (header, buffers); TableError when it is missing or not a table. With
+    `as_value`: any JSON-able value, as one JSON cell."""
     name = _check_name(name)
     if name not in namespace:
         raise TableError(f"there is no variable {name!r} in this kernel")
-    return to_wire(namespace[name])
+    if not as_value:
+        return to_wire(namespace[name])
+    text = _json_text(name, namespace[name])
+    raw = _Raw(name, "string", [text])
+    columns, buffers = [], []
+    _raw_to_wire(raw, 1, columns, buffers)
+    columns[0]["encoding"] = "json"
+    return {"version": WIRE_VERSION, "numRows": 1, "columns": columns, "value": True}, buffers
+
+
+def _json_default(value):
+    """What json.dumps cannot write itself: numpy scalars and arrays, dates and times."""
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return value.isoformat()
+    for method in ("item", "tolist"):  # numpy scalars, numpy arrays
+        if callable(getattr(value, method, None)) and type(value).__module__.startswith("numpy"):
+            return getattr(value, method)()
+    raise TypeError(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _json_text(name, value):
+    try:
+        return json.dumps(value, default=_json_default, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        what = f"holds {exc}" if str(exc).startswith("a ") else f"is not JSON ({exc})"
+        raise TableError(f"{name!r} {what}; a value sent from Python is str, int, float, bool, None, list or dict") from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -942,7 +993,7 @@ def _on_comm_open(comm, msg):
     op = data.get("op")
     if op == "extract":
         try:
-            header, out = lookup(_user_namespace(), data.get("name"))
+            header, out = lookup(_user_namespace(), data.get("name"), bool(data.get("value")))
             comm.send({"status": "ok", "header": header}, buffers=[memoryview(b).cast("B") for b in out])
             comm.close()
         except Exception as exc:

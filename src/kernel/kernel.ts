@@ -9,6 +9,7 @@ import type {
   KernelStatus,
 } from './protocol.ts';
 import type { ColumnTable } from '../data/table.ts';
+import type { TableOptions } from './table-wire.ts';
 
 /** A status change, with a sentence for the user when something happened to their state. */
 export interface KernelStatusChange {
@@ -72,14 +73,16 @@ export interface Kernel {
    * otherwise Bento's small table object (`bento_table.Table`). Atomic: on any failure nothing is bound and the
    * promise rejects with a `TableError` (table-wire.ts) that says why. The table's buffers may be transferred
    * (detached) by the call. Waits for a running cell. Type mapping and the timestamp rule (tz-aware when the
-   * column has a timezone, naive UTC otherwise): src/kernel/bento_table.py.
+   * column has a timezone, naive UTC otherwise): src/kernel/bento_table.py. With `{ value: true }` the table is
+   * one JSON cell and `name` gets the value it holds (values.ts: `bindValue`).
    */
-  inject(name: string, table: ColumnTable): Promise<void>;
+  inject(name: string, table: ColumnTable, options?: TableOptions): Promise<void>;
   /**
    * The table (pandas DataFrame or Series, or Bento table) bound to the Python variable `name`, as columns.
-   * Rejects with a `TableError` when there is no such variable or it is not a table.
+   * Rejects with a `TableError` when there is no such variable or it is not a table. With `{ value: true }`:
+   * any JSON-able value, as one JSON cell (values.ts: `readValues`).
    */
-  extract(name: string): Promise<ColumnTable>;
+  extract(name: string, options?: TableOptions): Promise<ColumnTable>;
   /** Stops the running execution with KeyboardInterrupt (or restarts the runtime where that is impossible). */
   interrupt(): Promise<void>;
   /** Clears this session's state: variables, history and execution count. */

@@ -8,6 +8,7 @@
  *   Python decodes the whole column once and splits it (C speed) instead of slicing a million times;
  * - `offsets`: a buffer of numRows + 1 little-endian int32 byte offsets (only when every byte value that could
  *   separate occurs in the text, i.e. the text holds NUL characters).
+ * A string column with `encoding: 'json'` holds JSON text that Python decodes cell by cell (lists, dicts).
  * Fixed-width columns are the little-endian bytes of their typed array. The Python side (bento_table.py) reads
  * the same header; the serverless kernel hands it the buffers in one call, the remote kernel in comm messages.
  */
@@ -31,6 +32,17 @@ export interface WireHeader {
   version: typeof TABLE_WIRE_VERSION;
   numRows: number;
   columns: WireColumn[];
+  /** The table stands for one value, not a table: one row, one `json` column (see TableOptions). */
+  value?: boolean;
+}
+
+/** How a kernel binds or reads a table. */
+export interface TableOptions {
+  /**
+   * A value that is not a table (a dict, a number) travels as a one-row table of one `encoding: 'json'` string
+   * column: inject binds the value that cell holds, extract reads any JSON-able variable that way.
+   */
+  value?: boolean;
 }
 
 export interface WireTable {
@@ -59,9 +71,9 @@ export function injectError(name: string, reason: unknown): TableError {
 }
 
 /** The error an extraction rejects with. */
-export function extractError(name: string, reason: unknown): TableError {
+export function extractError(name: string, reason: unknown, options: TableOptions = {}): TableError {
   if (reason instanceof TableError && reason.message.startsWith('Cannot use ')) return reason;
-  return new TableError(`Could not read '${name}' as a table: ${reasonOf(reason)}.`);
+  return new TableError(`Could not read '${name}' ${options.value ? 'from Python' : 'as a table'}: ${reasonOf(reason)}.`);
 }
 
 /** Throws a TableError unless `name` can be a Python variable (Python checks again: str.isidentifier). */
@@ -121,6 +133,9 @@ export function checkTableShape(columns: readonly Column[], numRows: number): vo
       if (column.valid.length !== numRows) throw new TableError(`${where}: its null mask has ${column.valid.length} entries for ${numRows} rows.`);
     }
     if (column.timezone !== undefined && typeof column.timezone !== 'string') throw new TableError(`${where}: its timezone must be a string.`);
+    if (column.encoding !== undefined && (column.encoding !== 'json' || column.type !== 'string')) {
+      throw new TableError(`${where}: only a string column can have an encoding, and the one encoding is 'json'.`);
+    }
   }
 }
 
@@ -213,15 +228,20 @@ function encodeStrings(column: Column, numRows: number): { text: Uint8Array; sep
  * The wire form of a table: checks it thoroughly (shapes, offsets, date ranges) and lays out string columns
  * for Python's fast path. Fixed-width columns and null masks are views of the table's own buffers (no copy).
  */
-export function toWire(columns: readonly Column[], numRows: number): WireTable {
+export function toWire(columns: readonly Column[], numRows: number, options: TableOptions = {}): WireTable {
   checkTableShape(columns, numRows);
+  if (options.value && (numRows !== 1 || columns.length !== 1 || columns[0].encoding !== 'json')) {
+    throw new TableError('A value travels as a table of one row and one json column.');
+  }
   const buffers: Uint8Array[] = [];
   const add = (bytes: Uint8Array) => buffers.push(bytes) - 1;
   const header: WireHeader = { version: TABLE_WIRE_VERSION, numRows, columns: [] };
+  if (options.value) header.value = true;
   for (const column of columns) {
     const spec: WireColumn = { name: column.name, type: column.type, nullable: Boolean(column.valid), values: -1 };
     if (column.timezone) spec.timezone = column.timezone;
     if (column.sourceType) spec.sourceType = column.sourceType;
+    if (column.encoding) spec.encoding = column.encoding;
     if (column.type === 'string') {
       const { text, separator, offsets } = encodeStrings(column, numRows);
       spec.values = add(text);
@@ -302,6 +322,7 @@ export function fromWire(header: WireHeader, buffers: Uint8Array[]): ColumnTable
     if (spec.valid !== undefined) column.valid = buffer(spec.valid, spec.name);
     if (spec.timezone) column.timezone = spec.timezone;
     if (spec.sourceType) column.sourceType = spec.sourceType;
+    if (spec.encoding === 'json' && spec.type === 'string') column.encoding = 'json';
     return column;
   });
   try {

@@ -4,7 +4,8 @@
  * tables become DataFrames). Values are checked from Python, by running code, and again after extracting.
  */
 import { expect } from '@open-wc/testing';
-import { ColumnTable, type Column } from '../../src/data/table.ts';
+import { ColumnBuilder, ColumnTable, type Column } from '../../src/data/table.ts';
+import { bindValue, readValues } from '../../src/kernel/values.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { run } from '../helpers.ts';
 
@@ -322,6 +323,45 @@ export function tableInjection(suite: InjectSuite) {
       expect(missing.message).to.equal("Could not read 'no_such_variable' as a table: there is no variable 'no_such_variable' in this kernel.");
       await stdout(kernel, 'not_a_table = [1, 2]');
       expect((await rejection(kernel.extract('not_a_table'))).message).to.match(/it is a builtins\.list, not a table: extract takes a pandas DataFrame/);
+    });
+
+    it('decodes a json column cell by cell: lists and dicts in Python, nulls as None', async () => {
+      const tags = new ColumnBuilder('tags', 'string', { encoding: 'json' });
+      for (const value of ['["a","b"]', '["c","d"]', null, '{"k":[1,2.5,null]}']) tags.push(value);
+      const ids = new ColumnBuilder('id', 'int32');
+      for (const id of [1, 2, 3, 4]) ids.push(id);
+      await kernel.inject('tagged', new ColumnTable([ids.finish(), tags.finish()], 4));
+      const rows = suite.pandas ? 'tagged["tags"].tolist()' : 'list(tagged["tags"])';
+      expect(await stdout(kernel, `print(repr(${rows}), type(${rows}[0]).__name__)`)).to.equal(
+        "[['a', 'b'], ['c', 'd'], None, {'k': [1, 2.5, None]}] list\n",
+      );
+    });
+
+    it('binds a JSON value as a dict, and reads variables back as JSON, all or nothing', async () => {
+      const answer = { data: { orders: [{ id: 1, tags: ['x'] }], total: 1.5, ok: true, none: null, text: 'é "q" \u0000' } };
+      await bindValue(kernel, 'answer', answer);
+      expect(await stdout(kernel, 'print(type(answer).__name__, answer["data"]["orders"][0]["tags"], answer["data"]["none"], answer["data"]["text"] == "é \\"q\\" \\x00")')).to.equal(
+        'dict [\'x\'] None True\n',
+      );
+      await stdout(kernel, 'import datetime\nlimit = 5\nname = "Ada"\nwhen = datetime.date(2024, 2, 29)\nnested = {"a": [1, None, (2, 3)]}\nkeep = "old"');
+      expect(await readValues(kernel, ['limit', 'name', 'when', 'nested', 'answer'])).to.deep.equal({
+        limit: 5,
+        name: 'Ada',
+        when: '2024-02-29',
+        nested: { a: [1, null, [2, 3]] },
+        answer,
+      });
+      const missing = await rejection(readValues(kernel, ['limit', 'no_such_name']));
+      expect(missing.message).to.equal("Could not read 'no_such_name' from Python: there is no variable 'no_such_name' in this kernel.");
+      await stdout(kernel, 'class Thing: pass\nthing = Thing()\nnan = float("nan")');
+      expect((await rejection(readValues(kernel, ['thing']))).message).to.match(/'thing' holds a __main__\.Thing; a value sent from Python is str, int, float, bool, None, list or dict/);
+      expect((await rejection(readValues(kernel, ['nan']))).message).to.match(/'nan' is not JSON \(Out of range float values/);
+      // A value that is not JSON text fails in Python, and the variable keeps its old value.
+      const bad = new ColumnBuilder('keep', 'string', { encoding: 'json' });
+      bad.push('{not json');
+      const failure = await rejection(kernel.inject('keep', new ColumnTable([bad.finish()], 1), { value: true }));
+      expect(failure.message).to.match(/Could not bind the table to 'keep': column 'keep', row 0: the text is not JSON\. Nothing was bound/);
+      expect(await stdout(kernel, 'print(keep)')).to.equal('old\n');
     });
 
     it('waits for a cell running in another session before binding', async () => {

@@ -1122,12 +1122,13 @@ def inject_table(session_id, name, header_json, js_buffers):
     return None
 
 
-def extract_table(session_id, name):
-    """(header JSON, [buffers]) for the table bound to `name` in the session, or (message, None)."""
+def extract_table(session_id, name, as_value=False):
+    """(header JSON, [buffers]) for the table bound to `name` in the session (any JSON-able value as one JSON
+    cell when `as_value`), or (message, None)."""
     import bento_table
 
     try:
-        header, buffers = bento_table.lookup(_session(session_id).ns, name)
+        header, buffers = bento_table.lookup(_session(session_id).ns, name, as_value)
         return json.dumps(header), [memoryview(b).cast("B") for b in buffers]
     except bento_table.TableError as exc:
         return str(exc), None

@@ -16,7 +16,7 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
-import { checkTableShape, checkVariableName, extractError, fromWire, injectError, transferables } from '../table-wire.ts';
+import { checkTableShape, checkVariableName, extractError, fromWire, injectError, transferables, type TableOptions } from '../table-wire.ts';
 import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
 import type { InjectRequest } from './worker-api.ts';
 
@@ -141,7 +141,7 @@ export class PyodideKernel implements Kernel {
    * unusable afterwards), laid out there for Python and copied once into Python memory; the worker takes the
    * request in turn with executions, so it waits for a running cell.
    */
-  async inject(name: string, table: ColumnTable): Promise<void> {
+  async inject(name: string, table: ColumnTable, options: TableOptions = {}): Promise<void> {
     this.assertUsable();
     checkVariableName(name);
     try {
@@ -154,6 +154,7 @@ export class PyodideKernel implements Kernel {
       name,
       numRows: table.numRows,
       schema: JSON.stringify(table.schema),
+      value: options.value,
       arrays: table.columns.map(({ values, offsets, valid }) => ({ values, offsets, valid })),
     };
     try {
@@ -164,15 +165,15 @@ export class PyodideKernel implements Kernel {
     }
   }
 
-  async extract(name: string): Promise<ColumnTable> {
+  async extract(name: string, options: TableOptions = {}): Promise<ColumnTable> {
     this.assertUsable();
     checkVariableName(name);
     try {
-      const { header, buffers } = await this.runtime.call((api) => api.extract(this.session, name));
+      const { header, buffers } = await this.runtime.call((api) => api.extract(this.session, name, Boolean(options.value)));
       return fromWire(JSON.parse(header), buffers);
     } catch (error) {
       if (error instanceof RuntimeDiedError) throw error;
-      throw extractError(name, error);
+      throw extractError(name, error, options);
     }
   }
 

@@ -110,6 +110,8 @@ export interface InjectRequest {
   numRows: number;
   /** `ColumnTable.schema` as JSON. */
   schema: string;
+  /** The table stands for one value (TableOptions.value). */
+  value?: boolean;
   /** Each column's arrays, in schema order. */
   arrays: Array<{ values: ColumnValues; offsets?: Int32Array; valid?: Uint8Array }>;
 }
@@ -130,7 +132,7 @@ export interface WorkerApi {
   /** Binds a table in a session, in turn with executions; rejects (nothing bound) with the reason. */
   inject(request: InjectRequest): Promise<void>;
   /** The table bound to `name` in a session, in turn with executions; rejects with the reason. */
-  extract(sessionId: string, name: string): Promise<ExtractedTable>;
+  extract(sessionId: string, name: string, asValue: boolean): Promise<ExtractedTable>;
   /** Cancels execution `execId` if it is suspended (awaiting, or waiting for input). */
   softInterrupt(execId: string): Promise<boolean>;
   resetSession(sessionId: string): Promise<void>;

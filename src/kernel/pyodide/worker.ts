@@ -49,7 +49,7 @@ interface KernelModule extends PyProxy {
   drop_session(sessionId: string): void;
   configure(importsJson: string, index: string): void;
   inject_table(sessionId: string, name: string, headerJson: string, buffers: Uint8Array[]): string | undefined;
-  extract_table(sessionId: string, name: string): PyProxy;
+  extract_table(sessionId: string, name: string, asValue: boolean): PyProxy;
 }
 
 const KERNEL_DIR = '/bento';
@@ -484,19 +484,20 @@ const api: WorkerApi = {
         type: s.type,
         timezone: s.timezone,
         sourceType: s.sourceType,
+        encoding: s.encoding,
         values: request.arrays[i].values,
         offsets: request.arrays[i].offsets,
         valid: request.arrays[i].valid,
       }));
-      const { header, buffers } = toWire(columns, request.numRows);
+      const { header, buffers } = toWire(columns, request.numRows, { value: request.value });
       const failure = kernel.inject_table(request.sessionId, request.name, JSON.stringify(header), buffers);
       if (failure) throw new TableError(failure);
     });
   },
 
-  extract(sessionId: string, name: string) {
+  extract(sessionId: string, name: string, asValue: boolean) {
     return serialised(async () => {
-      const result = kernel.extract_table(sessionId, name) as PyProxy & { get(index: number): unknown };
+      const result = kernel.extract_table(sessionId, name, asValue) as PyProxy & { get(index: number): unknown };
       try {
         const header = result.get(0) as string;
         const list = result.get(1) as PyProxy | undefined;

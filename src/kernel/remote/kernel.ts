@@ -18,7 +18,7 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
-import { checkVariableName, extractError, fromWire, injectError, TableError, toWire, type WireHeader, type WireTable } from '../table-wire.ts';
+import { checkVariableName, extractError, fromWire, injectError, TableError, toWire, type TableOptions, type WireHeader, type WireTable } from '../table-wire.ts';
 import { readFrame, serializeBinaryMessage } from './frames.ts';
 import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
 import { planChunks, TABLE_COMM_TARGET, tableSetupCode } from './table-comm.ts';
@@ -178,11 +178,11 @@ export class RemoteKernel implements Kernel {
    * Binds `name` in the kernel to `table`, a pandas DataFrame there (a Bento table without pandas). The columns
    * travel as binary buffers of a comm (see table-comm.ts); the kernel takes the comm in turn with executions.
    */
-  async inject(name: string, table: ColumnTable): Promise<void> {
+  async inject(name: string, table: ColumnTable, options: TableOptions = {}): Promise<void> {
     checkVariableName(name);
     let wire: WireTable;
     try {
-      wire = toWire(table.columns, table.numRows);
+      wire = toWire(table.columns, table.numRows, options);
     } catch (error) {
       throw injectError(name, error);
     }
@@ -191,15 +191,15 @@ export class RemoteKernel implements Kernel {
     if (data.status !== 'ok') throw injectError(name, data.message ?? 'the kernel did not say why');
   }
 
-  async extract(name: string): Promise<ColumnTable> {
+  async extract(name: string, options: TableOptions = {}): Promise<ColumnTable> {
     checkVariableName(name);
-    const reply = await this.tableRequest({ op: 'extract', name });
+    const reply = await this.tableRequest({ op: 'extract', name, value: Boolean(options.value) });
     const data = (reply.content as { data?: { status?: string; message?: string; header?: WireHeader } }).data ?? {};
-    if (data.status !== 'ok' || !data.header) throw extractError(name, data.message ?? 'the kernel did not say why');
+    if (data.status !== 'ok' || !data.header) throw extractError(name, data.message ?? 'the kernel did not say why', options);
     try {
       return fromWire(data.header, (reply.buffers ?? []).map((buffer) => new Uint8Array(buffer)));
     } catch (error) {
-      throw extractError(name, error);
+      throw extractError(name, error, options);
     }
   }
 

@@ -6,7 +6,7 @@
  *
  * Client to kernel, inject:  comm_open  data {op: 'inject', name, header, sizes, pieces, done} + buffers
  *                            comm_msg   data {pieces, done} + buffers          (more pieces, when large)
- * Client to kernel, extract: comm_open  data {op: 'extract', name}
+ * Client to kernel, extract: comm_open  data {op: 'extract', name, value}  (value: any JSON-able variable as one JSON cell)
  * Kernel to client:          comm_msg   data {status: 'ok', header?} + buffers | {status: 'error', message}
  *                            comm_close
  * `header` is the wire header of table-wire.ts; `sizes[i]` is buffer i's length; `pieces[k] = [i, offset]`
