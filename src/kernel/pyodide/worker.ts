@@ -8,7 +8,8 @@ import { loadPyodide, version as pyodideVersion, type PyodideInterface } from 'p
 import type { PyProxy } from 'pyodide/ffi';
 import type { Column, ColumnSchema } from '../../data/table.ts';
 import tableSource from '../bento_table.py';
-import { TableError, toWire } from '../table-wire.ts';
+import { TableError } from '../table-wire.ts';
+import { toWire } from '../to-wire.ts';
 import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
 import prettySource from './bento_pretty.py';

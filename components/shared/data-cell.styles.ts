@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { codeStyles } from '../shared/code.styles.ts';
+import { codeStyles } from './code.styles.ts';
 
 export const styles = [
   codeStyles,
@@ -13,17 +13,17 @@ export const styles = [
     :host([hidden]) {
       display: none;
     }
-    .sql {
+    .cell {
       display: grid;
       gap: var(--_space-2);
       border-radius: var(--_radius);
     }
-    :host(:not([show-magic])) .sql {
+    :host(:not([show-magic])) .cell {
       padding: var(--_space-2);
       border: 1px solid var(--_border);
       background: var(--_bg);
     }
-    .sql.dragging {
+    .cell.dragging {
       outline: 2px dashed var(--_active);
       outline-offset: 2px;
     }
@@ -91,6 +91,16 @@ export const styles = [
     .note {
       font-size: var(--_small);
       color: var(--_muted);
+    }
+    .value {
+      margin: 0;
+      max-height: var(--bento-table-max-height, 360px);
+      overflow: auto;
+      padding: var(--_space-2) var(--_space-3);
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      font: var(--_small) / 1.45 var(--_mono);
+      white-space: pre-wrap;
     }
   `,
 ];
