@@ -2,7 +2,8 @@
 // once as a plain page, once cross-origin isolated (BENTO_ISOLATED=1, COOP/COEP headers), because the
 // interrupt and input() ladders differ between the two. Each run also starts a private Jupyter Server
 // (scripts/jupyter.mjs) for the remote-kernel tests and hands its URL and token to the page, and a private
-// ClickHouse server (scripts/clickhouse.mjs) for the connector tests, reached through /clickhouse/.
+// ClickHouse server (scripts/clickhouse.mjs) for the connector tests, reached through /clickhouse/, and a GraphQL
+// server (scripts/graphql-server.mjs) for the %%graphql tests, reached cross-origin as a real API is.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { request } from 'node:http';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
 import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
+import { startGraphQL } from './scripts/graphql-server.mjs';
 import { startJupyter } from './scripts/jupyter.mjs';
 import { buildTestPackages } from './scripts/test-packages.mjs';
 
@@ -158,6 +160,40 @@ const clickHouseServer = {
   },
 };
 
+/**
+ * One GraphQL server for the whole run (scripts/graphql-server.mjs), reached cross-origin as a real API is:
+ * it allows exactly this test server's origin, with credentials. `downUrl` is a loopback port where nothing listens.
+ */
+let graphql = null;
+let graphqlOrigin = '*';
+let graphqlDownUrl = null;
+const graphQLServer = {
+  name: 'graphql-server',
+  async serverStart({ config, logger }) {
+    graphqlOrigin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
+    graphql = await startGraphQL({ allowOrigin: graphqlOrigin });
+    graphqlDownUrl = `http://127.0.0.1:${await unusedPort()}/graphql`;
+    logger.log(`GraphQL server for the %%graphql tests: ${graphql.url} (${graphql.startMs} ms)`);
+  },
+  async serverStop() {
+    await graphql?.stop();
+    graphql = null;
+  },
+  /** `graphql-kill` ends the server abruptly; `graphql-start` starts it again at the same URL with the same token. */
+  async executeCommand({ command }) {
+    if (command === 'graphql-kill') {
+      await graphql.stop({ signal: 'SIGKILL' });
+      return true;
+    }
+    if (command === 'graphql-start') {
+      await graphql.stop();
+      graphql = await startGraphQL({ allowOrigin: graphqlOrigin, port: graphql.port, token: graphql.token });
+      return true;
+    }
+    return undefined;
+  },
+};
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
 
@@ -215,7 +251,7 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [jupyterServer, clickHouseServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [jupyterServer, clickHouseServer, graphQLServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType],
   browsers: [
     chromeLauncher({
@@ -227,7 +263,8 @@ export default {
   testRunnerHtml: (testFramework) =>
     `<!doctype html><html><body><script>${failOnUnhandledRejection}</script><script>window.__bentoExpectIsolated = ${isolated};` +
     `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};` +
-    `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};</script>` +
+    `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};` +
+    `window.__bentoGraphQL = ${JSON.stringify(graphql && { url: graphql.url, origin: graphql.origin, token: graphql.token, downUrl: graphqlDownUrl })};</script>` +
     `<script type="module" src="${testFramework}"></script></body></html>`,
   testFramework: { config: { timeout: 120_000 } },
   testsFinishTimeout: 15 * 60_000,
