@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
 import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
+import { FAKE_GOOGLE_API_KEY, FAKE_GOOGLE_TOKEN, startFakeGoogle } from './scripts/fake-google.mjs';
 import { startGraphQL } from './scripts/graphql-server.mjs';
 import { startJupyter } from './scripts/jupyter.mjs';
 import { buildTestPackages } from './scripts/test-packages.mjs';
@@ -194,6 +195,23 @@ const graphQLServer = {
   },
 };
 
+/**
+ * The stand-in for Google's sheet endpoints (scripts/fake-google.mjs), on a loopback port of its own: Google is
+ * cross-origin to every page that reads a sheet, so the tests go through CORS and its preflights as a page does.
+ */
+let fakeGoogle = null;
+const fakeGoogleServer = {
+  name: 'fake-google',
+  async serverStart({ logger }) {
+    fakeGoogle = await startFakeGoogle();
+    logger.log(`Fake Google (sheets) for the %%googlesheet tests: ${fakeGoogle.url}`);
+  },
+  async serverStop() {
+    await fakeGoogle?.stop();
+    fakeGoogle = null;
+  },
+};
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
 
@@ -251,7 +269,7 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [jupyterServer, clickHouseServer, graphQLServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType],
   browsers: [
     chromeLauncher({
@@ -265,6 +283,7 @@ export default {
     `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};` +
     `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};` +
     `window.__bentoGraphQL = ${JSON.stringify(graphql && { url: graphql.url, origin: graphql.origin, token: graphql.token, downUrl: graphqlDownUrl })};</script>` +
+    `<script>window.__bentoFakeGoogle = ${JSON.stringify(fakeGoogle && { url: fakeGoogle.url, apiKey: FAKE_GOOGLE_API_KEY, token: FAKE_GOOGLE_TOKEN })};</script>` +
     `<script type="module" src="${testFramework}"></script></body></html>`,
   testFramework: { config: { timeout: 120_000 } },
   testsFinishTimeout: 15 * 60_000,
