@@ -8,42 +8,13 @@
  *   `GET {apiBase}/v4/spreadsheets/ID/values/RANGE`.
  * Both end as one `ColumnTable` whose types are what a person sees in the sheet (numbers, TRUE/FALSE, dates and
  * date-times, empty cells as nulls), with the header row as column names (made unique, and said so in `notes`).
- * Credentials stay in this module's registry: never in a URL, an error, a note or a label.
+ * Credentials stay in the registry (sheet-sources.ts) and the requests: never in a URL, an error, a note or a label.
  */
 import { QueryError } from './connectors.ts';
+import { DEFAULT_SHEET_SOURCE, sheetSourceConfig, sheetSourceNames, type SheetRetryOptions, type SheetSourceConfig } from './sheet-sources.ts';
 import { ColumnBuilder, ColumnTable, type CellValue, type ColumnType } from './table.ts';
 
-/** A place sheets are read from, registered by the host page with `registerSheetSource`. */
-export interface SheetSourceConfig {
-  /** What `--source NAME` refers to; `public` replaces the default source. */
-  name: string;
-  /** A Google API key: reads through the Sheets API (the sheet must be readable by anyone with the link). */
-  apiKey?: string;
-  /**
-   * An OAuth access token for the Sheets API (scope `spreadsheets.readonly`), asked for before each read and once
-   * more when Google answers 401, so the page can refresh an expired one.
-   */
-  getAccessToken?: () => Promise<string> | string;
-  /** Where the CSV export is; default `https://docs.google.com`. */
-  csvBase?: string;
-  /** Where the Sheets API is; default `https://sheets.googleapis.com`. */
-  apiBase?: string;
-  /** Shown in the cell's summary, e.g. "Finance team's sheets"; default: derived from how the source reads. */
-  label?: string;
-  /** Give up after this long (all tries included) unless a read says otherwise; default 60 s. */
-  timeoutMs?: number;
-  /** 429 and 5xx answers are tried again with exponential backoff; see `SheetRetryOptions`. */
-  retry?: SheetRetryOptions;
-}
-
-export interface SheetRetryOptions {
-  /** Tries in all, the first included; default 4. */
-  attempts?: number;
-  /** The wait before the second try, doubled for each one after it, unless Google sends Retry-After; default 1 s. */
-  baseDelayMs?: number;
-  /** A Retry-After longer than this gives up at once instead of waiting; default 60 s. */
-  maxDelayMs?: number;
-}
+export type { SheetRetryOptions, SheetSourceConfig };
 
 /** What to read: the parts of `%%googlesheet var [--sheet NAME] [--range A1:F] [--header N | --no-header] [--source NAME]`. */
 export interface SheetRequest {
@@ -68,6 +39,11 @@ export interface SheetReadOptions {
   onProgress?: (progress: { message: string; rows?: number }) => void;
 }
 
+const DEFAULT_CSV_BASE = 'https://docs.google.com';
+const DEFAULT_API_BASE = 'https://sheets.googleapis.com';
+const DEFAULT_TIMEOUT_MS = 60_000;
+const NOT_SHARED = 'the sheet is not shared publicly; register a source with an API key or token (registerSheetSource) and name it with --source';
+
 export interface SheetResult {
   table: ColumnTable;
   /** Things the user should know about how the sheet became a table (renamed columns, skipped rows, mixed columns). */
@@ -77,47 +53,6 @@ export interface SheetResult {
   source: string;
   /** `csv`: the public CSV export; `api`: the Sheets API. */
   endpoint: 'csv' | 'api';
-}
-
-/** The source a cell uses when it names none: public sheets through Google's CSV export. */
-export const DEFAULT_SHEET_SOURCE = 'public';
-const DEFAULT_CSV_BASE = 'https://docs.google.com';
-const DEFAULT_API_BASE = 'https://sheets.googleapis.com';
-const DEFAULT_TIMEOUT_MS = 60_000;
-const NOT_SHARED = 'the sheet is not shared publicly; register a source with an API key or token (registerSheetSource) and name it with --source';
-
-const sources = new Map<string, SheetSourceConfig>();
-
-/** Registers (or replaces) a sheet source. Its credentials stay here, in JavaScript. */
-export function registerSheetSource(config: SheetSourceConfig): void {
-  if (!/^[\w.-]+$/.test(config.name ?? '')) throw new TypeError(`Sheet source name '${config.name}' may use letters, digits, '_', '-' and '.' only.`);
-  if (config.apiKey !== undefined && (typeof config.apiKey !== 'string' || !config.apiKey)) throw new TypeError(`Sheet source '${config.name}': apiKey must be a non-empty string.`);
-  if (config.getAccessToken !== undefined && typeof config.getAccessToken !== 'function') {
-    throw new TypeError(`Sheet source '${config.name}': getAccessToken must be a function that returns the token (or a promise of it).`);
-  }
-  for (const key of ['csvBase', 'apiBase'] as const) {
-    const base = config[key];
-    if (base === undefined) continue;
-    const url = new URL(base, baseHref());
-    if (url.username || url.password || url.search) throw new TypeError(`Sheet source '${config.name}': ${key} must be a plain base URL; put credentials in apiKey or getAccessToken.`);
-  }
-  sources.set(config.name, { ...config });
-}
-
-/** Forgets a source; forgetting `public` restores the default one. */
-export function unregisterSheetSource(name: string): void {
-  sources.delete(name);
-}
-
-/** The names a cell may pass to `--source`: every registered source, and the default. */
-export function sheetSourceNames(): string[] {
-  const names = [...sources.keys()];
-  if (!sources.has(DEFAULT_SHEET_SOURCE)) names.unshift(DEFAULT_SHEET_SOURCE);
-  return names;
-}
-
-function sourceConfig(name: string): SheetSourceConfig | undefined {
-  return sources.get(name) ?? (name === DEFAULT_SHEET_SOURCE ? { name } : undefined);
 }
 
 /** A spreadsheet's id and the tab its URL points at (`#gid=`), from the URL or a bare id. Throws a QueryError saying what to paste. */
@@ -149,7 +84,7 @@ export function parseSheetReference(text: string): { id: string; gid?: string } 
 export async function readSheet(request: SheetRequest, options: SheetReadOptions = {}): Promise<SheetResult> {
   const started = performance.now();
   const sourceName = request.source ?? DEFAULT_SHEET_SOURCE;
-  const source = sourceConfig(sourceName);
+  const source = sheetSourceConfig(sourceName);
   if (!source) {
     const known = sheetSourceNames().map((n) => `'${n}'`).join(', ');
     throw new QueryError(`No sheet source called '${sourceName}' is registered on this page. Known: ${known}. Register it with registerSheetSource({ name: '${sourceName}', apiKey }) or ({ name: '${sourceName}', getAccessToken }).`, { connector: sourceName });
@@ -238,7 +173,7 @@ class Run {
   async get(url: string, headers: Record<string, string>, what: string, unreachable: string): Promise<Response> {
     const { attempts, baseDelayMs, maxDelayMs } = this.retry;
     for (let attempt = 1; ; attempt++) {
-      this.progress(attempt === 1 ? `Reading ${what}…` : `Reading ${what} (try ${attempt} of ${attempts})…`);
+      this.progress(attempt === 1 ? `reading ${what}` : `reading ${what} (try ${attempt} of ${attempts})`);
       let response: Response;
       try {
         // `omit`: the page's Google cookies must not decide what a notebook can read.
@@ -258,7 +193,7 @@ class Run {
       if (attempt >= attempts) throw gaveUp(attempts > 1 ? ` ${attempts} times in a row; gave up` : '');
       if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) throw gaveUp(` and asked to wait ${seconds(retryAfterMs)} before trying again; gave up`);
       const delay = retryAfterMs ?? Math.min(baseDelayMs * 2 ** (attempt - 1), maxDelayMs);
-      this.progress(`${this.label} answered ${response.status}; trying again in ${seconds(delay)}${retryAfterMs !== undefined ? ' (as its Retry-After asks)' : ''}…`);
+      this.progress(`${this.label} answered ${response.status}; trying again in ${seconds(delay)}${retryAfterMs !== undefined ? ' (as its Retry-After asks)' : ''}`);
       await this.sleep(delay);
     }
   }

@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { QueryError } from '../../src/data/connectors.ts';
-import { parseCsv, parseSheetReference, readSheet, registerSheetSource, sheetSourceNames, unregisterSheetSource, type SheetRequest, type SheetResult } from '../../src/data/sheets.ts';
+import { registerSheetSource, sheetSourceNames, unregisterSheetSource } from '../../src/data/sheet-sources.ts';
+import { parseCsv, parseSheetReference, readSheet, type SheetRequest, type SheetResult } from '../../src/data/sheets.ts';
 import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
 
 // This run's stand-in for Google (scripts/fake-google.mjs, started by web-test-runner.config.mjs) on a loopback
@@ -274,7 +275,7 @@ describe("Google Sheets: Google's errors", () => {
       const waits = said.filter((m) => m.includes('trying again'));
       expect(waits, source).to.have.length(2);
       expect(waits[0]).to.match(/answered 429; trying again in 1 s \(as its Retry-After asks\)/);
-      expect(said.filter((m) => m.startsWith('Reading')).length, source).to.equal(3);
+      expect(said.filter((m) => m.startsWith('reading')).length, source).to.equal(3);
     }
   });
 
@@ -298,7 +299,7 @@ describe('Google Sheets: stopping', () => {
     const reading = read({ sheet: unique('hang-'), tab: 'Orders', source: 'keyed' }, {
       signal: controller.signal,
       onProgress: ({ message }: { message: string }) => {
-        if (message.startsWith('Reading')) setTimeout(() => controller.abort(), 50);
+        if (message.startsWith('reading')) setTimeout(() => controller.abort(), 50);
       },
     });
     const error = await failure(reading);
