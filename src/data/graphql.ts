@@ -24,33 +24,8 @@
  * the previous page's `endCursor`.
  */
 import { QueryError } from './connectors.ts';
+import { endpointEntry, graphQLEndpointNames, type GraphQLEndpointEntry as Endpoint } from './graphql-endpoints.ts';
 import { ColumnBuilder, ColumnTable, type Column, type ColumnType } from './table.ts';
-
-/** What the host page registers: `registerGraphQLEndpoint({ name: 'shop', url: '/graphql', headers: { Authorization: 'Bearer …' } })`. */
-export interface GraphQLEndpointConfig {
-  /** What a cell names with `--endpoint`: letters, digits, `_`, `-` and `.`. */
-  name: string;
-  /** The endpoint, absolute or page-relative. Never put a token in it: use `headers` or `getHeaders`. */
-  url: string;
-  /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }`. Kept in JavaScript, never shown. */
-  headers?: Record<string, string>;
-  /** Asked before every request (a token that expires); its headers win over `headers`. Never shown. */
-  getHeaders?: () => Promise<Record<string, string>> | Record<string, string>;
-  /** fetch's `credentials`: `include` sends the page's cookies cross-origin. Default `same-origin`. */
-  credentials?: RequestCredentials;
-  /** Give up on a request (one page) after this long; default 60 s. */
-  timeoutMs?: number;
-  /** Shown to users; default `GraphQL endpoint 'name' (url without its query string)`. */
-  label?: string;
-}
-
-/** What anyone may see of an endpoint: never its headers. */
-export interface GraphQLEndpointInfo {
-  name: string;
-  label: string;
-  /** The URL without its query string or fragment (where tokens sometimes hide). */
-  url: string;
-}
 
 export interface GraphQLProgress {
   pages: number;
@@ -99,62 +74,25 @@ export interface GraphQLResult {
   errors: GraphQLErrorEntry[];
   /** True when `maxPages` stopped the pagination with pages left. */
   truncated: boolean;
+  /** The endpoint's label, for a summary line. */
+  from: string;
   elapsedMs: number;
 }
+
+export {
+  graphQLEndpoint,
+  graphQLEndpointNames,
+  onGraphQLEndpointsChange,
+  registerGraphQLEndpoint,
+  unregisterGraphQLEndpoint,
+  type GraphQLEndpointConfig,
+  type GraphQLEndpointInfo,
+} from './graphql-endpoints.ts';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
 /** Errors listed in a message; the rest are counted (all of them stay in `serverMessage`). */
 const ERRORS_LISTED = 10;
-
-interface Endpoint {
-  config: GraphQLEndpointConfig;
-  info: GraphQLEndpointInfo;
-}
-
-const endpoints = new Map<string, Endpoint>();
-const listeners = new Set<() => void>();
-
-/**
- * Registers (or replaces) a GraphQL endpoint, in one call:
- * `registerGraphQLEndpoint({ name: 'shop', url: 'https://api.example.com/graphql', headers: { Authorization: 'Bearer …' } })`.
- * Its headers and credentials stay in this page's JavaScript: never in Python, outputs, notebooks or messages.
- */
-export function registerGraphQLEndpoint(config: GraphQLEndpointConfig): void {
-  if (!config || typeof config.name !== 'string' || !/^[\w.-]+$/.test(config.name)) {
-    throw new TypeError(`GraphQL endpoint name '${config?.name}' may use letters, digits, '_', '-' and '.' only.`);
-  }
-  if (typeof config.url !== 'string' || !config.url) {
-    throw new TypeError(`GraphQL endpoint '${config.name}' needs a url, e.g. '/graphql' or 'https://api.example.com/graphql'.`);
-  }
-  const url = new URL(config.url, baseHref());
-  if (url.username || url.password) throw new TypeError(`GraphQL endpoint '${config.name}': put credentials in headers or getHeaders, not in the url.`);
-  if (config.timeoutMs !== undefined && !(config.timeoutMs > 0)) throw new TypeError(`GraphQL endpoint '${config.name}': timeoutMs must be a positive number of milliseconds.`);
-  const shown = url.origin + url.pathname;
-  const label = config.label ?? `GraphQL endpoint '${config.name}' (${shown})`;
-  endpoints.set(config.name, { config: { ...config, headers: { ...config.headers } }, info: { name: config.name, label, url: shown } });
-  for (const listener of listeners) listener();
-}
-
-export function unregisterGraphQLEndpoint(name: string): void {
-  if (endpoints.delete(name)) for (const listener of listeners) listener();
-}
-
-/** Names of the registered endpoints, in registration order. */
-export function graphQLEndpointNames(): string[] {
-  return [...endpoints.keys()];
-}
-
-/** What may be shown of an endpoint (never its headers), or undefined. */
-export function graphQLEndpoint(name: string): GraphQLEndpointInfo | undefined {
-  return endpoints.get(name)?.info;
-}
-
-/** Calls `listener` when endpoints are registered or removed; returns the unsubscribe function. */
-export function onGraphQLEndpointsChange(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
 
 /**
  * Splits a cell body into the query and its variables: a line `# variables: {"first": 10}` (one JSON object,
@@ -242,7 +180,7 @@ export async function runGraphQL(query: string, options: GraphQLRunOptions = {})
       if (next === undefined) break;
       if (pages >= maxPages) {
         truncated = true;
-        notes.push(`Stopped after ${plural(pages, 'page')} (maxPages) with more to fetch; raise the page limit to get the rest.`);
+        notes.push(`Stopped at the page limit (maxPages, --max-pages) after ${plural(pages, 'page')}; the connection has more.`);
         break;
       }
       cursor = next;
@@ -255,7 +193,7 @@ export async function runGraphQL(query: string, options: GraphQLRunOptions = {})
     throw error;
   }
   const result = options.paginate ? items : value;
-  const base = { pages, notes, errors: kept, truncated };
+  const base = { pages, notes, errors: kept, truncated, from: endpoint.info.label };
   if (Array.isArray(result) && result.length > 0 && result.every((item) => item === null || isPlainObject(item)) && result.some((item) => item !== null)) {
     const table = tableFromObjects(result);
     return { ...base, table, rows: table.numRows, elapsedMs: performance.now() - started };
@@ -537,11 +475,11 @@ function pickEndpoint(name: string | undefined): Endpoint {
   const known = graphQLEndpointNames();
   const list = known.length ? `Registered: ${known.map((n) => `'${n}'`).join(', ')}.` : 'None is registered on this page.';
   if (name !== undefined) {
-    const endpoint = endpoints.get(name);
+    const endpoint = endpointEntry(name);
     if (!endpoint) throw new QueryError(`No GraphQL endpoint called '${name}'. ${list} The page registers one with registerGraphQLEndpoint({ name: '${name}', url }).`, { connector: name });
     return endpoint;
   }
-  const endpoint = endpoints.get('default') ?? (endpoints.size === 1 ? [...endpoints.values()][0] : undefined);
+  const endpoint = endpointEntry('default') ?? (known.length === 1 ? endpointEntry(known[0]) : undefined);
   if (!endpoint) throw new QueryError(`Name the GraphQL endpoint to ask (--endpoint NAME). ${list}`);
   return endpoint;
 }
@@ -643,8 +581,4 @@ function firstLine(text: string): string {
 function titleOf(text: string): string {
   const title = /<title>([^<]*)<\/title>/i.exec(text);
   return title ? title[1].trim() : firstLine(text);
-}
-
-function baseHref(): string {
-  return globalThis.location?.href ?? 'http://localhost/';
 }

@@ -289,7 +289,7 @@ describe('GraphQL pagination', () => {
     expect(result.pages).to.equal(3);
     expect(result.rows).to.equal(750);
     expect(result.truncated).to.equal(true);
-    expect(result.notes).to.deep.equal(['Stopped after 3 pages (maxPages) with more to fetch; raise the page limit to get the rest.']);
+    expect(result.notes).to.deep.equal(['Stopped at the page limit (maxPages, --max-pages) after 3 pages; the connection has more.']);
   });
 
   it('says what the query lacks: $after, a path, pageInfo', async () => {
