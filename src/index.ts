@@ -66,3 +66,31 @@ export {
   type QueryOptions,
   type QueryResult,
 } from './data/connectors.ts';
+// %%graphql: the magic and the endpoint registry are tiny; <graphql-cell> and the GraphQL client are chunks of their
+// own, loaded with the first GraphQL cell a page shows or the first runGraphQL().
+export { GRAPHQL_MAGIC, loadGraphQLCell } from '../components/graphql-cell/graphql-magic.ts';
+export type { GraphQLCell } from '../components/graphql-cell/graphql-cell.ts';
+export {
+  registerGraphQLEndpoint,
+  unregisterGraphQLEndpoint,
+  graphQLEndpointNames,
+  graphQLEndpoint,
+  runGraphQL,
+  type GraphQLEndpointConfig,
+  type GraphQLEndpointInfo,
+} from './data/graphql-endpoints.ts';
+export type { GraphQLRunOptions, GraphQLResult, GraphQLErrorEntry, GraphQLProgress } from './data/graphql.ts';
+// %%googlesheet: the magic and the source registry are tiny; <googlesheet-cell> and the sheet reader are chunks of
+// their own, loaded with the first sheet a page shows or reads.
+export { GOOGLESHEET_MAGIC, loadGoogleSheetCell } from '../components/googlesheet-cell/googlesheet-magic.ts';
+export type { GoogleSheetCell } from '../components/googlesheet-cell/googlesheet-cell.ts';
+export {
+  registerSheetSource,
+  unregisterSheetSource,
+  sheetSourceNames,
+  readSheet,
+  DEFAULT_SHEET_SOURCE,
+  type SheetSourceConfig,
+  type SheetRetryOptions,
+} from './data/sheet-sources.ts';
+export type { SheetRequest, SheetReadOptions, SheetResult } from './data/sheets.ts';

@@ -19,7 +19,7 @@ export const GRAPHQL_MAGIC: CellMagicSpec = {
     vars: { type: 'string', metavar: 'a,b' },
     'allow-partial': { type: 'flag' },
   },
-  summary: 'Runs the GraphQL query below on an endpoint and binds the answer to var: a dict, or a table when --path names a list of objects.',
+  summary: 'Runs the GraphQL query below and binds the answer to var: a dict, or a table at --path.',
 };
 registerDataCell(GRAPHQL_MAGIC, () => import('./graphql-cell.ts'));
 

@@ -3,6 +3,7 @@
  * realm, never shown). Small on purpose: the main bundle carries it so a page can register before any cell
  * loads; the client itself (graphql.ts) is a chunk loaded on first use.
  */
+import type { GraphQLResult, GraphQLRunOptions } from './graphql.ts';
 
 /** What the host page registers: `registerGraphQLEndpoint({ name: 'shop', url: '/graphql', headers: { Authorization: 'Bearer …' } })`. */
 export interface GraphQLEndpointConfig {
@@ -46,14 +47,14 @@ const listeners = new Set<() => void>();
  */
 export function registerGraphQLEndpoint(config: GraphQLEndpointConfig): void {
   if (!config || typeof config.name !== 'string' || !/^[\w.-]+$/.test(config.name)) {
-    throw new TypeError(`GraphQL endpoint name '${config?.name}' may use letters, digits, '_', '-' and '.' only.`);
+    throw new TypeError(`GraphQL endpoint name '${config?.name}': use letters, digits, _ - and . only.`);
   }
   if (typeof config.url !== 'string' || !config.url) {
-    throw new TypeError(`GraphQL endpoint '${config.name}' needs a url, e.g. '/graphql' or 'https://api.example.com/graphql'.`);
+    throw new TypeError(`GraphQL endpoint '${config.name}' needs a url, e.g. '/graphql'.`);
   }
   const url = new URL(config.url, baseHref());
-  if (url.username || url.password) throw new TypeError(`GraphQL endpoint '${config.name}': put credentials in headers or getHeaders, not in the url.`);
-  if (config.timeoutMs !== undefined && !(config.timeoutMs > 0)) throw new TypeError(`GraphQL endpoint '${config.name}': timeoutMs must be a positive number of milliseconds.`);
+  if (url.username || url.password) throw new TypeError(`GraphQL endpoint '${config.name}': credentials go in headers, not in the url.`);
+  if (config.timeoutMs !== undefined && !(config.timeoutMs > 0)) throw new TypeError(`GraphQL endpoint '${config.name}': timeoutMs must be > 0.`);
   const shown = url.origin + url.pathname;
   const label = config.label ?? `GraphQL endpoint '${config.name}' (${shown})`;
   endpoints.set(config.name, { config: { ...config, headers: { ...config.headers } }, info: { name: config.name, label, url: shown } });
@@ -87,4 +88,12 @@ export function endpointEntry(name: string): GraphQLEndpointEntry | undefined {
 
 function baseHref(): string {
   return globalThis.location?.href ?? 'http://localhost/';
+}
+
+/**
+ * Runs `query` on a registered endpoint: a table or a value (see src/data/graphql.ts, loaded on first use as a
+ * chunk of its own).
+ */
+export async function runGraphQL(query: string, options?: GraphQLRunOptions): Promise<GraphQLResult> {
+  return (await import('./graphql.ts')).runGraphQL(query, options);
 }

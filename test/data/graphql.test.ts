@@ -64,8 +64,8 @@ describe('GraphQL endpoints', () => {
   });
 
   it('refuses credentials in the URL and names that a cell could not write', () => {
-    expect(() => registerGraphQLEndpoint({ name: 'x', url: 'http://user:pw@127.0.0.1/graphql' })).to.throw(/headers or getHeaders, not in the url/);
-    expect(() => registerGraphQLEndpoint({ name: 'two words', url: '/graphql' })).to.throw(/letters, digits/);
+    expect(() => registerGraphQLEndpoint({ name: 'x', url: 'http://user:pw@127.0.0.1/graphql' })).to.throw(/credentials go in headers, not in the url/);
+    expect(() => registerGraphQLEndpoint({ name: 'two words', url: '/graphql' })).to.throw(/use letters, digits, _ - and \. only/);
   });
 
   it('names the registered endpoints when a run names an unknown one', async () => {
