@@ -1,7 +1,6 @@
 import { css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { DEFAULT_SHEET_SOURCE, onSheetSourcesChange, sheetSourceConfig, sheetSourceNames } from '../../src/data/sheet-sources.ts';
-import { readSheet } from '../../src/data/sheets.ts';
+import { DEFAULT_SHEET_SOURCE, onSheetSourcesChange, readSheet, sheetSourceConfig, sheetSourceNames } from '../../src/data/sheet-sources.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from '../shared/data-cell.styles.ts';

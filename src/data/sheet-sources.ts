@@ -1,8 +1,8 @@
 /**
  * Where `%%googlesheet` reads sheets from: sources the host page registers in one call, each with its
  * credentials (an API key, or a getter for an OAuth access token), which stay in this JavaScript realm. Kept
- * apart from the reader (sheets.ts) so that the main bundle carries only this registry; the reader loads with
- * the first read.
+ * apart from the reader (sheets.ts), which imports nothing of it, so that the main bundle carries only this registry;
+ * the reader loads with the first read.
  */
 import type { SheetReadOptions, SheetRequest, SheetResult } from './sheets.ts';
 
@@ -44,19 +44,12 @@ export const DEFAULT_SHEET_SOURCE = 'public';
 const sources = new Map<string, SheetSourceConfig>();
 const listeners = new Set<() => void>();
 
-/** Registers (or replaces) a sheet source. Its credentials stay here, in JavaScript. */
+/**
+ * Registers (or replaces) a sheet source. Its credentials stay here, in JavaScript. The rest of the config is
+ * checked by the first read through it (the checks live with the reader, out of the main bundle).
+ */
 export function registerSheetSource(config: SheetSourceConfig): void {
-  if (!/^[\w.-]+$/.test(config.name ?? '')) throw new TypeError(`Sheet source name '${config.name}' may use letters, digits, '_', '-' and '.' only.`);
-  if (config.apiKey !== undefined && (typeof config.apiKey !== 'string' || !config.apiKey)) throw new TypeError(`Sheet source '${config.name}': apiKey must be a non-empty string.`);
-  if (config.getAccessToken !== undefined && typeof config.getAccessToken !== 'function') {
-    throw new TypeError(`Sheet source '${config.name}': getAccessToken must be a function that returns the token (or a promise of it).`);
-  }
-  for (const key of ['csvBase', 'apiBase'] as const) {
-    const base = config[key];
-    if (base === undefined) continue;
-    const url = new URL(base, baseHref());
-    if (url.username || url.password || url.search) throw new TypeError(`Sheet source '${config.name}': ${key} must be a plain base URL; put credentials in apiKey or getAccessToken.`);
-  }
+  if (!/^[\w.-]+$/.test(config.name ?? '')) throw new TypeError(`Sheet source name '${config.name}': use letters, digits, '_', '-' and '.'.`);
   sources.set(config.name, { ...config });
   for (const listener of listeners) listener();
 }
@@ -86,11 +79,12 @@ export function sheetSourceConfig(name: string): SheetSourceConfig | undefined {
 }
 
 
-/** Reads a sheet as a table (loading the reader on first use); see `SheetRequest`, and sheets.ts for the types. */
+/**
+ * Reads a sheet (or a range of one) as a table through the source `request.source` names (default `public`).
+ * The reader is a chunk of its own, loaded on first use. Throws a QueryError that says what happened and what to do.
+ */
 export async function readSheet(request: SheetRequest, options?: SheetReadOptions): Promise<SheetResult> {
-  return (await import('./sheets.ts')).readSheet(request, options);
-}
-
-function baseHref(): string {
-  return typeof location === 'undefined' ? 'http://localhost/' : location.href;
+  const { readSheetFrom } = await import('./sheets.ts');
+  const name = request.source ?? DEFAULT_SHEET_SOURCE;
+  return readSheetFrom(name, sheetSourceConfig(name), sheetSourceNames(), request, options);
 }

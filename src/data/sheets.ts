@@ -11,7 +11,9 @@
  * Credentials stay in the registry (sheet-sources.ts) and the requests: never in a URL, an error, a note or a label.
  */
 import { QueryError } from './connectors.ts';
-import { DEFAULT_SHEET_SOURCE, sheetSourceConfig, sheetSourceNames, type SheetRetryOptions, type SheetSourceConfig } from './sheet-sources.ts';
+// Types only: a value imported from the registry would put the registry in this chunk's graph, and split it out of
+// the main bundle into a chunk of its own.
+import type { SheetRetryOptions, SheetSourceConfig } from './sheet-sources.ts';
 import { ColumnBuilder, ColumnTable, type CellValue, type ColumnType } from './table.ts';
 
 export type { SheetRetryOptions, SheetSourceConfig };
@@ -80,15 +82,24 @@ export function parseSheetReference(text: string): { id: string; gid?: string } 
   return gid === undefined ? { id: match[1] } : { id: match[1], gid };
 }
 
-/** Reads a sheet (or a range of one) as a table. Throws a QueryError that says what happened and what to do. */
-export async function readSheet(request: SheetRequest, options: SheetReadOptions = {}): Promise<SheetResult> {
+/**
+ * Reads a sheet (or a range of one) as a table through `source`, the config registered as `sourceName`
+ * (undefined when none is: `known` are the names that are). Throws a QueryError that says what happened and
+ * what to do. Pages call `readSheet` (sheet-sources.ts), which looks the source up and loads this module.
+ */
+export async function readSheetFrom(
+  sourceName: string,
+  source: SheetSourceConfig | undefined,
+  known: string[],
+  request: SheetRequest,
+  options: SheetReadOptions = {},
+): Promise<SheetResult> {
   const started = performance.now();
-  const sourceName = request.source ?? DEFAULT_SHEET_SOURCE;
-  const source = sheetSourceConfig(sourceName);
   if (!source) {
-    const known = sheetSourceNames().map((n) => `'${n}'`).join(', ');
-    throw new QueryError(`No sheet source called '${sourceName}' is registered on this page. Known: ${known}. Register it with registerSheetSource({ name: '${sourceName}', apiKey }) or ({ name: '${sourceName}', getAccessToken }).`, { connector: sourceName });
+    const names = known.map((n) => `'${n}'`).join(', ');
+    throw new QueryError(`No sheet source called '${sourceName}' is registered on this page. Known: ${names}. Register it with registerSheetSource({ name: '${sourceName}', apiKey }) or ({ name: '${sourceName}', getAccessToken }).`, { connector: sourceName });
   }
+  checkSource(source);
   const header = request.header ?? 1;
   if (header !== false && !(Number.isInteger(header) && header >= 1)) throw new QueryError(`--header must be a row number from 1 (the first row of the range), not ${header}.`, { connector: sourceName });
   if (request.tab !== undefined && !request.tab) throw new QueryError('--sheet needs the name of a tab, e.g. --sheet Orders.', { connector: sourceName });
@@ -108,6 +119,24 @@ export async function readSheet(request: SheetRequest, options: SheetReadOptions
     throw run.failure(error);
   } finally {
     run.end();
+  }
+}
+
+/** A source's config is checked here, at its first read, so that the registry in the main bundle stays small. */
+function checkSource(config: SheetSourceConfig): void {
+  const problem = (text: string) => new QueryError(`Sheet source '${config.name}': ${text}`, { connector: config.name });
+  if (config.apiKey !== undefined && (typeof config.apiKey !== 'string' || !config.apiKey)) throw problem('apiKey must be a non-empty string.');
+  if (config.getAccessToken !== undefined && typeof config.getAccessToken !== 'function') throw problem('getAccessToken must be a function that returns the token (or a promise of it).');
+  for (const key of ['csvBase', 'apiBase'] as const) {
+    const value = config[key];
+    if (value === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(value, baseHref());
+    } catch {
+      throw problem(`${key} '${value}' is not a URL.`);
+    }
+    if (url.username || url.password || url.search) throw problem(`${key} must be a plain base URL; put credentials in apiKey or getAccessToken.`);
   }
 }
 

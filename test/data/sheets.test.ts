@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { QueryError } from '../../src/data/connectors.ts';
-import { registerSheetSource, sheetSourceNames, unregisterSheetSource } from '../../src/data/sheet-sources.ts';
-import { parseCsv, parseSheetReference, readSheet, type SheetRequest, type SheetResult } from '../../src/data/sheets.ts';
+import { readSheet, registerSheetSource, sheetSourceNames, unregisterSheetSource } from '../../src/data/sheet-sources.ts';
+import { parseCsv, parseSheetReference, type SheetRequest, type SheetResult } from '../../src/data/sheets.ts';
 import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
 
 // This run's stand-in for Google (scripts/fake-google.mjs, started by web-test-runner.config.mjs) on a loopback
@@ -204,7 +204,11 @@ describe('Google Sheets: which cells', () => {
     expect(error.message).to.contain("No sheet source called 'finance'");
     expect(error.message).to.contain("'keyed'");
     expect(() => registerSheetSource({ name: 'bad name' })).to.throw(/letters, digits/);
-    expect(() => registerSheetSource({ name: 'x', csvBase: 'https://user:pw@example.com/' })).to.throw(/plain base URL/);
+    registerSheetSource({ name: 'leaky', csvBase: 'https://user:pw@example.com/' });
+    expect((await failure(read({ sheet: 'public-orders', source: 'leaky' }))).message).to.equal(
+      "Sheet source 'leaky': csvBase must be a plain base URL; put credentials in apiKey or getAccessToken.",
+    );
+    unregisterSheetSource('leaky');
   });
 });
 
