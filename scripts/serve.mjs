@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fakeGoogle } from './fake-google.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = {
@@ -28,7 +29,11 @@ const TYPES = {
 
 /** Starts the server; resolves with its origin. `isolated: false` drops COOP/COEP (to compare both ladders). */
 export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated = true, quiet = false, config = {} } = {}) {
+  // The demo's %%googlesheet cell reads from this stand-in for Google (which these machines cannot reach), under
+  // /fake-google/ on the same origin, as the source `local` the demo page registers.
+  const googleStandIn = fakeGoogle({ prefix: '/fake-google' });
   const server = createServer(async (request, response) => {
+    if (googleStandIn(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/demo/config.js') {
       // What the demo pages are told at run time (a Jupyter Server's URL and token), as a module: the token

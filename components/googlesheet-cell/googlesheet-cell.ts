@@ -40,6 +40,10 @@ export class GoogleSheetCell extends DataCell {
       input.header-row {
         width: 5ch;
       }
+      input[type='checkbox'] {
+        width: auto;
+        margin: 0;
+      }
     `,
   ];
 
