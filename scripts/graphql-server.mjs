@@ -5,7 +5,7 @@
 //
 //   node scripts/graphql-server.mjs --start     start one, print its URL and token, stop on Ctrl-C
 //
-// Routes (all answer CORS for the one origin given, credentials allowed):
+// Routes (all answer CORS for the origins given, credentials allowed):
 //   POST /graphql        the schema below
 //   POST /graphql-json   the same, answering application/json whatever the client accepts (a pre-2023 server)
 //   POST /private        the same, only with `Authorization: Bearer <token>`; 401 otherwise
@@ -212,7 +212,7 @@ async function serve({ port, origin, token }) {
   const handler = createHandler({ schema, rootValue, context: (req) => ({ req: req.raw, token }) });
 
   const cors = (req, res) => {
-    if (req.headers.origin && (origin === '*' || req.headers.origin === origin)) {
+    if (req.headers.origin && (origin === '*' || origin.split(',').includes(req.headers.origin))) {
       res.setHeader('Access-Control-Allow-Origin', req.headers.origin);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
     }
@@ -271,8 +271,9 @@ async function serve({ port, origin, token }) {
  * Starts the server as a child process on a loopback port. Resolves once it answers a query.
  *
  * @param {{ allowOrigin?: string, port?: number, token?: string, timeoutMs?: number }} [options]
- *   allowOrigin: the one origin CORS allows (with credentials), or '*' for any; port: a fixed port (a test
- *   restarting "the same" server), else a free one; token: the bearer token /private wants (random by default).
+ *   allowOrigin: the origin CORS allows (with credentials), several separated by commas, or '*' for any;
+ *   port: a fixed port (a test restarting "the same" server), else a free one;
+ *   token: the bearer token /private wants (random by default).
  * @returns {Promise<{ url: string, origin: string, token: string, port: number, startMs: number, logs: () => string, stop: (options?: { signal?: string }) => Promise<void> }>}
  *   url is the /graphql endpoint; origin the server's origin (for the other routes).
  */

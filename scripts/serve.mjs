@@ -117,6 +117,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
   }
   const { origin: actual } = await serve({ port, isolated: process.env.BENTO_ISOLATED !== '0', config });
+  // The demo's %%graphql cells ask a local GraphQL server (the tests' schema: a shop with 10,000 orders), told to
+  // the pages through config.js like the Jupyter Server. It answers CORS for the demo's origin under both names.
+  try {
+    const { startGraphQL } = await import('./graphql-server.mjs');
+    const { port: actualPort } = new URL(actual);
+    const graphql = await startGraphQL({ allowOrigin: `http://localhost:${actualPort},http://127.0.0.1:${actualPort}` });
+    config.graphql = { url: graphql.url };
+    console.log(`GraphQL server for the demo's %%graphql cells: ${graphql.url}`);
+  } catch (error) {
+    console.warn(`The GraphQL server did not start, so the demo's %%graphql cells have no endpoint: ${error.message.split('\n')[0]}`);
+  }
   if (actual !== origin && jupyter) console.warn(`The demo is on ${actual}, not ${origin}: the Jupyter Server only accepts ${origin}.`);
   console.log(
     jupyter

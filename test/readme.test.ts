@@ -36,11 +36,13 @@ interface Sample {
 interface TestServers {
   jupyter: { url: string; token: string };
   clickhouse: { url: string; user: string; password: string };
+  graphql: { url: string; origin: string; token: string };
 }
 
 const servers: TestServers = {
   jupyter: (window as unknown as { __bentoJupyter: TestServers['jupyter'] }).__bentoJupyter,
   clickhouse: (window as unknown as { __bentoClickHouse: TestServers['clickhouse'] }).__bentoClickHouse,
+  graphql: (window as unknown as { __bentoGraphQL: TestServers['graphql'] }).__bentoGraphQL,
 };
 const bundle = new URL('/dist/bento-lite.js', location.href).href;
 /** Where relative URLs in the samples point (`notebooks/report.ipynb`). */
@@ -239,6 +241,33 @@ const SAMPLES: Sample[] = [
       const warehouse = await win.bento.getConnector('warehouse');
       const result = await warehouse.query('SELECT currentDatabase() AS db');
       expect(result.table.value(0, 0)).to.equal('analytics');
+    },
+  },
+  {
+    find: "registerGraphQLEndpoint({",
+    // The sample's endpoint is the test server's private route, which wants the bearer token.
+    rewrite: ({ graphql }) => [["'https://api.example.com/graphql'", JSON.stringify(`${graphql.origin}/private`)]],
+    preamble: ({ graphql }) => `const tokenFromYourLogin = ${JSON.stringify(graphql.token)};`,
+    async check(win) {
+      expect(win.sampleLogs).to.deep.include(['10000 orders in 10 pages']);
+      expect(win.bento.graphQLEndpointNames()).to.deep.equal(['shop']);
+      expect(JSON.stringify(win.bento.graphQLEndpoint('shop'))).not.to.contain(servers.graphql.token);
+    },
+  },
+  {
+    find: '<graphql-cell endpoint="shop" path="data.orders.nodes" into="orders">',
+    preamble: ({ graphql }) => `bento.registerGraphQLEndpoint({ name: 'shop', url: ${JSON.stringify(graphql.url)} });`,
+    async check(win) {
+      const cell = win.document.querySelector('graphql-cell') as BentoLite.GraphQLCell;
+      await waitFor(() => cell.source, 'the <graphql-cell> defined');
+      await cell.run();
+      expect(cell.result!.numRows).to.equal(20);
+      expect(cell.result!.columnNames).to.deep.equal(['number', 'total', 'customer.name', 'customer.address.city', 'tags']);
+      const python = win.document.createElement('bento-cell') as BentoLite.BentoCell;
+      python.textContent = 'print(len(orders), orders["tags"][0])';
+      win.document.body.append(python);
+      await python.run();
+      expect(plainOutputs([python])).to.deep.equal(["20 ['gift']"]);
     },
   },
   {

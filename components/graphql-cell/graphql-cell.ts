@@ -5,7 +5,7 @@ import { graphQLEndpoint, graphQLEndpointNames, onGraphQLEndpointsChange, parseG
 import { readValues } from '../../src/kernel/values.ts';
 import { invalidIdentifier, MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
-import { styles } from '../shared/data-cell.styles.ts';
+import { styles } from './graphql-cell.styles.ts';
 import { GRAPHQL_MAGIC } from './graphql-magic.ts';
 
 export { GRAPHQL_MAGIC };
@@ -156,6 +156,7 @@ export class GraphQLCell extends DataCell {
       <label
         >path
         <input
+          class="path"
           .value=${this.path}
           placeholder="data.orders.nodes"
           aria-label="Path to the result"
