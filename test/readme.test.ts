@@ -296,6 +296,21 @@ const SAMPLES: Sample[] = [
     },
   },
   {
+    find: "registerSheetSource({ name: 'team'",
+    // The sample's private sheet, read from this run's stand-in for Google (Google is unreachable from here).
+    rewrite: () => {
+      const google = (window as unknown as { __bentoFakeGoogle: { url: string; token: string } }).__bentoFakeGoogle;
+      return [
+        ['getAccessToken: () => yourAuth.accessToken()', `apiBase: ${JSON.stringify(google.url)}, getAccessToken: () => ${JSON.stringify(google.token)}`],
+        ['https://docs.google.com/spreadsheets/d/1qB9.../edit', 'https://docs.google.com/spreadsheets/d/private-orders/edit'],
+      ];
+    },
+    async check(win) {
+      expect(win.sampleLogs).to.deep.include(['2 rows: id, name, since', []]);
+      expect(win.bento.sheetSourceNames()).to.deep.equal(['public', 'team', 'keyed']);
+    },
+  },
+  {
     find: "import { PyodideKernel } from 'bento-lite';",
     async check(win) {
       const logs = await waitFor(() => win.sampleLogs.some((args) => args[0] === 'ok') && win.sampleLogs, 'the execute_reply logged', 90_000);
