@@ -1,7 +1,8 @@
 import { html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { QueryError } from '../../src/data/connectors.ts';
-import { graphQLEndpoint, graphQLEndpointNames, onGraphQLEndpointsChange, parseGraphQLBody, runGraphQL } from '../../src/data/graphql.ts';
+import { parseGraphQLBody } from '../../src/data/graphql.ts';
+import { graphQLEndpoint, graphQLEndpointNames, onGraphQLEndpointsChange, runGraphQL } from '../../src/data/graphql-endpoints.ts';
 import { readValues } from '../../src/kernel/values.ts';
 import { invalidIdentifier, MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';

@@ -1,7 +1,8 @@
 /**
  * The GraphQL endpoints a host page registered, with their headers and credentials (kept in this JavaScript
  * realm, never shown). Small on purpose: the main bundle carries it so a page can register before any cell
- * loads; the client itself (graphql.ts) is a chunk loaded on first use.
+ * loads; the client itself (graphql.ts) is a chunk loaded on first use, and imports nothing of this module, so
+ * this one shares a first-load chunk with the %%graphql magic.
  */
 import type { GraphQLResult, GraphQLRunOptions } from './graphql.ts';
 
@@ -81,19 +82,14 @@ export function onGraphQLEndpointsChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** The endpoint called `name`, headers included: for the client (graphql.ts) only. */
-export function endpointEntry(name: string): GraphQLEndpointEntry | undefined {
-  return endpoints.get(name);
-}
-
 function baseHref(): string {
   return globalThis.location?.href ?? 'http://localhost/';
 }
 
 /**
  * Runs `query` on a registered endpoint: a table or a value (see src/data/graphql.ts, loaded on first use as a
- * chunk of its own).
+ * chunk of its own, and handed the registry so that it imports nothing of this module).
  */
 export async function runGraphQL(query: string, options?: GraphQLRunOptions): Promise<GraphQLResult> {
-  return (await import('./graphql.ts')).runGraphQL(query, options);
+  return (await import('./graphql.ts')).runGraphQLOn(endpoints, query, options);
 }

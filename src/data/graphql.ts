@@ -24,7 +24,7 @@
  * the previous page's `endCursor`.
  */
 import { QueryError } from './connectors.ts';
-import { endpointEntry, graphQLEndpointNames, type GraphQLEndpointEntry as Endpoint } from './graphql-endpoints.ts';
+import type { GraphQLEndpointEntry as Endpoint } from './graphql-endpoints.ts';
 import { ColumnBuilder, ColumnTable, type Column, type ColumnType } from './table.ts';
 
 export interface GraphQLProgress {
@@ -79,16 +79,6 @@ export interface GraphQLResult {
   elapsedMs: number;
 }
 
-export {
-  graphQLEndpoint,
-  graphQLEndpointNames,
-  onGraphQLEndpointsChange,
-  registerGraphQLEndpoint,
-  unregisterGraphQLEndpoint,
-  type GraphQLEndpointConfig,
-  type GraphQLEndpointInfo,
-} from './graphql-endpoints.ts';
-
 const DEFAULT_TIMEOUT_MS = 60_000;
 const ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
 /** Errors listed in a message; the rest are counted (all of them stay in `serverMessage`). */
@@ -121,13 +111,14 @@ export function parseGraphQLBody(body: string): { query: string; variables: Reco
 }
 
 /**
- * Runs `query` on a registered endpoint and returns a table or a value (see the top of this file). Fails with
- * a QueryError whose message says what happened and what to do, and whose `serverMessage` is what the server
- * sent; with `paginate`, a failure or a cancel on any page returns nothing at all.
+ * Runs `query` on one of `endpoints` (the registry hands its own: graphql-endpoints.ts `runGraphQL`) and returns
+ * a table or a value (see the top of this file). Fails with a QueryError whose message says what happened and
+ * what to do, and whose `serverMessage` is what the server sent; with `paginate`, a failure or a cancel on any
+ * page returns nothing at all.
  */
-export async function runGraphQL(query: string, options: GraphQLRunOptions = {}): Promise<GraphQLResult> {
+export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, query: string, options: GraphQLRunOptions = {}): Promise<GraphQLResult> {
   const started = performance.now();
-  const endpoint = pickEndpoint(options.endpoint);
+  const endpoint = pickEndpoint(endpoints, options.endpoint);
   const name = endpoint.info.name;
   if (!/[^\s]/.test(stripComments(query))) throw new QueryError('There is no query to run: write one, e.g. { shop { name } }.', { connector: name });
   if (!isPlainObject(options.variables ?? {})) throw new QueryError(`The variables must be an object of names to values, not ${describe(options.variables)}.`, { connector: name });
@@ -471,15 +462,15 @@ function nextCursor(connection: Record<string, unknown> | undefined, segments: s
   return info.endCursor;
 }
 
-function pickEndpoint(name: string | undefined): Endpoint {
-  const known = graphQLEndpointNames();
+function pickEndpoint(endpoints: ReadonlyMap<string, Endpoint>, name: string | undefined): Endpoint {
+  const known = [...endpoints.keys()];
   const list = known.length ? `Registered: ${known.map((n) => `'${n}'`).join(', ')}.` : 'None is registered on this page.';
   if (name !== undefined) {
-    const endpoint = endpointEntry(name);
+    const endpoint = endpoints.get(name);
     if (!endpoint) throw new QueryError(`No GraphQL endpoint called '${name}'. ${list} The page registers one with registerGraphQLEndpoint({ name: '${name}', url }).`, { connector: name });
     return endpoint;
   }
-  const endpoint = endpointEntry('default') ?? (known.length === 1 ? endpointEntry(known[0]) : undefined);
+  const endpoint = endpoints.get('default') ?? (known.length === 1 ? endpoints.get(known[0]) : undefined);
   if (!endpoint) throw new QueryError(`Name the GraphQL endpoint to ask (--endpoint NAME). ${list}`);
   return endpoint;
 }

@@ -7,7 +7,7 @@ import '../../components/bento-notebook/bento-notebook.ts';
 import type { GraphQLCell } from '../../components/graphql-cell/graphql-cell.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
-import { registerGraphQLEndpoint } from '../../src/data/graphql.ts';
+import { registerGraphQLEndpoint } from '../../src/data/graphql-endpoints.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';

@@ -1,17 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { QueryError } from '../../src/data/connectors.ts';
-import {
-  graphQLEndpoint,
-  graphQLEndpointNames,
-  parseGraphQLBody,
-  registerGraphQLEndpoint,
-  runGraphQL,
-  tableFromObjects,
-  unregisterGraphQLEndpoint,
-  type GraphQLProgress,
-  type GraphQLRunOptions,
-} from '../../src/data/graphql.ts';
+import { parseGraphQLBody, tableFromObjects, type GraphQLProgress, type GraphQLRunOptions } from '../../src/data/graphql.ts';
+import { graphQLEndpoint, graphQLEndpointNames, registerGraphQLEndpoint, runGraphQL, unregisterGraphQLEndpoint } from '../../src/data/graphql-endpoints.ts';
 import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
 
 // This run's GraphQL server (scripts/graphql-server.mjs, started by web-test-runner.config.mjs), cross-origin.
