@@ -43,7 +43,7 @@ function fetchedScripts(win: Window): string[] {
 }
 
 /** What a page loads only when it shows such a thing: never before any cell runs on a page without it. */
-const ON_DEMAND_CHUNK = /^chunks\/(sql-cell|bento-table-view|duckdb|parquet|clickhouse|editor|kernel)-/;
+const ON_DEMAND_CHUNK = /^chunks\/(sql-cell|bento-table-view|duckdb|parquet|clickhouse|editor|kernel|graphql-cell|graphql)-/;
 
 describe('the built bundle', () => {
   it('runs Python with its default, self-hosted assets', async () => {
