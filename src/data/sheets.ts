@@ -57,7 +57,10 @@ export interface SheetResult {
   endpoint: 'csv' | 'api';
 }
 
-/** A spreadsheet's id and the tab its URL points at (`#gid=`), from the URL or a bare id. Throws a QueryError saying what to paste. */
+/**
+ * A spreadsheet's id and the tab its URL points at (`#gid=`), from the URL or a bare id (lines starting with `#` are
+ * comments). Throws a QueryError saying what to paste.
+ */
 export function parseSheetReference(text: string): { id: string; gid?: string } {
   const lines = text
     .split('\n')
@@ -202,6 +205,7 @@ class Run {
   async get(url: string, headers: Record<string, string>, what: string, unreachable: string): Promise<Response> {
     const { attempts, baseDelayMs, maxDelayMs } = this.retry;
     for (let attempt = 1; ; attempt++) {
+      this.check();
       this.progress(attempt === 1 ? `reading ${what}` : `reading ${what} (try ${attempt} of ${attempts})`);
       let response: Response;
       try {
