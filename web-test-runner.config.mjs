@@ -157,6 +157,16 @@ const clickHouseServer = {
       clickhouse = await startClickHouse({ password: clickhouse.password });
       return true;
     }
+    // A crash the server recovers from: `clickhouse-crash` kills it and keeps its files, `clickhouse-recover`
+    // starts it again over them (the upload tests resume into the tables that were there).
+    if (command === 'clickhouse-crash') {
+      await clickhouse.stop({ signal: 'SIGKILL', keepData: true });
+      return true;
+    }
+    if (command === 'clickhouse-recover') {
+      clickhouse = await startClickHouse({ password: clickhouse.password, dataOf: clickhouse });
+      return true;
+    }
     return undefined;
   },
 };

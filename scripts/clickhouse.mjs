@@ -162,19 +162,22 @@ const SEED = [
  * whose profile is readonly (as a warehouse's reporting account often is). Resolves once /ping answers and the
  * test database `bento_test` (see TEST_TABLE) is filled.
  *
- * @param {{ password?: string, timeoutMs?: number }} [options]
+ * @param {{ password?: string, timeoutMs?: number, dataOf?: { directory: string } }} [options]
  *   password: the user's password (a random one by default; a restarted server reuses the old one);
- *   timeoutMs: how long to wait for /ping (30 s).
+ *   timeoutMs: how long to wait for /ping (30 s);
+ *   dataOf: a server stopped with `{ keepData: true }`: start over its files (its tables as they were), unseeded.
+ * The result's stop() takes `{ keepData: true }` too: the files stay for such a restart.
  * @returns {Promise<{ url: string, user: string, readonlyUser: string, password: string, version: string, startMs: number, logs: () => string, stop: (options?: { signal?: string }) => Promise<void> }>}
  *   url has no trailing slash; logs() is the server's recent output; stop() kills the server and removes its
- *   temporary directory (`{ signal: 'SIGKILL' }` kills at once, as a crash would).
+ *   temporary directory (`{ signal: 'SIGKILL' }` kills at once, as a crash would; `{ keepData: true }` keeps it).
+ *   directory: that temporary directory.
  */
-export async function startClickHouse({ password = randomBytes(16).toString('hex'), timeoutMs = 30_000 } = {}) {
+export async function startClickHouse({ password = randomBytes(16).toString('hex'), timeoutMs = 30_000, dataOf } = {}) {
   const binary = ensureClickHouse();
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce({ binary, password, timeoutMs });
+      return await startOnce({ binary, password, timeoutMs, reuse: dataOf?.directory });
     } catch (error) {
       lastError = error;
       if (!error.portTaken) throw error;
@@ -183,7 +186,7 @@ export async function startClickHouse({ password = randomBytes(16).toString('hex
   throw lastError;
 }
 
-async function startOnce({ binary, password, timeoutMs }) {
+async function startOnce({ binary, password, timeoutMs, reuse }) {
   const started = Date.now();
   const user = 'bento';
   const readonlyUser = 'bento_reader';
@@ -191,8 +194,8 @@ async function startOnce({ binary, password, timeoutMs }) {
   let tcpPort = await freePort();
   while (tcpPort === httpPort) tcpPort = await freePort();
   const url = `http://127.0.0.1:${httpPort}`;
-  const temp = mkdtempSync(join(tmpdir(), 'bento-clickhouse-'));
-  for (const name of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(temp, name));
+  const temp = reuse ?? mkdtempSync(join(tmpdir(), 'bento-clickhouse-'));
+  for (const name of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(temp, name), { recursive: true });
   const configFile = join(temp, 'config.xml');
   writeFileSync(configFile, configXml({ temp, httpPort, tcpPort }));
   writeFileSync(join(temp, 'users.xml'), usersXml({ user, readonlyUser, password }));
@@ -203,7 +206,8 @@ async function startOnce({ binary, password, timeoutMs }) {
   const serverArgs = [...binary.args, `--config-file=${configFile}`];
   const [command, args] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', binary.path, ...serverArgs]] : [binary.path, serverArgs];
 
-  const { log, exited: exitedNow, stop } = spawnServer(command, args, { cwd: temp, temp, exitSignal: 'SIGKILL' });
+  const { log, exited: exitedNow, stop: stopServer } = spawnServer(command, args, { cwd: temp, temp, exitSignal: 'SIGKILL' });
+  const stop = ({ signal, keepData = false } = {}) => stopServer({ signal, keepTemp: keepData });
 
   // The server writes its errors to a file (see configXml), not to the console.
   const serverLog = () => {
@@ -245,10 +249,10 @@ async function startOnce({ binary, password, timeoutMs }) {
     if (!response.ok) await fail(`ClickHouse refused a setup statement (${response.status}): ${statement}\n${text}`);
     return text;
   };
-  for (const statement of SEED) await query(statement);
+  if (!reuse) for (const statement of SEED) await query(statement);
   const version = (await query('SELECT version()')).trim();
 
-  return { url, user, readonlyUser, password, version, startMs: Date.now() - started, logs: serverLog, stop };
+  return { url, user, readonlyUser, password, version, startMs: Date.now() - started, logs: serverLog, stop, directory: temp };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

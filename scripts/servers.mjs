@@ -71,7 +71,8 @@ function installExitHandlers() {
  * sent `exitSignal`, if this process ends first. Returns the child, its last output lines (`log.text()`), a
  * promise of its exit, `exited()`: null while it runs, then `{ code, signal }` or `{ error }`, and `stop()`:
  * `signal` (SIGTERM by default, so a server can shut down cleanly) then SIGKILL after 5 s, then `temp` removed;
- * `{ signal: 'SIGKILL' }` kills at once, as a crash would.
+ * `{ signal: 'SIGKILL' }` kills at once, as a crash would; `{ keepTemp: true }` leaves `temp` for a server started again
+ * over the same files (a later `stop()` removes it).
  */
 export function spawnServer(command, args, { cwd, env, temp, exitSignal = 'SIGTERM' }) {
   const log = tail();
@@ -102,8 +103,8 @@ export function spawnServer(command, args, { cwd, env, temp, exitSignal = 'SIGTE
     }
   };
   let stopping = null;
-  const stop = ({ signal = 'SIGTERM' } = {}) =>
-    (stopping ??= (async () => {
+  const stop = async ({ signal = 'SIGTERM', keepTemp = false } = {}) => {
+    await (stopping ??= (async () => {
       if (!exited) {
         kill(signal);
         await Promise.race([exit, sleep(5_000)]);
@@ -112,7 +113,8 @@ export function spawnServer(command, args, { cwd, env, temp, exitSignal = 'SIGTE
           await exit;
         }
       }
-      rmSync(temp, { recursive: true, force: true });
     })());
+    if (!keepTemp) rmSync(temp, { recursive: true, force: true });
+  };
   return { child, log, exit, exited: () => exited, stop };
 }

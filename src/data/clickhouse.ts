@@ -10,6 +10,8 @@
  */
 import { QueryError, type Connector, type ConnectorConfig, type QueryOptions, type QueryResult } from './connectors.ts';
 import { ColumnBuilder, ColumnTable, type CellValue, type ColumnType } from './table.ts';
+import { ClickHouseUploads } from './clickhouse-upload.ts';
+import type { UploadSink } from './upload.ts';
 
 /** `options` of a `clickhouse` connector. */
 export interface ClickHouseOptions {
@@ -48,6 +50,8 @@ export class ClickHouseConnector implements Connector {
   private readonly password: string;
   private readonly running = new Set<AbortController>();
   private serverTimezone?: string;
+  /** Staging tables, chunks in Native format and one-step moves: clickhouse-upload.ts. */
+  readonly uploads: UploadSink = new ClickHouseUploads(this);
 
   constructor(config: ConnectorConfig) {
     const options = (config.options ?? {}) as Partial<ClickHouseOptions>;
@@ -114,6 +118,51 @@ export class ClickHouseConnector implements Connector {
   /** Cancels every running query (on the server too). */
   async close(): Promise<void> {
     for (const controller of this.running) controller.abort();
+  }
+
+  /**
+   * Runs one statement that returns no rows (DDL, an INSERT), with `body` as its data (`INSERT ... FORMAT Native`
+   * then the rows) and `queryId` when the caller needs to find the query later. Rejects with a QueryError that
+   * carries the server's text verbatim.
+   */
+  async command(statement: string, options: { body?: Blob; queryId?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (options.signal?.aborted) throw this.cancelled();
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    this.running.add(controller);
+    const params = new URLSearchParams({ query_id: options.queryId ?? newQueryId() });
+    if (this.options.database) params.set('database', this.options.database);
+    for (const [key, value] of Object.entries(this.options.settings ?? {})) params.set(key, String(typeof value === 'boolean' ? Number(value) : value));
+    if (options.body) params.set('query', statement);
+    try {
+      const response = await this.post(options.body ?? statement, params, controller.signal);
+      const text = await response.text();
+      if (!response.ok) throw this.httpError(response, text);
+      // An exception after the 200 header ends the body (see EXCEPTION_START).
+      const lines = text.split('\n');
+      const exception = lines.findIndex((line) => EXCEPTION_START.test(line));
+      if (exception >= 0) {
+        const serverMessage = lines.slice(exception).join('\n').trim();
+        throw this.failure(serverMessage, serverMessage);
+      }
+    } catch (error) {
+      if (timedOut) throw new QueryError(`${this.label} did not finish a statement within ${duration(timeoutMs)}.`, { connector: this.name, timedOut: true });
+      if (controller.signal.aborted) throw this.cancelled();
+      if (error instanceof QueryError) throw error;
+      // The body of the answer was cut off: the connection was lost.
+      throw new QueryError(`Lost the connection to ${this.label}: ${errorText(error)}.`, { connector: this.name });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(controller);
+    }
   }
 
   private async run(
@@ -206,13 +255,13 @@ export class ClickHouseConnector implements Connector {
     return params;
   }
 
-  private async post(sql: string, params: URLSearchParams, signal: AbortSignal): Promise<Response> {
+  private async post(body: string | Blob, params: URLSearchParams, signal: AbortSignal): Promise<Response> {
     const url = new URL(this.options.url, baseHref());
     for (const [key, value] of params) url.searchParams.set(key, value);
     try {
       return await fetch(url, {
         method: 'POST',
-        body: sql,
+        body,
         headers: this.headers,
         signal,
         // No cookies: the credentials are the headers, and a 401 with them would make the browser prompt for a

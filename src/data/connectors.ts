@@ -6,6 +6,7 @@
  */
 import { Listeners } from '../kernel/listeners.ts';
 import type { ColumnTable } from './table.ts';
+import type { UploadSink } from './upload.ts';
 
 export interface QueryOptions {
   /** Aborting cancels the query (on the server too, where the source supports it). */
@@ -33,6 +34,8 @@ export interface Connector {
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Makes a file the user dropped queryable; returns the name to use in SQL. Only where the source can. */
   registerFile?(file: File): Promise<string>;
+  /** Receives tables in chunks (`uploadTable` in upload.ts drives it). Only where the warehouse can be written. */
+  readonly uploads?: UploadSink;
   close?(): Promise<void>;
 }
 

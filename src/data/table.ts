@@ -128,15 +128,31 @@ export class ColumnTable {
 
   /** The first `count` rows, sharing no buffers with this table (so this one may still be transferred). */
   head(count: number): ColumnTable {
-    const n = Math.min(count, this.numRows);
+    return this.slice(0, count);
+  }
+
+  /**
+   * Rows `start` (inclusive) to `end` (exclusive, clamped to the table), sharing no buffers with this table: an
+   * upload's chunk. A string column's offsets start at 0 again.
+   */
+  slice(start: number, end: number = this.numRows): ColumnTable {
+    const from = Math.max(0, Math.min(start, this.numRows));
+    const to = Math.max(from, Math.min(end, this.numRows));
     return new ColumnTable(
       this.columns.map((c) => {
-        const sliced: Column = { ...c, values: c.values.slice(0, c.type === 'string' ? c.offsets![n] : n) as ColumnValues };
-        if (c.offsets) sliced.offsets = c.offsets.slice(0, n + 1);
-        if (c.valid) sliced.valid = c.valid.slice(0, n);
+        const sliced: Column = { ...c };
+        if (c.type === 'string') {
+          const base = c.offsets![from];
+          sliced.values = c.values.slice(base, c.offsets![to]) as ColumnValues;
+          sliced.offsets = c.offsets!.slice(from, to + 1);
+          if (base !== 0) for (let i = 0; i < sliced.offsets.length; i++) sliced.offsets[i] -= base;
+        } else {
+          sliced.values = c.values.slice(from, to) as ColumnValues;
+        }
+        if (c.valid) sliced.valid = c.valid.slice(from, to);
         return sliced;
       }),
-      n,
+      to - from,
     );
   }
 

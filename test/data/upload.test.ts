@@ -1,0 +1,307 @@
+import { expect } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
+import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
+import { compareChecksums, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadResult } from '../../src/data/upload.ts';
+
+// This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
+const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
+const DB = 'bento_upload';
+
+let warehouse: Connector;
+let tableCount = 0;
+const freshName = (stem: string) => `${DB}.${stem}_${++tableCount}_${Math.random().toString(36).slice(2, 8)}`;
+const freshJob = () => `job_${Math.random().toString(36).slice(2, 10)}`;
+
+async function sql(text: string): Promise<ColumnTable> {
+  return (await warehouse.query(text)).table;
+}
+
+/** Tables an upload left in the test database: its staging, building, final, old and ledger tables. */
+async function leftovers(jobId: string): Promise<string[]> {
+  const table = await sql(`SELECT name FROM system.tables WHERE database = '${DB}' AND name LIKE 'bento_stage_${jobId}%'`);
+  return Array.from({ length: table.numRows }, (_, row) => String(table.value(row, 0)));
+}
+
+function values(table: ColumnTable, name: string): CellValue[] {
+  const column = table.column(name);
+  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
+  return Array.from({ length: table.numRows }, (_, row) => {
+    const value = columnValue(column, row);
+    return value instanceof Date ? value.getTime() : value;
+  });
+}
+
+/** `rows` rows of id (0…rows-1, plus `offset`), a float, a string with nulls: what the fault tests upload. */
+function simpleTable(rows: number, offset = 0): ColumnTable {
+  return ColumnTable.fromArrays([
+    { name: 'id', type: 'int64', values: Array.from({ length: rows }, (_, i) => BigInt(i + offset)) },
+    { name: 'x', type: 'float64', values: Array.from({ length: rows }, (_, i) => Math.sqrt(i + offset) / 7) },
+    { name: 's', type: 'string', values: Array.from({ length: rows }, (_, i) => (i % 5 === 3 ? null : `row ${i + offset} — ✓\t"${'x'.repeat(i % 11)}"`)) },
+  ]);
+}
+
+/** The target read back in id order: exactly the source rows, once each, is what every test demands. */
+async function readBack(target: string): Promise<ColumnTable> {
+  return sql(`SELECT * FROM ${target} ORDER BY id`);
+}
+
+async function expectHolds(target: string, source: ColumnTable): Promise<void> {
+  const stored = await readBack(target);
+  expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
+  expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
+  expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
+}
+
+async function failure(promise: Promise<unknown>): Promise<UploadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof UploadError) return error;
+    throw error;
+  }
+  throw new Error('expected the upload to fail');
+}
+
+const upload = (table: ColumnTable, options: UploadOptions): Promise<UploadResult> => uploadTable(warehouse, table, { retryDelayMs: 20, ...options });
+
+before(async () => {
+  expect(server, 'the test runner starts ClickHouse and tells the page').to.be.ok;
+  registerConnector({ name: 'upload-warehouse', kind: 'clickhouse', options: { url: server.url }, credentials: { user: server.user, password: server.password } });
+  warehouse = await getConnector('upload-warehouse');
+  await warehouse.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
+});
+
+describe('checksums', () => {
+  it('are the same for the same values however the table is cut, and differ when one value does', () => {
+    const table = simpleTable(1000);
+    const whole = tableChecksum(table);
+    const parts = [table.slice(0, 333), table.slice(333, 900), table.slice(900)].map(tableChecksum);
+    const summed = whole.columns.map((c, i) => ({ ...c, sum: parts.reduce((s, p) => (s + p.columns[i].sum) & ((1n << 64n) - 1n), 0n), nonNull: parts.reduce((n, p) => n + p.columns[i].nonNull, 0) }));
+    expect(summed).to.deep.equal(whole.columns);
+    const changed = table.slice(0);
+    (changed.column('x')!.values as Float64Array)[10] += 1e-12;
+    expect(compareChecksums(whole, tableChecksum(changed))).to.match(/ in column 'x' \(their checksums do not match/);
+    expect(compareChecksums(whole, tableChecksum(table.slice(1)))).to.match(/999 staged rows where 1,000 were sent/);
+  });
+});
+
+describe('uploads to ClickHouse', () => {
+  it('create: every supported type arrives exactly, and nothing of the job is left', async () => {
+    const rows = 7;
+    const types: Array<[string, ColumnType, CellValue[]]> = [
+      ['id', 'int32', [0, 1, 2, 3, 4, 5, 6]],
+      ['i8', 'int8', [-128, 127, 0, -1, 1, null, 5]],
+      ['i16', 'int16', [-32768, 32767, 0, -1, 1, 2, 3]],
+      ['i32', 'int32', [-2147483648, 2147483647, 0, -1, 1, 2, null]],
+      ['i64', 'int64', [-9223372036854775808n, 9223372036854775807n, 9007199254740993n, -1n, 0n, null, 1n]],
+      ['u8', 'uint8', [0, 255, 1, 2, 3, 4, 5]],
+      ['u16', 'uint16', [0, 65535, 1, 2, 3, 4, 5]],
+      ['u32', 'uint32', [0, 4294967295, 1, 2, 3, 4, null]],
+      ['u64', 'uint64', [0n, 18446744073709551615n, 9007199254740993n, 2n, 3n, 4n, 5n]],
+      ['f32', 'float32', [0.5, -3.25, Infinity, -Infinity, NaN, null, 1e-38]],
+      ['f64', 'float64', [0.1, -0, 5e-324, 1.7976931348623157e308, NaN, Infinity, 1 / 3]],
+      ['flag', 'bool', [true, false, null, true, false, true, false]],
+      ['s', 'string', ['plain', 'tab\there\nnew line, back\\slash, quote \' and "', 'héllo — 世界 🎉', '', null, '\\N', 'x'.repeat(300)]],
+      ['d', 'date', [0, 19782, 49709, null, 1, 365, 11016].map((day) => (day === null ? null : new Date(day * 86_400_000)))],
+      ['ts', 'timestamp', [0, 1709251199000, 4294943999000, null, 1000, 86_400_000, 1700000000000].map((ms) => (ms === null ? null : new Date(ms)))],
+    ];
+    const source = ColumnTable.fromArrays([
+      ...types.map(([name, type, column]) => ({ name, type, values: column })),
+      { name: 'kolkata', type: 'timestamp' as ColumnType, values: [0, 1, 2, 3, 4, 5, 6].map((i) => new Date(1_700_000_000_000 + i * 3_600_000)), timezone: 'Asia/Kolkata' },
+    ]);
+    expect(source.numRows).to.equal(rows);
+    const target = freshName('types');
+    const jobId = freshJob();
+    const result = await upload(source, { target, jobId, chunkRows: 3 });
+    expect(result).to.include({ jobId, rows, chunks: 3, chunksWritten: 3 });
+    expect(result.bytes).to.be.greaterThan(0);
+
+    const stored = await readBack(target);
+    expect(stored.schema.map((c) => c.sourceType)).to.deep.equal([
+      'Int32', 'Nullable(Int8)', 'Int16', 'Nullable(Int32)', 'Nullable(Int64)', 'UInt8', 'UInt16', 'Nullable(UInt32)', 'UInt64',
+      'Nullable(Float32)', 'Float64', 'Nullable(UInt8)', 'Nullable(String)', 'Nullable(Date)', 'Nullable(DateTime)', "DateTime('Asia/Kolkata')",
+    ]);
+    for (const [name, type] of types) {
+      const expected = type === 'bool' ? values(source, name).map((v) => (v === null ? null : Number(v))) : values(source, name);
+      expect(values(stored, name), name).to.deep.equal(expected);
+    }
+    expect(values(stored, 'kolkata')).to.deep.equal(values(source, 'kolkata'));
+    expect(await leftovers(jobId)).to.deep.equal([]);
+  });
+
+  it('append adds the rows once; readers of the target see the old rows until the commit', async () => {
+    const target = freshName('append');
+    const first = simpleTable(120);
+    await upload(first, { target, chunkRows: 50 });
+    const second = simpleTable(230, 120);
+    const seen: number[] = [];
+    await upload(second, {
+      target,
+      mode: 'append',
+      chunkRows: 40,
+      onProgress: async ({ phase }) => {
+        if (phase === 'uploading' || phase === 'verifying' || phase === 'committing') seen.push(Number((await sql(`SELECT count() FROM ${target}`)).value(0, 0)));
+      },
+    });
+    expect(seen.length).to.be.greaterThan(6);
+    expect([...new Set(seen)], 'the target between chunks and before the commit').to.deep.equal([120]);
+    await expectHolds(target, ColumnTable.concat([first, second]));
+  });
+
+  it('replace swaps the whole table at once, new columns and all', async () => {
+    const target = freshName('replace');
+    await sql(`CREATE TABLE ${target} (id Int64, old_column String) ENGINE = MergeTree ORDER BY id`);
+    await sql(`INSERT INTO ${target} VALUES (1, 'a'), (2, 'b')`);
+    const source = simpleTable(95);
+    const jobId = freshJob();
+    const seen: string[] = [];
+    await upload(source, {
+      target,
+      jobId,
+      mode: 'replace',
+      chunkRows: 10,
+      onProgress: async ({ phase }) => {
+        if (phase !== 'done') seen.push((await sql(`SELECT count(), groupArray(old_column) FROM ${target}`)).columns.map((c) => String(columnValue(c, 0))).join(' '));
+      },
+    });
+    expect([...new Set(seen)], 'the target until the commit').to.deep.equal(["2 ['a','b']"]);
+    await expectHolds(target, source);
+    expect((await readBack(target)).columnNames).to.deep.equal(['id', 'x', 's']);
+    expect(await leftovers(jobId)).to.deep.equal([]);
+  });
+
+  it('refuses before writing anything: a target that exists under create, a bad name, a type or value it cannot write', async () => {
+    const target = freshName('refusals');
+    await sql(`CREATE TABLE ${target} (id Int64, tags Array(String)) ENGINE = MergeTree ORDER BY id`);
+    await sql(`INSERT INTO ${target} VALUES (7, ['a'])`);
+    const jobId = freshJob();
+    const source = simpleTable(10);
+
+    let error = await failure(upload(source, { target, jobId }));
+    expect(error.message).to.equal(`The table \`bento_upload\`.\`${target.split('.')[1]}\` exists already; upload with mode 'append' to add rows to it or 'replace' to replace it.`);
+    expect(error.detail.retryable).to.equal(false);
+
+    error = await failure(upload(source, { target: 'bad name; DROP TABLE x', jobId }));
+    expect(error.message).to.match(/^'bad name; DROP TABLE x' is not a table name an upload takes: use letters, digits and '_'/);
+
+    const tags = ColumnTable.fromArrays([
+      { name: 'id', type: 'int64', values: [1n] },
+      { name: 'tags', type: 'string', values: ['["b"]'] },
+    ]);
+    error = await failure(upload(tags, { target, jobId, mode: 'append' }));
+    expect(error.message).to.equal(`Column 'tags' of \`bento_upload\`.\`${target.split('.')[1]}\` is Array(String), a type uploads cannot write into; only plain values (numbers, strings, dates, times) can be appended.`);
+
+    error = await failure(upload(source, { target: `${DB}.missing_${jobId}`, jobId, mode: 'append' }));
+    expect(error.message).to.match(/does not exist; upload with mode 'create' to make it\.$/);
+
+    const fractional = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(1_700_000_000_250)] }]);
+    error = await failure(upload(fractional, { target: freshName('fraction'), jobId }));
+    expect(error.message).to.equal("Column 'at' row 1: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
+
+    expect(await leftovers(jobId), 'no staging table was made').to.deep.equal([]);
+    expect(values(await sql(`SELECT id FROM ${target}`), 'id'), 'the target').to.deep.equal([7n]);
+  });
+
+  it("a value the target cannot take fails the job with the server's words, and the target stays as it was", async () => {
+    const target = freshName('rejected');
+    await sql(`CREATE TABLE ${target} (id Int64, n Int32) ENGINE = MergeTree ORDER BY id`);
+    await sql(`INSERT INTO ${target} VALUES (1, 10), (2, 20)`);
+    const source = ColumnTable.fromArrays([
+      { name: 'id', type: 'int64', values: [3n, 4n, 5n] },
+      { name: 'n', type: 'string', values: ['30', 'forty', '50'] },
+    ]);
+    const jobId = freshJob();
+    const error = await failure(upload(source, { target, jobId, mode: 'append', chunkRows: 2 }));
+    expect(error.detail.serverMessage).to.match(/^Code: 6, e\.displayText\(\) = DB::Exception: Cannot parse string 'forty' as Int32/);
+    expect(error.message).to.include(error.detail.serverMessage!);
+    expect(error.message).to.match(/Nothing was written to the target\.$/);
+    expect(error.detail.retryable).to.equal(false);
+    expect(values(await sql(`SELECT n FROM ${target} ORDER BY id`), 'n')).to.deep.equal([10, 20]);
+    expect(await leftovers(jobId)).to.deep.equal([]);
+  });
+
+  it('cancel drops the staging table and leaves the target as it was', async () => {
+    const target = freshName('cancel');
+    const before = simpleTable(30);
+    await upload(before, { target });
+    const controller = new AbortController();
+    const jobId = freshJob();
+    const error = await failure(
+      upload(simpleTable(200, 1000), {
+        target,
+        jobId,
+        mode: 'replace',
+        chunkRows: 20,
+        signal: controller.signal,
+        onProgress: ({ chunk }) => {
+          if (chunk === 2) controller.abort();
+        },
+      }),
+    );
+    expect(error.detail.cancelled).to.equal(true);
+    expect(error.message).to.match(/cancelled: its staging table was dropped and the target was not changed\.$/);
+    expect(await leftovers(jobId)).to.deep.equal([]);
+    await expectHolds(target, before);
+  });
+
+  describe('faults', function () {
+    this.timeout(120_000);
+
+    it('ClickHouse killed mid-upload: the job pauses; once it is back, the same job resumes from the first missing chunk, exactly once', async () => {
+      const target = freshName('crash');
+      const source = simpleTable(300);
+      const jobId = freshJob();
+      const error = await failure(
+        upload(source, {
+          target,
+          jobId,
+          chunkRows: 25,
+          retries: 1,
+          onProgress: async ({ chunk }) => {
+            if (chunk === 4) await executeServerCommand('clickhouse-crash');
+          },
+        }),
+      );
+      expect(error.detail.resumable, error.message).to.equal(true);
+      expect(error.message).to.match(/paused: .* The 125 rows staged so far are kept; run the upload again with jobId '\w+' to resume\.$/);
+      await executeServerCommand('clickhouse-recover');
+
+      // A chunk that landed only in part (as a cut connection could leave it): the resume writes it again.
+      const stage = `${DB}.bento_stage_${jobId}`;
+      expect(values(await sql(`SELECT bento_chunk FROM ${stage} GROUP BY bento_chunk ORDER BY bento_chunk`), 'bento_chunk')).to.deep.equal([0, 1, 2, 3, 4]);
+      await sql(`INSERT INTO ${stage} (id, x, s, bento_chunk, bento_row) VALUES (125, 0, 'half', 5, 0)`);
+
+      const written: number[] = [];
+      const result = await upload(source, { target, jobId, chunkRows: 25, onProgress: ({ chunk }) => void (chunk === undefined || written.push(chunk)) });
+      expect(written, 'chunks the resumed job wrote').to.deep.equal([5, 6, 7, 8, 9, 10, 11]);
+      expect(result).to.include({ rows: 300, chunks: 12, chunksWritten: 7 });
+      await expectHolds(target, source);
+      expect(await leftovers(jobId)).to.deep.equal([]);
+    });
+
+    it('a failure that passes is retried with backoff, in the same run, without a duplicate or a gap', async () => {
+      const target = freshName('retry');
+      const first = simpleTable(40);
+      await upload(first, { target });
+      const source = simpleTable(160, 40);
+      let recovered: Promise<unknown> | undefined;
+      const result = await upload(source, {
+        target,
+        mode: 'append',
+        chunkRows: 20,
+        retries: 8,
+        retryDelayMs: 100,
+        onProgress: async ({ chunk }) => {
+          if (chunk !== 1) return;
+          await executeServerCommand('clickhouse-crash');
+          // Back while the upload waits to try again.
+          recovered = executeServerCommand('clickhouse-recover');
+        },
+      });
+      await recovered;
+      expect(result).to.include({ rows: 160, chunksWritten: 8 });
+      await expectHolds(target, ColumnTable.concat([first, source]));
+    });
+  });
+});
