@@ -16,8 +16,34 @@ const duckdbDir = dirname(createRequire(import.meta.url).resolve('@duckdb/duckdb
 // EH (WebAssembly exceptions) is what current browsers run; MVP is the fallback for those without them.
 const DUCKDB_FILES = ['duckdb-eh.wasm', 'duckdb-browser-eh.worker.js', 'duckdb-mvp.wasm', 'duckdb-browser-mvp.worker.js'];
 
+/**
+ * Lit's `css` templates reach the bundle as written (esbuild does not look inside template literals): comments,
+ * indentation and line breaks shipped to every page. This strips them, and the spaces after `:` and `,` and
+ * around `{`, `}` and `;`, outside quoted strings, and nothing else (a space between selectors is a combinator).
+ */
+function minifyCss(text) {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split(/('[^']*'|"[^"]*")/)
+    .map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/([:,]) /g, '$1').replace(/ ?([{};]) ?/g, '$1').replace(/;}/g, '}')))
+    .join('')
+    .trim();
+}
+
+const minifyCssTemplates = {
+  name: 'minify-css-templates',
+  setup(build) {
+    build.onLoad({ filter: /components[\\/].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source.replace(/\bcss`([^`]*)`/g, (_, text) => `css\`${minifyCss(text)}\``);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 const shared = {
   bundle: true,
+  plugins: [minifyCssTemplates],
   format: 'esm',
   target: 'es2022',
   minify: true,

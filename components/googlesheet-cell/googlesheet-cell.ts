@@ -2,11 +2,10 @@ import { css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { DEFAULT_SHEET_SOURCE, onSheetSourcesChange, readSheet, sheetSourceConfig, sheetSourceNames } from '../../src/data/sheet-sources.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
+import { GOOGLESHEET_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from '../shared/data-cell.styles.ts';
-import { GOOGLESHEET_MAGIC } from './googlesheet-magic.ts';
 
-export { GOOGLESHEET_MAGIC };
 
 /**
  * @summary A Google Sheet as a table: paste the sheet's URL (or id), pick the tab and range, see the table, and
@@ -95,7 +94,7 @@ export class GoogleSheetCell extends DataCell {
   }
 
   protected async fetchData(args: MagicArguments, body: string, { signal, progress }: DataFetchContext): Promise<DataResult> {
-    const usage = usageLine(GOOGLESHEET_MAGIC);
+    const usage = usageLine(this.spec);
     const { sheet, range, header, source } = args.options as { sheet?: string; range?: string; header?: number; source?: string };
     const noHeader = Boolean(args.options['no-header']);
     if (header !== undefined && noHeader) throw new MagicArgumentError('--header N and --no-header contradict each other: give one of them.', usage);

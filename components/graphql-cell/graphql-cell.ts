@@ -5,11 +5,9 @@ import { parseGraphQLBody } from '../../src/data/graphql.ts';
 import { graphQLEndpoint, graphQLEndpointNames, onGraphQLEndpointsChange, runGraphQL } from '../../src/data/graphql-endpoints.ts';
 import { readValues } from '../../src/kernel/values.ts';
 import { invalidIdentifier, MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
+import { GRAPHQL_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from './graphql-cell.styles.ts';
-import { GRAPHQL_MAGIC } from './graphql-magic.ts';
-
-export { GRAPHQL_MAGIC };
 
 /**
  * @summary A runnable GraphQL query: pick an endpoint the page registered, write the query, see the answer as
@@ -92,7 +90,7 @@ export class GraphQLCell extends DataCell {
   }
 
   protected async fetchData(args: MagicArguments, body: string, { signal, kernel, progress }: DataFetchContext): Promise<DataResult> {
-    const usage = usageLine(GRAPHQL_MAGIC);
+    const usage = usageLine(this.spec);
     const options = args.options;
     const paginate = Boolean(options.paginate);
     const maxPages = options['max-pages'] as number | undefined;

@@ -19,6 +19,49 @@ export class BentoQueryEvent extends Event {
   }
 }
 
+// The magics of the data cells shipped. They live here, not beside each element, because the elements (lazy
+// chunks) and the main bundle both need them: here they share the chunk of magics.ts instead of one chunk each.
+
+/** `%%sql [var] [--conn NAME] [--limit N]`: the magic `<sql-cell>` owns. */
+export const SQL_MAGIC: CellMagicSpec = {
+  name: 'sql',
+  tagName: 'sql-cell',
+  positionals: [{ name: 'var', kind: 'identifier' }],
+  options: { conn: { type: 'string', metavar: 'NAME' }, limit: { type: 'int', metavar: 'N' } },
+  summary: 'Runs the SQL below on a connector and binds the result to var in the kernel.',
+};
+
+/** `%%graphql [var] [--endpoint NAME] [--path PATH] [--paginate] [--max-pages N] [--vars a,b] [--allow-partial]`. */
+export const GRAPHQL_MAGIC: CellMagicSpec = {
+  name: 'graphql',
+  tagName: 'graphql-cell',
+  positionals: [{ name: 'var', kind: 'identifier' }],
+  options: {
+    endpoint: { type: 'string', metavar: 'NAME' },
+    path: { type: 'string', metavar: 'PATH' },
+    paginate: { type: 'flag' },
+    'max-pages': { type: 'int', metavar: 'N' },
+    vars: { type: 'string', metavar: 'a,b' },
+    'allow-partial': { type: 'flag' },
+  },
+  summary: 'Runs the GraphQL query below and binds the answer to var: a dict, or a table at --path.',
+};
+
+/** `%%googlesheet [var] [--sheet NAME] [--range A1:F] [--header N] [--no-header] [--source NAME]`, the sheet's URL or id below. */
+export const GOOGLESHEET_MAGIC: CellMagicSpec = {
+  name: 'googlesheet',
+  tagName: 'googlesheet-cell',
+  positionals: [{ name: 'var', kind: 'identifier' }],
+  options: {
+    sheet: { type: 'string', metavar: 'NAME' },
+    range: { type: 'string', metavar: 'A1:F' },
+    header: { type: 'int', metavar: 'N' },
+    'no-header': { type: 'flag' },
+    source: { type: 'string', metavar: 'NAME' },
+  },
+  summary: 'Reads the Google Sheet whose URL or id is below and binds it to var in the kernel as a table.',
+};
+
 /** Registers a data cell's magic, and its element (and the table view) to load when first seen. */
 export function registerDataCell(spec: CellMagicSpec, load: () => Promise<unknown>): void {
   registerCellMagic(spec);

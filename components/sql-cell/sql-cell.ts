@@ -2,11 +2,9 @@ import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
+import { SQL_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from '../shared/data-cell.styles.ts';
-import { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC } from './sql-magic.ts';
-
-export { BentoQueryEvent, RENDERED_ROWS_CAP, SQL_MAGIC };
 
 /**
  * @summary A runnable SQL query: pick a connection, write SQL, see the result as a table, and optionally bind it
@@ -79,7 +77,7 @@ export class SqlCell extends DataCell {
 
   protected async fetchData(args: MagicArguments, body: string, { signal, progress }: DataFetchContext): Promise<DataResult> {
     const query = body.trim();
-    if (!query) throw new MagicArgumentError('There is no query under the %%sql line.', usageLine(SQL_MAGIC));
+    if (!query) throw new MagicArgumentError('There is no query under the %%sql line.', usageLine(this.spec));
     const connectorName = (args.options.conn as string | undefined) ?? DEFAULT_CONNECTOR;
     const limit = args.options.limit as number | undefined;
     const connector = await getConnector(connectorName);

@@ -1,6 +1,7 @@
 // <googlesheet-cell> alone (a docs page) and as the face of a `%%googlesheet` notebook cell, on both kernels, reading
 // from this run's stand-in for Google (scripts/fake-google.mjs; Google itself is unreachable from the test machines).
 import { expect, fixture, html } from '@open-wc/testing';
+import '../../components/googlesheet-cell/googlesheet-magic.ts';
 import '../../components/googlesheet-cell/googlesheet-cell.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import '../../components/bento-notebook/bento-notebook.ts';

@@ -1,6 +1,7 @@
 // <graphql-cell> alone (a docs page) and as the face of a `%%graphql` notebook cell, against the real GraphQL
 // server the test runner starts (scripts/graphql-server.mjs), on the browser kernel and on a Jupyter Server.
 import { expect, fixture, html } from '@open-wc/testing';
+import '../../components/graphql-cell/graphql-magic.ts';
 import '../../components/graphql-cell/graphql-cell.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import '../../components/bento-notebook/bento-notebook.ts';

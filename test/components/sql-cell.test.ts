@@ -1,5 +1,6 @@
 // <sql-cell> alone (a docs page) and as the face of a `%%sql` notebook cell, on the real embedded DuckDB.
 import { expect, fixture, html } from '@open-wc/testing';
+import '../../components/sql-cell/sql-magic.ts';
 import '../../components/sql-cell/sql-cell.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import '../../components/bento-notebook/bento-notebook.ts';

@@ -9,7 +9,7 @@ import {
   usageLine,
   type CellMagicSpec,
 } from '../../src/magics/magics.ts';
-import { SQL_MAGIC } from '../../components/sql-cell/sql-cell.ts';
+import { SQL_MAGIC } from '../../components/sql-cell/sql-magic.ts';
 
 function argumentError(spec: CellMagicSpec, argText: string): MagicArgumentError {
   try {
