@@ -147,7 +147,7 @@ const clickHouseServer = {
     clickhouse = null;
   },
   /** `clickhouse-kill` ends the server abruptly; `clickhouse-start` replaces it with a fresh one, same password. */
-  async executeCommand({ command }) {
+  async executeCommand({ command, payload }) {
     if (command === 'clickhouse-kill') {
       await clickhouse.stop({ signal: 'SIGKILL' });
       return true;
@@ -167,6 +167,12 @@ const clickHouseServer = {
       clickhouse = await startClickHouse({ password: clickhouse.password, dataOf: clickhouse });
       return true;
     }
+    // A connection cut by the network, once: see clickhouseCut. `clickhouse-cut-fired` says whether it happened.
+    if (command === 'clickhouse-cut') {
+      clickhouseCut = { match: payload.match, where: payload.where, fired: false };
+      return true;
+    }
+    if (command === 'clickhouse-cut-fired') return { fired: Boolean(clickhouseCut?.fired) };
     return undefined;
   },
 };
@@ -226,6 +232,12 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
 
 /**
+ * `clickhouse-cut` (upload tests): the next request whose URL contains `match` loses the second half of its body on
+ * the way to ClickHouse (`where: 'request'`) or, once ClickHouse has answered, its answer (`where: 'response'`).
+ */
+let clickhouseCut = null;
+
+/**
  * A reverse proxy as a host page would put before its warehouse: `/clickhouse/<path>?<query>` goes to the
  * ClickHouse server with the method, headers (credentials included) and body, streamed both ways, and
  * ClickHouse's status and body come back as they are. A client that goes away takes the upstream request
@@ -238,15 +250,25 @@ function proxyClickHouse(context, next) {
   const { req, res } = context;
   context.respond = false; // koa leaves the response to us
   const target = new URL(req.url.slice(prefix.length) || '/', upstream ?? 'http://127.0.0.1:9');
+  const cut = clickhouseCut && !clickhouseCut.fired && decodeURIComponent(req.url).includes(clickhouseCut.match) ? clickhouseCut : null;
+  if (cut) cut.fired = true;
   return new Promise((resolve) => {
     const outgoing = request(target, { method: req.method, headers: endToEnd(req.headers), agent: false }, (incoming) => {
+      if (cut?.where === 'response') {
+        // ClickHouse finishes the statement; its answer never reaches the page.
+        incoming.resume();
+        incoming.on('end', () => res.destroy());
+        return resolve();
+      }
       res.writeHead(incoming.statusCode ?? 502, endToEnd(incoming.headers));
       // An upstream that dies mid-body must not look like a complete answer: pipeline destroys `res` then.
       pipeline(incoming, res, () => {});
       resolve();
     });
     outgoing.on('error', (error) => {
-      if (res.headersSent) {
+      if (cut) {
+        res.destroy();
+      } else if (res.headersSent) {
         res.destroy();
       } else {
         res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -255,9 +277,23 @@ function proxyClickHouse(context, next) {
       resolve();
     });
     res.on('close', () => {
-      if (!res.writableFinished) outgoing.destroy();
+      if (!res.writableFinished && cut?.where !== 'response') outgoing.destroy();
     });
-    pipeline(req, outgoing, () => {});
+    if (cut?.where !== 'request') {
+      pipeline(req, outgoing, () => {});
+      return;
+    }
+    // Half the body reaches ClickHouse, then the connection breaks both ways.
+    const parts = [];
+    req.on('data', (part) => parts.push(part));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      outgoing.write(body.subarray(0, body.length >> 1), () => setTimeout(() => {
+        outgoing.destroy();
+        res.destroy();
+        resolve();
+      }, 100));
+    });
   });
 }
 

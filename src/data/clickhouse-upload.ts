@@ -1,17 +1,20 @@
 /**
  * The ClickHouse side of an upload (upload.ts), for servers as old as 18.16: no EXCHANGE TABLES, no DateTime64,
  * no transactions. What it relies on instead:
- * - a chunk is one `INSERT ... FORMAT Native` of one block into the staging table, partitioned by chunk number:
- *   Native declares its row count up front, so a body cut short is refused whole, and one block in one partition
- *   is one part, which appears at once or not at all. Native carries the typed arrays as they are (floats exactly;
- *   the text formats of 18.16 round some doubles).
- * - `create` and `replace` build the new table under a hidden name, then RENAME it in (and the old one out, in the
- *   same statement): readers see the old table or the new one, never a half-filled one.
- * - `append` is one `INSERT ... SELECT` from the staging table squashed into one block, so an unpartitioned target
- *   gets one new part (a partitioned one gets one part per partition, each whole). Before it, a ledger table
- *   records the target's row count, so that after an answer that never came the commit can tell whether it
- *   happened: the target then holds either that count or that count plus the staged rows (anything else, from
- *   other writers meanwhile, is reported rather than guessed).
+ * - a chunk is one `INSERT ... FORMAT Native` of one block (Native carries the typed arrays as they are, floats
+ *   exactly, where 18.16's text formats round some doubles, and declares its row count up front, so a body cut
+ *   short is refused). The staging table is a ReplacingMergeTree keyed by (chunk, row) and always read FINAL, so a
+ *   chunk that arrives twice (a browser resends a POST whose connection broke before the answer) counts once.
+ * - `create` and `replace` fill the new table under a hidden name (a guarded insert: only into an empty table),
+ *   then RENAME it in, and the old one out in the same statement: readers see the old table or the new one.
+ * - `append` is one `INSERT ... SELECT` squashed into one block, so an unpartitioned target gets one new part (a
+ *   partitioned one a part per partition, each whole). A ledger table records the target's row count first, and
+ *   the insert only happens while the target still holds that count: sent twice, it appends once. Afterwards the
+ *   target must hold that count plus the staged rows; if another writer changed it meanwhile the job stops and
+ *   says so (its staged rows kept) rather than guess. Exactly once, then, holds while nobody else writes the
+ *   target during the commit's few statements.
+ * - every other statement is idempotent (IF [NOT] EXISTS), and a RENAME that fails is checked: if its source is
+ *   gone and its destination there, an earlier copy of it did the work.
  *
  * Types, ColumnTable → ClickHouse (a column with nulls becomes `Nullable(T)`):
  *
@@ -62,8 +65,11 @@ const ROW_COLUMN = 'bento_row';
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Target column types an upload cannot fill from a flat table. */
 const UNWRITABLE = /^(Array|Tuple|Nested|Map|AggregateFunction|SimpleAggregateFunction|Nothing)\b/;
-/** Server errors worth trying again: too many parts/queries, memory, timeouts, network, a table being altered. */
-const TRANSIENT_CODES = new Set([159, 160, 164, 202, 209, 210, 241, 252, 394, 473]);
+/**
+ * Server errors worth trying again: timeouts, too many queries, network, memory, too many parts, a query with this id
+ * still running (216), a query killed, a table locked.
+ */
+const TRANSIENT_CODES = new Set([159, 160, 202, 209, 210, 216, 241, 252, 394, 473]);
 const HUGE = '1000000000000000000';
 
 const quoteName = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
@@ -116,12 +122,15 @@ export class ClickHouseUploads implements UploadSink {
   async createStaging(plan: UploadPlan): Promise<void> {
     const { stage } = await this.names(plan);
     const columns = [...plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`), `${CHUNK_COLUMN} UInt32`, `${ROW_COLUMN} UInt32`];
-    await this.run(`CREATE TABLE IF NOT EXISTS ${stage} (${columns.join(', ')}) ENGINE = MergeTree PARTITION BY ${CHUNK_COLUMN} ORDER BY tuple()`);
+    // Keyed by (chunk, row) and read FINAL: a chunk delivered twice, or in part and then whole, counts once.
+    await this.run(
+      `CREATE TABLE IF NOT EXISTS ${stage} (${columns.join(', ')}) ENGINE = ReplacingMergeTree PARTITION BY ${CHUNK_COLUMN} ORDER BY (${CHUNK_COLUMN}, ${ROW_COLUMN})`,
+    );
   }
 
   async stagedChunks(plan: UploadPlan): Promise<Map<number, number>> {
     const { stage } = await this.names(plan);
-    const { table } = await this.ask(`SELECT ${CHUNK_COLUMN}, count() FROM ${stage} GROUP BY ${CHUNK_COLUMN}`);
+    const { table } = await this.ask(`SELECT ${CHUNK_COLUMN}, count() FROM ${stage} FINAL GROUP BY ${CHUNK_COLUMN}`);
     const chunks = new Map<number, number>();
     for (let row = 0; row < table.numRows; row++) chunks.set(Number(table.value(row, 0)), Number(table.value(row, 1)));
     return chunks;
@@ -142,7 +151,7 @@ export class ClickHouseUploads implements UploadSink {
   async stagedChecksum(plan: UploadPlan): Promise<TableChecksum> {
     const { stage } = await this.names(plan);
     const parts = plan.schema.map((c) => `count(${quoteName(c.name)}), sum(${canonical(c)})`);
-    const { table } = await this.ask(`SELECT count(), ${parts.join(', ')} FROM ${stage}`);
+    const { table } = await this.ask(`SELECT count(), ${parts.join(', ')} FROM ${stage} FINAL`);
     const columns: ColumnChecksum[] = plan.schema.map((c, i) => ({
       name: c.name,
       nonNull: Number(table.value(0, 1 + 2 * i)),
@@ -159,20 +168,28 @@ export class ClickHouseUploads implements UploadSink {
     }
     if ((await this.exists(names.stage)) && !(await this.exists(names.final))) {
       // Built under another name, and renamed when whole: `final` existing means it holds every row.
-      const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
-      const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
-      await this.run(`DROP TABLE IF EXISTS ${names.building}`);
-      await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = MergeTree ORDER BY tuple()`);
-      await this.run(`INSERT INTO ${names.building} SELECT ${list} FROM ${names.stage} ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`);
-      await this.run(`RENAME TABLE ${names.building} TO ${names.final}`);
+      const staged = await this.count(`${names.stage} FINAL`);
+      if (!(await this.exists(names.building)) || (await this.count(names.building)) !== staged) {
+        const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
+        const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
+        await this.run(`DROP TABLE IF EXISTS ${names.building}`);
+        await this.run(`CREATE TABLE IF NOT EXISTS ${names.building} (${columns}) ENGINE = MergeTree ORDER BY tuple()`);
+        // The guard makes a statement sent twice (a browser resends a POST whose connection broke) insert once.
+        await this.run(
+          `INSERT INTO ${names.building} SELECT ${list} FROM ${names.stage} FINAL WHERE (SELECT count() FROM ${names.building}) = 0 ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`,
+        );
+        const built = await this.count(names.building);
+        if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });
+      }
+      await this.rename(`${names.building} TO ${names.final}`, names.building, names.final);
     }
     await this.run(`DROP TABLE IF EXISTS ${names.stage}`);
     if (await this.exists(names.final)) {
       if (plan.mode === 'replace' && (await this.exists(names.target))) {
-        await this.run(`RENAME TABLE ${names.target} TO ${names.old}, ${names.final} TO ${names.target}`);
+        await this.rename(`${names.target} TO ${names.old}, ${names.final} TO ${names.target}`, names.final, names.target);
       } else {
         // Under create, a table made by someone else meanwhile makes this fail: theirs stays.
-        await this.run(`RENAME TABLE ${names.final} TO ${names.target}`);
+        await this.rename(`${names.final} TO ${names.target}`, names.final, names.target);
       }
     }
     await this.run(`DROP TABLE IF EXISTS ${names.old}`);
@@ -183,48 +200,59 @@ export class ClickHouseUploads implements UploadSink {
     for (const table of [names.stage, names.building, names.final, names.ledger, names.old]) await this.run(`DROP TABLE IF EXISTS ${table}`);
   }
 
+  /**
+   * One guarded INSERT ... SELECT: it inserts only while the target holds the row count the ledger recorded, so the
+   * same statement run twice (a retry after a lost answer, or the browser's own resend) appends once. The query id
+   * is the job's, so ClickHouse refuses a second copy while the first still runs.
+   */
   private async append(plan: UploadPlan, names: Names): Promise<void> {
     const queryId = `bento_upload_${plan.jobId}_append`;
     if (await this.exists(names.stage)) {
-      let ledger = (await this.exists(names.ledger)) ? await this.ask(`SELECT target_rows, staged_rows FROM ${names.ledger}`) : undefined;
-      const retried = ledger !== undefined && ledger.table.numRows === 1;
-      if (!retried) {
+      if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) {
         await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
         await this.run(
-          `CREATE TABLE ${names.ledger} ENGINE = TinyLog AS SELECT ` +
-            `(SELECT count() FROM ${names.target}) AS target_rows, (SELECT count() FROM ${names.stage}) AS staged_rows`,
+          `CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT ` +
+            `(SELECT count() FROM ${names.target}) AS target_rows, (SELECT count() FROM ${names.stage} FINAL) AS staged_rows`,
         );
-        ledger = await this.ask(`SELECT target_rows, staged_rows FROM ${names.ledger}`);
-      }
-      const before = BigInt(ledger!.table.value(0, 0) as bigint);
-      const staged = BigInt(ledger!.table.value(0, 1) as bigint);
-      let done = false;
-      if (retried) {
-        // An earlier try may still be running on the server, or may have finished after its answer was lost.
+      } else {
+        // An earlier try may still be running on the server.
         await this.waitUntilFinished(queryId);
-        const now = BigInt((await this.ask(`SELECT count() FROM ${names.target}`)).table.value(0, 0) as bigint);
-        if (now === before + staged) done = true;
-        else if (now !== before) {
-          throw new UploadError(
-            `Cannot tell whether the rows of upload ${plan.jobId} were appended to ${names.target}: it held ${before} rows before, ${staged} were to be added, and it holds ${now} now (another writer?). ` +
-              `The staged rows are kept in ${names.stage} and the record in ${names.ledger}; check the table, then drop those two.`,
-            { ambiguous: true, jobId: plan.jobId },
-          );
-        }
       }
-      if (!done) {
-        const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
-        // One block: the squashing before the insert waits for this many rows or bytes, i.e. for all of them.
-        await this.run(
-          `INSERT INTO ${names.target} (${list}) SELECT ${list} FROM ${names.stage} ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN} ` +
-            `SETTINGS min_insert_block_size_rows = ${HUGE}, min_insert_block_size_bytes = ${HUGE}`,
-          { queryId },
+      const { table: ledger } = await this.ask(`SELECT target_rows, staged_rows FROM ${names.ledger}`);
+      const before = BigInt(ledger.value(0, 0) as bigint);
+      const staged = BigInt(ledger.value(0, 1) as bigint);
+      const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
+      // One block: the squashing before the insert waits for this many rows or bytes, i.e. for all of them.
+      await this.run(
+        `INSERT INTO ${names.target} (${list}) SELECT ${list} FROM ${names.stage} FINAL WHERE (SELECT count() FROM ${names.target}) = ${before} ` +
+          `ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN} SETTINGS min_insert_block_size_rows = ${HUGE}, min_insert_block_size_bytes = ${HUGE}`,
+        { queryId },
+      );
+      const now = BigInt(await this.count(names.target));
+      if (now !== before + staged) {
+        throw new UploadError(
+          `Cannot tell whether the rows of upload ${plan.jobId} were appended to ${names.target}: it held ${before} rows before, ${staged} were to be added, and it holds ${now} now (another writer meanwhile?). ` +
+            `The staged rows are kept in ${names.stage} and the record in ${names.ledger}; check the table, then drop those two.`,
+          { ambiguous: true, jobId: plan.jobId },
         );
       }
       await this.run(`DROP TABLE IF EXISTS ${names.stage}`);
     }
-    // Dropped last: while it exists, a retried commit compares counts instead of appending again.
+    // Dropped last: while it exists, a retried commit finds the count it must compare with.
     await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
+  }
+
+  /** RENAME TABLE, done once even when sent twice: a failure after which `from` is gone and `to` exists was a success. */
+  private async rename(clause: string, from: string, to: string): Promise<void> {
+    try {
+      await this.run(`RENAME TABLE ${clause}`);
+    } catch (error) {
+      if ((await this.exists(from)) || !(await this.exists(to))) throw error;
+    }
+  }
+
+  private async count(table: string): Promise<number> {
+    return Number((await this.ask(`SELECT count() FROM ${table}`)).table.value(0, 0));
   }
 
   private async waitUntilFinished(queryId: string): Promise<void> {

@@ -200,13 +200,20 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     }
     for (const count of staged.values()) rows += count;
     await report('uploading');
+    // The page's side of the verification, summed chunk by chunk (chunks staged earlier included).
+    let expected: TableChecksum = { rows: 0, columns: table.columns.map((c) => ({ name: c.name, nonNull: 0, sum: 0n })) };
     for (let chunk = 0; chunk < chunks; chunk++) {
-      if (staged.has(chunk)) continue;
       if (signal?.aborted) throw signal.reason;
       const slice = chunkOf(chunk);
+      expected = addChecksums(expected, tableChecksum(slice));
+      if (staged.has(chunk)) continue;
       bytes += await retry(async (attempt) => {
-        // After a failure, the chunk may have landed before its answer was lost: ask before writing it again.
-        if (attempt > 0 && (await sink.stagedChunks(plan)).get(chunk) === slice.numRows) return 0;
+        if (attempt > 0) {
+          // After a failure the chunk may have landed before its answer was lost: ask before writing it again.
+          const count = (await sink.stagedChunks(plan)).get(chunk);
+          if (count === slice.numRows) return 0;
+          if (count !== undefined) await sink.dropChunk(plan, chunk);
+        }
         return sink.writeChunk(plan, chunk, slice, signal);
       }, signal);
       chunksWritten++;
@@ -215,7 +222,6 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     }
 
     await report('verifying');
-    const expected = tableChecksum(table);
     const actual = await retry(() => sink.stagedChecksum(plan), signal);
     const difference = compareChecksums(expected, actual);
     if (difference) {
@@ -395,6 +401,13 @@ export function tableChecksum(table: ColumnTable): TableChecksum {
     return { name: column.name, nonNull, sum };
   });
   return { rows: table.numRows, columns };
+}
+
+function addChecksums(a: TableChecksum, b: TableChecksum): TableChecksum {
+  return {
+    rows: a.rows + b.rows,
+    columns: a.columns.map((column, i) => ({ name: column.name, nonNull: column.nonNull + b.columns[i].nonNull, sum: (column.sum + b.columns[i].sum) & MASK_64 })),
+  };
 }
 
 /** What differs between what the page sent and what the warehouse holds, in words; undefined when nothing. */

@@ -280,6 +280,60 @@ describe('uploads to ClickHouse', () => {
       expect(await leftovers(jobId)).to.deep.equal([]);
     });
 
+    it('a chunk whose connection breaks halfway is written again, and each row lands once', async () => {
+      const target = freshName('cut_request');
+      const source = simpleTable(200);
+      const jobId = freshJob();
+      const result = await upload(source, {
+        target,
+        jobId,
+        chunkRows: 30,
+        onProgress: async ({ chunk }) => {
+          if (chunk === 1) await executeServerCommand('clickhouse-cut', { match: `bento_stage_${jobId}`, where: 'request' });
+        },
+      });
+      expect(await executeServerCommand('clickhouse-cut-fired'), 'the connection was cut').to.deep.equal({ fired: true });
+      expect(result).to.include({ chunks: 7, chunksWritten: 7 });
+      await expectHolds(target, source);
+    });
+
+    it('a chunk whose answer is lost is found staged and not written twice', async () => {
+      const target = freshName('cut_response');
+      const source = simpleTable(200);
+      const jobId = freshJob();
+      const result = await upload(source, {
+        target,
+        jobId,
+        chunkRows: 30,
+        onProgress: async ({ chunk }) => {
+          if (chunk === 3) await executeServerCommand('clickhouse-cut', { match: `bento_stage_${jobId}`, where: 'response' });
+        },
+      });
+      expect(await executeServerCommand('clickhouse-cut-fired'), 'the answer was lost').to.deep.equal({ fired: true });
+      expect(result).to.include({ chunks: 7, chunksWritten: 7 });
+      await expectHolds(target, source);
+    });
+
+    it('an append whose answer is lost is not applied twice', async () => {
+      const target = freshName('cut_append');
+      const first = simpleTable(50);
+      await upload(first, { target });
+      const source = simpleTable(90, 50);
+      const jobId = freshJob();
+      await upload(source, {
+        target,
+        jobId,
+        mode: 'append',
+        chunkRows: 40,
+        onProgress: async ({ phase }) => {
+          if (phase === 'committing') await executeServerCommand('clickhouse-cut', { match: `bento_upload_${jobId}_append`, where: 'response' });
+        },
+      });
+      expect(await executeServerCommand('clickhouse-cut-fired'), 'the answer was lost').to.deep.equal({ fired: true });
+      await expectHolds(target, ColumnTable.concat([first, source]));
+      expect(await leftovers(jobId)).to.deep.equal([]);
+    });
+
     it('a failure that passes is retried with backoff, in the same run, without a duplicate or a gap', async () => {
       const target = freshName('retry');
       const first = simpleTable(40);
