@@ -1,9 +1,36 @@
 /**
- * Arrow (apache-arrow 17) → ColumnTable. Buffers are copied column by column, never walked as row objects, except
+ * Arrow (apache-arrow 17) ↔ ColumnTable. Towards a ColumnTable: Buffers are copied column by column, never walked as row objects, except
  * for the types a ColumnTable has no layout for (intervals, lists, structs, maps, blobs, ...), which become readable
  * strings one value at a time.
  */
-import { DateUnit, IntervalUnit, makeVector, TimeUnit, Type, type Data, type DataType, type RecordBatch, type Schema, type Table, type Vector } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  DateUnit,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  IntervalUnit,
+  makeData,
+  makeVector,
+  Table,
+  TimestampMicrosecond,
+  TimeUnit,
+  Type,
+  Uint8,
+  Uint16,
+  Uint32,
+  Uint64,
+  Utf8,
+  type Data,
+  type DataType,
+  type RecordBatch,
+  type Schema,
+  type Vector,
+} from 'apache-arrow';
 import { ColumnBuilder, ColumnTable, type Column, type ColumnType, type IntegerType } from './table.ts';
 
 const MS_PER_DAY = 86_400_000;
@@ -34,6 +61,50 @@ export function emptyTable(schema: Schema | undefined): ColumnTable {
     return column;
   });
   return new ColumnTable(uniqueNames(columns), 0);
+}
+
+/** The Arrow type each column type is written as (a timestamp keeps its zone in the type, its values stay UTC). */
+const ARROW_TYPES: Record<ColumnType, (column: Column) => DataType> = {
+  int8: () => new Int8(),
+  int16: () => new Int16(),
+  int32: () => new Int32(),
+  int64: () => new Int64(),
+  uint8: () => new Uint8(),
+  uint16: () => new Uint16(),
+  uint32: () => new Uint32(),
+  uint64: () => new Uint64(),
+  float32: () => new Float32(),
+  float64: () => new Float64(),
+  bool: () => new Bool(),
+  string: () => new Utf8(),
+  date: () => new DateDay(),
+  timestamp: (column) => new TimestampMicrosecond(column.timezone ?? null),
+};
+
+/**
+ * A ColumnTable as an Arrow table (for DuckDB's Arrow insert): the typed arrays are used as they are, except the
+ * byte-per-value booleans and validity, which Arrow packs into bits.
+ */
+export function tableToArrow(table: ColumnTable): Table {
+  const n = table.numRows;
+  const vectors: Record<string, Vector> = {};
+  for (const column of table.columns) {
+    const type = ARROW_TYPES[column.type](column);
+    const nullCount = column.valid ? column.valid.reduce((count, v) => count + (v ? 0 : 1), 0) : 0;
+    const nullBitmap = nullCount > 0 ? packBits(column.valid!) : undefined;
+    const data =
+      column.type === 'string'
+        ? makeData({ type: type as Utf8, length: n, nullCount, nullBitmap, valueOffsets: column.offsets!, data: column.values as Uint8Array })
+        : makeData({ type, length: n, nullCount, nullBitmap, data: column.type === 'bool' ? packBits(column.values as Uint8Array) : column.values } as Parameters<typeof makeData>[0]);
+    vectors[column.name] = makeVector(data as Data);
+  }
+  return new Table(vectors);
+}
+
+function packBits(bytes: Uint8Array): Uint8Array {
+  const bits = new Uint8Array((bytes.length + 7) >> 3);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
+  return bits;
 }
 
 /** One Arrow column (a batch's child Data) as a Column. */

@@ -11,6 +11,8 @@ import type { AsyncRecordBatchStreamReader, RecordBatch, Schema } from 'apache-a
 import { emptyTable, recordBatchToTable } from './arrow.ts';
 import { QueryError, type Connector, type ConnectorConfig, type QueryOptions, type QueryResult } from './connectors.ts';
 import { ColumnTable } from './table.ts';
+import { DuckDBUploads } from './duckdb-upload.ts';
+import type { UploadSink } from './upload.ts';
 
 export interface DuckDBConnectorOptions {
   /**
@@ -216,6 +218,8 @@ export class DuckDBConnector implements Connector {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly files = new Set<string>();
   private closed = false;
+  /** Staging tables, chunks as Arrow, one transaction per step: duckdb-upload.ts. */
+  readonly uploads: UploadSink = new DuckDBUploads(this);
 
   constructor(config: ConnectorConfig) {
     const options = (config.options ?? {}) as DuckDBConnectorOptions;
@@ -303,6 +307,25 @@ export class DuckDBConnector implements Connector {
         this.files.delete(fileName);
         session.engine.files.delete(fileName);
         await session.engine.db.dropFile(fileName).catch(() => {});
+        throw this.failure(error, session.engine);
+      }
+    });
+  }
+
+  /**
+   * Runs `task` on this connector's connection, after every earlier query, inside one transaction: committed when
+   * it resolves, rolled back when it rejects (then with DuckDB's words in a QueryError). Uploads write through it.
+   */
+  async transaction<T>(task: (conn: duckdb.AsyncDuckDBConnection) => Promise<T>): Promise<T> {
+    const session = await this.ready();
+    return this.exclusive(async () => {
+      await session.conn.query('BEGIN TRANSACTION');
+      try {
+        const result = await Promise.race([task(session.conn), session.engine.died]);
+        await session.conn.query('COMMIT');
+        return result;
+      } catch (error) {
+        await session.conn.query('ROLLBACK').catch(() => {});
         throw this.failure(error, session.engine);
       }
     });

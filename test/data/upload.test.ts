@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
-import { compareChecksums, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadResult } from '../../src/data/upload.ts';
+import { compareChecksums, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
@@ -357,5 +357,124 @@ describe('uploads to ClickHouse', () => {
       expect(result).to.include({ rows: 160, chunksWritten: 8 });
       await expectHolds(target, ColumnTable.concat([first, source]));
     });
+  });
+});
+
+describe('uploads to DuckDB-WASM', function () {
+  this.timeout(120_000);
+  let embedded: Connector;
+  const readBackFrom = async (target: string) => (await embedded.query(`SELECT * FROM ${target} ORDER BY id`)).table;
+  const holds = async (target: string, source: ColumnTable) => {
+    const stored = await readBackFrom(target);
+    expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
+    expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
+    expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
+  };
+  const stagingTables = async (jobId: string) => {
+    const { table } = await embedded.query(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'bento_stage_${jobId}%'`);
+    return values(table, 'table_name');
+  };
+  const embeddedUpload = (table: ColumnTable, options: UploadOptions) => uploadTable(embedded, table, { retryDelayMs: 20, ...options });
+
+  before(async () => {
+    registerConnector({ name: 'upload-duckdb', kind: 'duckdb', options: { bundleURL: '/node_modules/@duckdb/duckdb-wasm/dist/' } });
+    embedded = await getConnector('upload-duckdb');
+  });
+
+  it('create: every type arrives exactly (fractions of a second and dates before 1970 too)', async () => {
+    const source = ColumnTable.fromArrays([
+      { name: 'id', type: 'int32', values: [0, 1, 2, 3, 4] },
+      { name: 'i8', type: 'int8', values: [-128, 127, null, -1, 0] },
+      { name: 'i16', type: 'int16', values: [-32768, 32767, 0, null, 1] },
+      { name: 'i64', type: 'int64', values: [-9223372036854775808n, 9223372036854775807n, 9007199254740993n, null, 0n] },
+      { name: 'u8', type: 'uint8', values: [0, 255, 1, 2, null] },
+      { name: 'u16', type: 'uint16', values: [0, 65535, 1, 2, 3] },
+      { name: 'u32', type: 'uint32', values: [0, 4294967295, 1, null, 3] },
+      { name: 'u64', type: 'uint64', values: [0n, 18446744073709551615n, 9007199254740993n, 2n, null] },
+      { name: 'f32', type: 'float32', values: [0.5, -3.25, Infinity, NaN, null] },
+      { name: 'f64', type: 'float64', values: [0.1, -0, 5e-324, NaN, -Infinity] },
+      { name: 'flag', type: 'bool', values: [true, false, null, true, false] },
+      { name: 's', type: 'string', values: ['plain', 'tab\there\nquote \' and "', 'héllo — 世界 🎉', '', null] },
+      { name: 'd', type: 'date', values: [new Date(Date.UTC(1900, 0, 1)), new Date(0), null, new Date(Date.UTC(2300, 11, 31)), new Date(Date.UTC(2024, 1, 29))] },
+      { name: 'ts', type: 'timestamp', values: [-1_000_000_123n, 1_700_000_000_250_001n, null, 0n, 32_503_680_000_000_000n] },
+    ]);
+    const target = `types_${freshJob()}`;
+    const jobId = freshJob();
+    const result = await embeddedUpload(source, { target, jobId, chunkRows: 2 });
+    expect(result).to.include({ rows: 5, chunks: 3, chunksWritten: 3 });
+    const stored = await readBackFrom(target);
+    expect(stored.schema.map((c) => c.type)).to.deep.equal(source.schema.map((c) => c.type));
+    for (const name of source.columnNames) expect(values(stored, name), name).to.deep.equal(values(source, name));
+    expect(Array.from(stored.column('ts')!.values as BigInt64Array)).to.deep.equal([-1_000_000_123n, 1_700_000_000_250_001n, 0n, 0n, 32_503_680_000_000_000n]);
+    expect(await stagingTables(jobId)).to.deep.equal([]);
+  });
+
+  it('append and replace change the target at the commit only', async () => {
+    const target = `modes_${freshJob()}`;
+    const first = simpleTable(70);
+    await embeddedUpload(first, { target, chunkRows: 30 });
+    const counts: number[] = [];
+    const count = async () => {
+      counts.push(Number((await embedded.query(`SELECT count(*) FROM ${target}`)).table.value(0, 0)));
+    };
+    const second = simpleTable(90, 70);
+    await embeddedUpload(second, { target, mode: 'append', chunkRows: 25, onProgress: ({ phase }) => (phase === 'done' ? undefined : count()) });
+    expect([...new Set(counts)], 'the target until the append commits').to.deep.equal([70]);
+    await holds(target, ColumnTable.concat([first, second]));
+
+    counts.length = 0;
+    const third = simpleTable(40, 500);
+    await embeddedUpload(third, { target, mode: 'replace', chunkRows: 15, onProgress: ({ phase }) => (phase === 'done' ? undefined : count()) });
+    expect([...new Set(counts)], 'the target until the replace commits').to.deep.equal([160]);
+    await holds(target, third);
+
+    const error = await failure(embeddedUpload(third, { target }));
+    expect(error.message).to.equal(`The table "${target}" exists already; upload with mode 'append' to add rows to it or 'replace' to replace it.`);
+    const missing = await failure(embeddedUpload(third, { target: `missing_${freshJob()}`, mode: 'append' }));
+    expect(missing.message).to.match(/does not exist; upload with mode 'create' to make it\.$/);
+  });
+
+  it('a chunk written twice is staged once, and a resumed job writes only the missing chunks', async () => {
+    const source = simpleTable(100);
+    const jobId = freshJob();
+    const target = `resume_${freshJob()}`;
+    const plan: UploadPlan = { jobId, target, mode: 'create', schema: source.schema, chunkRows: 20, totalRows: 100 };
+    const sink = embedded.uploads!;
+    // What an earlier run left when the page went away: chunks 0 and 1, the first of them sent twice.
+    await sink.createStaging(plan);
+    await sink.writeChunk(plan, 0, source.slice(0, 20));
+    await sink.writeChunk(plan, 0, source.slice(0, 20));
+    await sink.writeChunk(plan, 1, source.slice(20, 40));
+    expect([...(await sink.stagedChunks(plan))].sort()).to.deep.equal([[0, 20], [1, 20]]);
+
+    const written: number[] = [];
+    const result = await embeddedUpload(source, { target, jobId, chunkRows: 20, onProgress: ({ chunk }) => void (chunk === undefined || written.push(chunk)) });
+    expect(written).to.deep.equal([2, 3, 4]);
+    expect(result).to.include({ chunks: 5, chunksWritten: 3 });
+    await holds(target, source);
+    expect(await stagingTables(jobId)).to.deep.equal([]);
+  });
+
+  it('cancel drops the staging table and leaves the target as it was', async () => {
+    const target = `cancel_${freshJob()}`;
+    const before = simpleTable(30);
+    await embeddedUpload(before, { target });
+    const controller = new AbortController();
+    const jobId = freshJob();
+    const error = await failure(
+      embeddedUpload(simpleTable(100, 1000), {
+        target,
+        jobId,
+        mode: 'append',
+        chunkRows: 10,
+        signal: controller.signal,
+        onProgress: ({ chunk }) => {
+          if (chunk === 3) controller.abort();
+        },
+      }),
+    );
+    expect(error.detail.cancelled).to.equal(true);
+    expect(await stagingTables(jobId)).to.deep.equal([]);
+    await holds(target, before);
   });
 });

@@ -1,0 +1,172 @@
+/**
+ * The embedded DuckDB side of an upload (upload.ts). DuckDB has transactions, so each step is one: a chunk is
+ * "delete that chunk's rows, insert them" (written twice, it is there once), and the commit creates, replaces or
+ * appends to the target and drops the staging table in the same transaction, so it happens once or not at all and
+ * a reader (any later query on the connector) sees the target before it or after it.
+ *
+ * The checksum: DuckDB computes the count; the per-column sums are computed here over the staged rows as DuckDB
+ * hands them back (its stored values, through Arrow), since DuckDB's SQL cannot reinterpret a double's bits.
+ * Both run in this page, so reading the rows back costs no network.
+ *
+ * Types, ColumnTable → DuckDB:
+ *
+ * | column type      | DuckDB                                                                             |
+ * |------------------|------------------------------------------------------------------------------------|
+ * | int8 … int64     | TINYINT, SMALLINT, INTEGER, BIGINT                                                 |
+ * | uint8 … uint64   | UTINYINT, USMALLINT, UINTEGER, UBIGINT                                             |
+ * | float32, float64 | FLOAT, DOUBLE                                                                      |
+ * | bool             | BOOLEAN                                                                            |
+ * | string           | VARCHAR                                                                            |
+ * | date             | DATE                                                                               |
+ * | timestamp        | TIMESTAMP (the UTC instant; the column's zone is not kept: TIMESTAMPTZ needs ICU)   |
+ *
+ * The tables live in the connector's own in-memory database, so an upload lasts as long as the page.
+ */
+import { tableToArrow } from './arrow.ts';
+import type { DuckDBConnector } from './duckdb.ts';
+import { ColumnTable, type ColumnType } from './table.ts';
+import { tableChecksum, UploadError, type TableChecksum, type UploadPlan, type UploadSink } from './upload.ts';
+
+const TYPES: Record<ColumnType, string> = {
+  int8: 'TINYINT',
+  int16: 'SMALLINT',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  uint8: 'UTINYINT',
+  uint16: 'USMALLINT',
+  uint32: 'UINTEGER',
+  uint64: 'UBIGINT',
+  float32: 'FLOAT',
+  float64: 'DOUBLE',
+  bool: 'BOOLEAN',
+  string: 'VARCHAR',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+};
+
+const CHUNK_COLUMN = 'bento_chunk';
+const ROW_COLUMN = 'bento_row';
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The upload seam of a DuckDBConnector. */
+export class DuckDBUploads implements UploadSink {
+  constructor(private readonly connector: DuckDBConnector) {}
+
+  async check(plan: UploadPlan): Promise<void> {
+    const { target, schema } = this.names(plan);
+    for (const column of plan.schema) {
+      if (column.name === CHUNK_COLUMN || column.name === ROW_COLUMN) this.refuse(`Column '${column.name}' has a name the upload's staging table uses itself; rename the column.`);
+      if (!TYPES[column.type]) this.refuse(`Column '${column.name}' is of type ${column.type}, which uploads to DuckDB cannot write (they write ${Object.keys(TYPES).join(', ')}).`);
+    }
+    const columns = await this.targetColumns(plan, schema);
+    const exists = columns.size > 0;
+    if (plan.mode === 'create' && exists) this.refuse(`The table ${target} exists already; upload with mode 'append' to add rows to it or 'replace' to replace it.`);
+    if (plan.mode === 'append') {
+      if (!exists) this.refuse(`The table ${target} does not exist; upload with mode 'create' to make it.`);
+      for (const column of plan.schema) {
+        const type = columns.get(column.name.toLowerCase());
+        if (type === undefined) this.refuse(`The table ${target} has no column '${column.name}' (it has ${[...columns.keys()].map((n) => `'${n}'`).join(', ')}).`);
+        if (/\[\]$|^(STRUCT|MAP|UNION|LIST)\b/.test(type!)) this.refuse(`Column '${column.name}' of ${target} is ${type}, a type uploads cannot write into; only plain values can be appended.`);
+      }
+    }
+  }
+
+  async createStaging(plan: UploadPlan): Promise<void> {
+    const { stage } = this.names(plan);
+    const columns = [...plan.schema.map((c) => `${quoteName(c.name)} ${TYPES[c.type]}`), `${CHUNK_COLUMN} UINTEGER`, `${ROW_COLUMN} UINTEGER`];
+    await this.connector.transaction((conn) => conn.query(`CREATE TABLE IF NOT EXISTS ${stage} (${columns.join(', ')})`));
+  }
+
+  async stagedChunks(plan: UploadPlan): Promise<Map<number, number>> {
+    const { stage } = this.names(plan);
+    const { table } = await this.connector.query(`SELECT ${CHUNK_COLUMN}, count(*) FROM ${stage} GROUP BY ${CHUNK_COLUMN}`);
+    const chunks = new Map<number, number>();
+    for (let row = 0; row < table.numRows; row++) chunks.set(Number(table.value(row, 0)), Number(table.value(row, 1)));
+    return chunks;
+  }
+
+  async writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) throw signal.reason;
+    const { stageName, stage } = this.names(plan);
+    const n = rows.numRows;
+    const withPosition = new ColumnTable(
+      [
+        ...rows.columns,
+        { name: CHUNK_COLUMN, type: 'uint32', values: new Uint32Array(n).fill(chunk) },
+        { name: ROW_COLUMN, type: 'uint32', values: Uint32Array.from({ length: n }, (_, row) => row) },
+      ],
+      n,
+    );
+    const arrow = tableToArrow(withPosition);
+    await this.connector.transaction(async (conn) => {
+      await conn.query(`DELETE FROM ${stage} WHERE ${CHUNK_COLUMN} = ${chunk}`);
+      await conn.insertArrowTable(arrow, { name: stageName, create: false });
+    });
+    return withPosition.buffers().reduce((sum, buffer) => sum + buffer.byteLength, 0);
+  }
+
+  async dropChunk(plan: UploadPlan, chunk: number): Promise<void> {
+    const { stage } = this.names(plan);
+    await this.connector.transaction((conn) => conn.query(`DELETE FROM ${stage} WHERE ${CHUNK_COLUMN} = ${chunk}`));
+  }
+
+  async stagedChecksum(plan: UploadPlan): Promise<TableChecksum> {
+    const { stage } = this.names(plan);
+    const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
+    const { table: count } = await this.connector.query(`SELECT count(*) FROM ${stage}`);
+    const { table: stored } = await this.connector.query(`SELECT ${list} FROM ${stage} ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`);
+    return { ...tableChecksum(stored), rows: Number(count.value(0, 0)) };
+  }
+
+  async commit(plan: UploadPlan): Promise<void> {
+    const { stage, stageName, target } = this.names(plan);
+    const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
+    const select = `SELECT ${list} FROM ${stage} ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`;
+    await this.connector.transaction(async (conn) => {
+      // Gone means an earlier commit of this job went through (the drop is part of the same transaction).
+      const staged = await conn.query(`SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_name = ${quoteString(stageName)}`);
+      if (Number(staged.get(0)?.n ?? 0) === 0) return;
+      if (plan.mode === 'append') {
+        await conn.query(`INSERT INTO ${target} (${list}) ${select}`);
+      } else {
+        if (plan.mode === 'replace') await conn.query(`DROP TABLE IF EXISTS ${target}`);
+        await conn.query(`CREATE TABLE ${target} AS ${select}`);
+      }
+      await conn.query(`DROP TABLE ${stage}`);
+    });
+  }
+
+  async dropStaging(plan: UploadPlan): Promise<void> {
+    const { stage } = this.names(plan);
+    await this.connector.transaction((conn) => conn.query(`DROP TABLE IF EXISTS ${stage}`));
+  }
+
+  /** The target's columns (lower-cased name → type); none when it does not exist. */
+  private async targetColumns(plan: UploadPlan, schema: string | undefined): Promise<Map<string, string>> {
+    const table = plan.target.split('.').at(-1)!;
+    const { table: columns } = await this.connector.query(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ` +
+        `AND table_schema = ${schema ? quoteString(schema) : 'current_schema()'} AND lower(table_name) = ${quoteString(table.toLowerCase())}`,
+    );
+    const found = new Map<string, string>();
+    for (let row = 0; row < columns.numRows; row++) found.set(String(columns.value(row, 0)).toLowerCase(), String(columns.value(row, 1)));
+    return found;
+  }
+
+  private names(plan: UploadPlan): { target: string; schema?: string; stage: string; stageName: string } {
+    const parts = plan.target.split('.');
+    if (parts.length > 2 || !parts.every((p) => NAME.test(p))) {
+      this.refuse(`'${plan.target}' is not a table name an upload takes: use letters, digits and '_' (not first a digit), optionally after a schema and a dot, e.g. 'main.trips'.`);
+    }
+    if (/^bento_stage_/i.test(parts.at(-1)!)) this.refuse(`'${plan.target}' is a name uploads keep for their staging tables; choose another.`);
+    const stageName = `bento_stage_${plan.jobId}`;
+    return { target: parts.map(quoteName).join('.'), schema: parts.length === 2 ? parts[0] : undefined, stage: quoteName(stageName), stageName };
+  }
+
+  private refuse(message: string): never {
+    throw new UploadError(message, { retryable: false });
+  }
+}
