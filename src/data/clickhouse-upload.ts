@@ -100,6 +100,8 @@ export class ClickHouseUploads implements UploadSink {
       if (!TYPES[column.type]) this.refuse(`Column '${column.name}' is of type ${column.type}, which uploads to ClickHouse cannot write (they write ${Object.keys(TYPES).join(', ')}).`);
     }
     checkValues(table, (message) => this.refuse(message));
+    const { table: databases } = await this.ask(`SELECT count() FROM system.databases WHERE name = ${quoteString(names.database)}`);
+    if (Number(databases.value(0, 0)) === 0) this.refuse(`There is no database '${names.database}' on ${this.connector.label}; create it first or name another.`);
     const exists = await this.exists(names.target);
     if (plan.mode === 'create' && exists) this.refuse(`The table ${names.target} exists already; upload with mode 'append' to add rows to it or 'replace' to replace it.`);
     if (plan.mode === 'append') {
@@ -169,6 +171,8 @@ export class ClickHouseUploads implements UploadSink {
     if ((await this.exists(names.stage)) && !(await this.exists(names.final))) {
       // Built under another name, and renamed when whole: `final` existing means it holds every row.
       const staged = await this.count(`${names.stage} FINAL`);
+      // An earlier try's fill may still be running on the server.
+      await this.waitUntilFinished(`bento_upload_${plan.jobId}_build`);
       if (!(await this.exists(names.building)) || (await this.count(names.building)) !== staged) {
         const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
         const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
@@ -177,6 +181,7 @@ export class ClickHouseUploads implements UploadSink {
         // The guard makes a statement sent twice (a browser resends a POST whose connection broke) insert once.
         await this.run(
           `INSERT INTO ${names.building} SELECT ${list} FROM ${names.stage} FINAL WHERE (SELECT count() FROM ${names.building}) = 0 ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`,
+          { queryId: `bento_upload_${plan.jobId}_build` },
         );
         const built = await this.count(names.building);
         if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });

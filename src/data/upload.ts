@@ -185,7 +185,13 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   const expectedRows = (n: number) => Math.min(plan.chunkRows, plan.totalRows - n * plan.chunkRows);
 
   if (signal?.aborted) throw cancelled(plan, where, false);
-  await sink.check(plan, table);
+  try {
+    await retry(() => sink.check(plan, table), signal);
+  } catch (error) {
+    if (error instanceof UploadError) throw error;
+    if (signal?.aborted) throw cancelled(plan, where, false);
+    throw new UploadError(`Cannot start the upload to ${where}: ${messageOf(error)}`, { ...detailOf(error), retryable: isRetryable(error), jobId: plan.jobId });
+  }
   let committing = false;
   let committed = false;
   try {

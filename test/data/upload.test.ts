@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
-import { compareChecksums, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
+import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
@@ -195,12 +195,33 @@ describe('uploads to ClickHouse', () => {
     error = await failure(upload(source, { target: `${DB}.missing_${jobId}`, jobId, mode: 'append' }));
     expect(error.message).to.match(/does not exist; upload with mode 'create' to make it\.$/);
 
+    error = await failure(upload(source, { target: 'no_such_database.trips', jobId }));
+    expect(error.message).to.equal("There is no database 'no_such_database' on ClickHouse at /clickhouse; create it first or name another.");
+
     const fractional = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(1_700_000_000_250)] }]);
     error = await failure(upload(fractional, { target: freshName('fraction'), jobId }));
     expect(error.message).to.equal("Column 'at' row 1: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
 
     expect(await leftovers(jobId), 'no staging table was made').to.deep.equal([]);
     expect(values(await sql(`SELECT id FROM ${target}`), 'id'), 'the target').to.deep.equal([7n]);
+  });
+
+  it('an empty table makes an empty target; discardUpload removes what an unfinished job staged', async () => {
+    const target = freshName('empty');
+    const result = await upload(simpleTable(0), { target });
+    expect(result).to.include({ rows: 0, chunks: 0, chunksWritten: 0 });
+    expect((await readBack(target)).columnNames).to.deep.equal(['id', 'x', 's']);
+    expect((await readBack(target)).numRows).to.equal(0);
+
+    const jobId = freshJob();
+    const source = simpleTable(5);
+    const plan: UploadPlan = { jobId, target, mode: 'append', schema: source.schema, chunkRows: 5, totalRows: 5 };
+    await warehouse.uploads!.createStaging(plan);
+    await warehouse.uploads!.writeChunk(plan, 0, source);
+    expect(await leftovers(jobId)).to.deep.equal([`bento_stage_${jobId}`]);
+    await discardUpload(warehouse, { jobId, target });
+    expect(await leftovers(jobId)).to.deep.equal([]);
+    expect((await readBack(target)).numRows).to.equal(0);
   });
 
   it("a value the target cannot take fails the job with the server's words, and the target stays as it was", async () => {
