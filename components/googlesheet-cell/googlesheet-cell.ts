@@ -1,4 +1,4 @@
-import { css, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { DEFAULT_SHEET_SOURCE, onSheetSourcesChange, readSheet, sheetSourceConfig, sheetSourceNames } from '../../src/data/sheet-sources.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
@@ -33,22 +33,11 @@ import { styles } from '../shared/data-cell.styles.ts';
  */
 @customElement('googlesheet-cell')
 export class GoogleSheetCell extends DataCell {
-  static override styles = [
-    styles,
-    css`
-      input.header-row {
-        width: 5ch;
-      }
-      input[type='checkbox'] {
-        width: auto;
-        margin: 0;
-      }
-    `,
-  ];
+  static override styles = styles;
 
   protected readonly spec = GOOGLESHEET_MAGIC;
   protected readonly language = 'text';
-  protected readonly badge = 'SHEET';
+  protected readonly badge = 'Sheet';
   protected readonly label = 'Google Sheet cell';
   protected readonly noun = 'sheet';
   protected readonly lineProperties = ['sheet', 'range', 'header', 'noHeader', 'sourceName'];

@@ -55,8 +55,19 @@ export const styles = [
       padding: 2px 6px;
     }
     input {
-      width: 9ch;
       font-family: var(--_mono);
+    }
+    input:not([type='checkbox'], [type='number']) {
+      field-sizing: content;
+      min-width: 9ch;
+      max-width: 32ch;
+    }
+    input[type='number'] {
+      width: 7ch;
+    }
+    input[type='checkbox'] {
+      margin: 0;
+      accent-color: var(--_active);
     }
     button {
       cursor: pointer;

@@ -417,7 +417,7 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
             part="input"
             tabindex=${this.showMagic ? -1 : 0}
             title="Click or press Enter to edit"
-            aria-label=${`${this.badge} ${this.noun}`}
+            aria-label=${`${this.label}: ${this.noun}`}
             @click=${() => this.edit()}
             @keydown=${(event: KeyboardEvent) => {
               if (event.key === 'Enter') {
