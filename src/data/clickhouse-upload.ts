@@ -3,8 +3,9 @@
  * no transactions. What it relies on instead:
  * - a chunk is one `INSERT ... FORMAT Native` of one block (Native carries the typed arrays as they are, floats
  *   exactly, where 18.16's text formats round some doubles, and declares its row count up front, so a body cut
- *   short is refused). The staging table is a ReplacingMergeTree keyed by (chunk, row) and always read FINAL, so a
- *   chunk that arrives twice (a browser resends a POST whose connection broke before the answer) counts once.
+ *   short is refused). The staging table is a ReplacingMergeTree keyed by (chunk, row) and read FINAL when it
+ *   holds more rows than were sent, so a chunk that arrives twice (a browser resends a POST whose connection broke
+ *   before the answer) counts once.
  * - `create` and `replace` fill the new table under a hidden name (a guarded insert: only into an empty table),
  *   then RENAME it in, and the old one out in the same statement: readers see the old table or the new one.
  * - `append` is one `INSERT ... SELECT` squashed into one block, so an unpartitioned target gets one new part (a
@@ -153,7 +154,7 @@ export class ClickHouseUploads implements UploadSink {
   async stagedChecksum(plan: UploadPlan): Promise<TableChecksum> {
     const { stage } = await this.names(plan);
     const parts = plan.schema.map((c) => `count(${quoteName(c.name)}), sum(${canonical(c)})`);
-    const { table } = await this.ask(`SELECT count(), ${parts.join(', ')} FROM ${stage} FINAL`);
+    const { table } = await this.ask(`SELECT count(), ${parts.join(', ')} FROM ${await this.deduplicated(stage, plan)}`);
     const columns: ColumnChecksum[] = plan.schema.map((c, i) => ({
       name: c.name,
       nonNull: Number(table.value(0, 1 + 2 * i)),
@@ -170,7 +171,8 @@ export class ClickHouseUploads implements UploadSink {
     }
     if ((await this.exists(names.stage)) && !(await this.exists(names.final))) {
       // Built under another name, and renamed when whole: `final` existing means it holds every row.
-      const staged = await this.count(`${names.stage} FINAL`);
+      const from = await this.deduplicated(names.stage, plan);
+      const staged = await this.count(from);
       // An earlier try's fill may still be running on the server.
       await this.waitUntilFinished(`bento_upload_${plan.jobId}_build`);
       if (!(await this.exists(names.building)) || (await this.count(names.building)) !== staged) {
@@ -180,7 +182,7 @@ export class ClickHouseUploads implements UploadSink {
         await this.run(`CREATE TABLE IF NOT EXISTS ${names.building} (${columns}) ENGINE = MergeTree ORDER BY tuple()`);
         // The guard makes a statement sent twice (a browser resends a POST whose connection broke) insert once.
         await this.run(
-          `INSERT INTO ${names.building} SELECT ${list} FROM ${names.stage} FINAL WHERE (SELECT count() FROM ${names.building}) = 0 ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`,
+          `INSERT INTO ${names.building} SELECT ${list} FROM ${from} WHERE (SELECT count() FROM ${names.building}) = 0 ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`,
           { queryId: `bento_upload_${plan.jobId}_build` },
         );
         const built = await this.count(names.building);
@@ -213,11 +215,12 @@ export class ClickHouseUploads implements UploadSink {
   private async append(plan: UploadPlan, names: Names): Promise<void> {
     const queryId = `bento_upload_${plan.jobId}_append`;
     if (await this.exists(names.stage)) {
+      const from = await this.deduplicated(names.stage, plan);
       if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) {
         await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
         await this.run(
           `CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT ` +
-            `(SELECT count() FROM ${names.target}) AS target_rows, (SELECT count() FROM ${names.stage} FINAL) AS staged_rows`,
+            `(SELECT count() FROM ${names.target}) AS target_rows, (SELECT count() FROM ${from}) AS staged_rows`,
         );
       } else {
         // An earlier try may still be running on the server.
@@ -229,7 +232,7 @@ export class ClickHouseUploads implements UploadSink {
       const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
       // One block: the squashing before the insert waits for this many rows or bytes, i.e. for all of them.
       await this.run(
-        `INSERT INTO ${names.target} (${list}) SELECT ${list} FROM ${names.stage} FINAL WHERE (SELECT count() FROM ${names.target}) = ${before} ` +
+        `INSERT INTO ${names.target} (${list}) SELECT ${list} FROM ${from} WHERE (SELECT count() FROM ${names.target}) = ${before} ` +
           `ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN} SETTINGS min_insert_block_size_rows = ${HUGE}, min_insert_block_size_bytes = ${HUGE}`,
         { queryId },
       );
@@ -254,6 +257,14 @@ export class ClickHouseUploads implements UploadSink {
     } catch (error) {
       if ((await this.exists(from)) || !(await this.exists(to))) throw error;
     }
+  }
+
+  /**
+   * The staging table as a FROM clause: with FINAL only when it holds more rows than were sent, i.e. when some
+   * chunk arrived twice. FINAL merges on every read; most uploads never need it.
+   */
+  private async deduplicated(stage: string, plan: UploadPlan): Promise<string> {
+    return (await this.count(stage)) === plan.totalRows ? stage : `${stage} FINAL`;
   }
 
   private async count(table: string): Promise<number> {
@@ -441,8 +452,10 @@ export function nativeBlock(schema: readonly ColumnSchema[], rows: ColumnTable, 
         parts.push(new Uint16Array(values as Int32Array));
         break;
       case 'timestamp': {
+        // Through 32-bit halves: a BigInt per row would dominate the encoding. Values are whole seconds ≥ 0 (checked).
+        const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
         const seconds = new Uint32Array(n);
-        for (let row = 0; row < n; row++) seconds[row] = Number((values as BigInt64Array)[row] / 1_000_000n);
+        for (let row = 0; row < n; row++) seconds[row] = Math.round((words[2 * row + 1] * 4_294_967_296 + words[2 * row]) / 1_000_000);
         parts.push(seconds);
         break;
       }
@@ -451,6 +464,8 @@ export function nativeBlock(schema: readonly ColumnSchema[], rows: ColumnTable, 
     }
   });
   parts.push(nativeString(CHUNK_COLUMN), nativeString('UInt32'), new Uint32Array(n).fill(chunk));
-  parts.push(nativeString(ROW_COLUMN), nativeString('UInt32'), Uint32Array.from({ length: n }, (_, row) => row));
+  const positions = new Uint32Array(n);
+  for (let row = 0; row < n; row++) positions[row] = row;
+  parts.push(nativeString(ROW_COLUMN), nativeString('UInt32'), positions);
   return new Blob(parts);
 }
