@@ -16,7 +16,8 @@
  *   a missing key is a null. Types: bool, int32 (int64 past 32 bits, float64 past 53), float64, string.
  *   Date-times stay strings, because GraphQL has no date type and custom scalars format them many ways;
  *   `pd.to_datetime` reads the ISO ones.
- * - Anything else (no path, or a path to an object or a scalar) is returned as the value itself.
+ * - Anything else (no path, a path to an object or a scalar, an empty list, which has no columns to show) is
+ *   returned as the value itself.
  *
  * Pagination follows Relay connections: the object on `path` nearest the list that has `pageInfo
  * { hasNextPage endCursor }` is the connection, and the query must declare `$after` and pass it to the
@@ -188,9 +189,6 @@ export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, que
   if (Array.isArray(result) && result.length > 0 && result.every((item) => item === null || isPlainObject(item)) && result.some((item) => item !== null)) {
     const table = tableFromObjects(result);
     return { ...base, table, rows: table.numRows, elapsedMs: performance.now() - started };
-  }
-  if (Array.isArray(result) && result.length === 0 && segments) {
-    return { ...base, table: new ColumnTable([], 0), rows: 0, elapsedMs: performance.now() - started };
   }
   return { ...base, value: result, rows: Array.isArray(result) ? result.length : 0, elapsedMs: performance.now() - started };
 }
