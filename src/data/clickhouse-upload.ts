@@ -56,7 +56,7 @@ const TYPES: Record<ColumnType, string> = {
 };
 
 /** ClickHouse 18.16's calendar ends with 2105 (its date tables), though Date and DateTime could count further. */
-const LAST_DAY = 49_709; // 2105-12-31
+const LAST_DAY = 49_672; // 2105-12-31
 const LAST_SECOND = (LAST_DAY + 1) * 86_400 - 1;
 /** One Native block is one part only up to max_insert_block_size rows (1 048 576 by default). */
 const MAX_CHUNK_ROWS = 1_000_000;
@@ -371,14 +371,16 @@ function checkValues(table: ColumnTable, refuse: (message: string) => never): vo
         if (day < 0 || day > LAST_DAY) refuse(`Column '${column.name}' row ${row + 1}: ClickHouse's Date holds 1970-01-01 to 2105-12-31, not ${isoDay(day)}.`);
       }
     } else if (column.type === 'timestamp') {
+      // Through 32-bit halves, not a BigInt per row; exact for every value in range (below 2^53 µs).
+      const words = new Int32Array(values.buffer, values.byteOffset, table.numRows * 2);
+      const at = (row: number) => new Date(Number((values as BigInt64Array)[row] / 1000n)).toISOString();
       for (let row = 0; row < table.numRows; row++) {
         if (valid && !valid[row]) continue;
-        const micros = values[row] as bigint;
-        if (micros % 1_000_000n !== 0n) {
-          refuse(`Column '${column.name}' row ${row + 1}: ClickHouse's DateTime keeps whole seconds and this value has a fraction (${new Date(Number(micros / 1000n)).toISOString()}); round the column to seconds first.`);
+        const micros = words[2 * row + 1] * 4_294_967_296 + (words[2 * row] >>> 0);
+        if (micros < 0 || micros > LAST_SECOND * 1_000_000) refuse(`Column '${column.name}' row ${row + 1}: ClickHouse's DateTime holds 1970 to 2105, not ${at(row)}.`);
+        if (micros % 1_000_000 !== 0) {
+          refuse(`Column '${column.name}' row ${row + 1}: ClickHouse's DateTime keeps whole seconds and this value has a fraction (${at(row)}); round the column to seconds first.`);
         }
-        const seconds = micros / 1_000_000n;
-        if (seconds < 0n || seconds > BigInt(LAST_SECOND)) refuse(`Column '${column.name}' row ${row + 1}: ClickHouse's DateTime holds 1970 to 2105, not ${new Date(Number(micros / 1000n)).toISOString()}.`);
       }
     }
   }

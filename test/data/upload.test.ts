@@ -103,8 +103,8 @@ describe('uploads to ClickHouse', () => {
       ['f64', 'float64', [0.1, -0, 5e-324, 1.7976931348623157e308, NaN, Infinity, 1 / 3]],
       ['flag', 'bool', [true, false, null, true, false, true, false]],
       ['s', 'string', ['plain', 'tab\there\nnew line, back\\slash, quote \' and "', 'héllo — 世界 🎉', '', null, '\\N', 'x'.repeat(300)]],
-      ['d', 'date', [0, 19782, 49709, null, 1, 365, 11016].map((day) => (day === null ? null : new Date(day * 86_400_000)))],
-      ['ts', 'timestamp', [0, 1709251199000, 4294943999000, null, 1000, 86_400_000, 1700000000000].map((ms) => (ms === null ? null : new Date(ms)))],
+      ['d', 'date', [0, 19782, 49672, null, 1, 365, 11016].map((day) => (day === null ? null : new Date(day * 86_400_000)))],
+      ['ts', 'timestamp', [0, 1709251199000, 4291747199000, null, 1000, 86_400_000, 1700000000000].map((ms) => (ms === null ? null : new Date(ms)))],
     ];
     const source = ColumnTable.fromArrays([
       ...types.map(([name, type, column]) => ({ name, type, values: column })),
@@ -113,8 +113,17 @@ describe('uploads to ClickHouse', () => {
     expect(source.numRows).to.equal(rows);
     const target = freshName('types');
     const jobId = freshJob();
-    const result = await upload(source, { target, jobId, chunkRows: 3 });
+    const seen: boolean[] = [];
+    const result = await upload(source, {
+      target,
+      jobId,
+      chunkRows: 3,
+      onProgress: async ({ phase }) => {
+        if (phase !== 'done') seen.push(Number((await sql(`EXISTS TABLE ${target}`)).value(0, 0)) === 1);
+      },
+    });
     expect(result).to.include({ jobId, rows, chunks: 3, chunksWritten: 3 });
+    expect(seen, 'whether the target existed at each step before the commit').to.deep.equal([false, false, false, false, false, false, false]);
     expect(result.bytes).to.be.greaterThan(0);
 
     const stored = await readBack(target);
@@ -198,9 +207,15 @@ describe('uploads to ClickHouse', () => {
     error = await failure(upload(source, { target: 'no_such_database.trips', jobId }));
     expect(error.message).to.equal("There is no database 'no_such_database' on ClickHouse at /clickhouse; create it first or name another.");
 
-    const fractional = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(1_700_000_000_250)] }]);
+    const fractional = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(1_700_000_000_000), new Date(1_700_000_000_250)] }]);
     error = await failure(upload(fractional, { target: freshName('fraction'), jobId }));
-    expect(error.message).to.equal("Column 'at' row 1: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
+    expect(error.message).to.equal("Column 'at' row 2: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
+    const early = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(-1000)] }]);
+    error = await failure(upload(early, { target: freshName('early'), jobId }));
+    expect(error.message).to.equal("Column 'at' row 1: ClickHouse's DateTime holds 1970 to 2105, not 1969-12-31T23:59:59.000Z.");
+    const late = ColumnTable.fromArrays([{ name: 'on', type: 'date', values: [new Date(Date.UTC(2106, 0, 1))] }]);
+    error = await failure(upload(late, { target: freshName('late'), jobId }));
+    expect(error.message).to.equal("Column 'on' row 1: ClickHouse's Date holds 1970-01-01 to 2105-12-31, not 2106-01-01.");
 
     expect(await leftovers(jobId), 'no staging table was made').to.deep.equal([]);
     expect(values(await sql(`SELECT id FROM ${target}`), 'id'), 'the target').to.deep.equal([7n]);
