@@ -249,7 +249,8 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
       await sink.dropStaging(plan).catch(() => {});
       throw cancelled(plan, where, true);
     }
-    if (error instanceof UploadError && (error.detail.ambiguous || error.detail.resumable)) throw error;
+    // Said in full already: this function's own verdicts (they name the job), and ambiguous commits.
+    if (error instanceof UploadError && (error.detail.jobId === plan.jobId || error.detail.ambiguous)) throw error;
     if (isRetryable(error)) {
       throw new UploadError(
         `Uploading to ${where} paused: ${messageOf(error)} The ${rows.toLocaleString('en-US')} rows staged so far are kept; run the upload again with jobId '${plan.jobId}' to resume.`,

@@ -239,6 +239,26 @@ describe('uploads to ClickHouse', () => {
     expect((await readBack(target)).numRows).to.equal(0);
   });
 
+  it('a staged chunk that differs from what the page sends fails the verification, and nothing is written', async () => {
+    const target = freshName('verify');
+    const jobId = freshJob();
+    const source = simpleTable(60);
+    const plan: UploadPlan = { jobId, target, mode: 'create', schema: source.schema, chunkRows: 20, totalRows: 60 };
+    // Chunk 1 as an earlier run of this job id staged it, from a table that differs in one value.
+    const other = source.slice(0);
+    (other.column('x')!.values as Float64Array)[25] = 0.5;
+    await warehouse.uploads!.createStaging(plan);
+    await warehouse.uploads!.writeChunk(plan, 1, other.slice(20, 40));
+
+    const error = await failure(upload(source, { target, jobId, chunkRows: 20 }));
+    expect(error.message).to.equal(
+      `Uploading to '${target}' (ClickHouse at /clickhouse) stopped before writing it: the values the warehouse stored differ from those sent in column 'x' ` +
+        '(their checksums do not match: a value was changed on the way, e.g. rounded or cut short). Nothing was written to the target.',
+    );
+    expect(await leftovers(jobId)).to.deep.equal([]);
+    expect(Number((await sql(`EXISTS TABLE ${target}`)).value(0, 0))).to.equal(0);
+  });
+
   it("a value the target cannot take fails the job with the server's words, and the target stays as it was", async () => {
     const target = freshName('rejected');
     await sql(`CREATE TABLE ${target} (id Int64, n Int32) ENGINE = MergeTree ORDER BY id`);
