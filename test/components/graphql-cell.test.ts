@@ -215,17 +215,39 @@ describe('a %%graphql cell in a notebook on a Jupyter Server', () => {
           '%%graphql shop --endpoint shop\n{ shop { name } viewer { authorized } }',
           'print(shop)',
           tokenInPython(),
+          'who, times = "Kaja", 3',
+          '%%graphql hi --endpoint shop --vars who,times\nquery ($who: String!, $times: Int) { hello(name: $who, times: $times) }',
+          'print(hi["hello"])',
         ],
         kernel,
       );
       const replies = await nb.runAll();
-      expect(replies.map((r) => r?.content.status), nb.cells.map(outputText).join('\n')).to.deep.equal(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(replies.map((r) => r?.content.status), nb.cells.map(outputText).join('\n')).to.deep.equal(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(outputText(nb.cells[7])).to.equal('Hello, Kaja! Hello, Kaja! Hello, Kaja!\n');
       expect(outputText(nb.cells[0])).to.match(/^10,000 rows × 4 columns from GraphQL endpoint 'shop'/);
       expect(outputText(nb.cells[1])).to.equal("DataFrame 10000 int32 bool Lisbon ['gift']\n");
       expect(outputText(nb.cells[3])).to.equal("{'shop': {'name': 'Bento Tea Co.'}, 'viewer': {'authorized': True}}\n");
       expect(outputText(nb.cells[4])).to.equal('False\n');
       const saved = JSON.stringify(nb.toJSON());
       expect(saved).not.to.contain(server.token);
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('stops paginating on Interrupt and binds nothing in the server kernel', async () => {
+    const kernel = new RemoteKernel({ server: jupyterServer() });
+    try {
+      const query = 'query ($after: String) { orders(first: 100, after: $after, hangAt: 200) { nodes { id } pageInfo { hasNextPage endCursor } } }';
+      const nb = await notebook(['pages = "before"', `%%graphql pages --endpoint shop --path orders.nodes --paginate\n${query}`, 'print(pages)'], kernel);
+      await nb.run(0);
+      const element = nb.cells[1].shadowRoot!.querySelector('graphql-cell')!;
+      const running = nb.run(1);
+      await waitFor(() => element.shadowRoot!.querySelector('.status')?.textContent?.includes('2 pages, 200 rows'), 'two pages fetched');
+      await nb.interrupt();
+      expect((await running)?.content.status).to.equal('error');
+      await nb.run(2);
+      expect(outputText(nb.cells[2])).to.equal('before\n');
     } finally {
       await kernel.shutdown();
     }
