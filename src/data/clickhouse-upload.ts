@@ -286,7 +286,12 @@ export class ClickHouseUploads implements UploadSink {
       this.refuse(`'${plan.target}' is not a table name an upload takes: use letters, digits and '_' (not first a digit), optionally after a database and a dot, e.g. 'analytics.trips'.`);
     }
     if (/^bento_stage_/i.test(parts.at(-1)!)) this.refuse(`'${plan.target}' is a name uploads keep for their staging tables; choose another.`);
-    const database = parts.length === 2 ? parts[0] : await (this.database ??= this.ask('SELECT currentDatabase()').then(({ table }) => String(table.value(0, 0))));
+    if (parts.length === 1 && !this.database) {
+      this.database = this.ask('SELECT currentDatabase()').then(({ table }) => String(table.value(0, 0)));
+      // A failed question is asked again next time.
+      this.database.catch(() => (this.database = undefined));
+    }
+    const database = parts.length === 2 ? parts[0] : await this.database!;
     const q = (name: string) => `${quoteName(database)}.${quoteName(name)}`;
     const job = `bento_stage_${plan.jobId}`;
     return {

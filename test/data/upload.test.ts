@@ -5,7 +5,7 @@ import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../..
 import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
-const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
+const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; readonlyUser: string; password: string } }).__bentoClickHouse;
 const DB = 'bento_upload';
 
 let warehouse: Connector;
@@ -219,6 +219,18 @@ describe('uploads to ClickHouse', () => {
 
     expect(await leftovers(jobId), 'no staging table was made').to.deep.equal([]);
     expect(values(await sql(`SELECT id FROM ${target}`), 'id'), 'the target').to.deep.equal([7n]);
+  });
+
+  it("a user who may only read gets ClickHouse's own refusal, and nothing is made", async () => {
+    registerConnector({ name: 'upload-reader', kind: 'clickhouse', options: { url: server.url }, credentials: { user: server.readonlyUser, password: server.password } });
+    const reader = await getConnector('upload-reader');
+    const jobId = freshJob();
+    const target = freshName('readonly');
+    const error = await failure(uploadTable(reader, simpleTable(10), { target, jobId, retryDelayMs: 20 }));
+    expect(error.detail.serverMessage).to.match(/^Code: 164, e\.displayText\(\) = DB::Exception: Cannot create table in readonly mode/);
+    expect(error.message).to.include(error.detail.serverMessage!);
+    expect(error.message).not.to.include(server.password);
+    expect(await leftovers(jobId)).to.deep.equal([]);
   });
 
   it('an empty table makes an empty target; discardUpload removes what an unfinished job staged', async () => {
