@@ -1,4 +1,8 @@
 import { sendKeys } from '@web/test-runner-commands';
+import type { BentoCell } from '../components/bento-cell/bento-cell.ts';
+import { QueryError } from '../src/data/connectors.ts';
+import { columnValue, type CellValue, type ColumnTable } from '../src/data/table.ts';
+import { joinSource } from '../src/notebook/nbformat.ts';
 import type { ExecuteOptions, Kernel } from '../src/kernel/kernel.ts';
 import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
 import { PyodideKernel } from '../src/kernel/pyodide/kernel.ts';
@@ -119,4 +123,39 @@ export async function pageConfiguringAfterTheBundle(elements: string, options: s
     throw new Error(`configureDefault threw: ${configured}`);
   }
   return { frame, win };
+}
+
+/** The values of column `name`, as JavaScript shows them. */
+export function columnValues(table: ColumnTable, name: string): CellValue[] {
+  const column = table.column(name);
+  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
+  return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
+}
+
+/**
+ * The QueryError `promise` rejects with (fails the test when it resolves or rejects otherwise). Its message and
+ * the server's message are added to `seen`, for a check that no credential ever shows.
+ */
+export async function queryFailure(promise: Promise<unknown>, seen: string[] = []): Promise<QueryError> {
+  try {
+    await promise;
+  } catch (error) {
+    seen.push((error as Error).message, (error as QueryError).detail?.serverMessage ?? '');
+    if (!(error instanceof QueryError)) throw error;
+    return error;
+  }
+  throw new Error('expected a failure');
+}
+
+/** The rows a data cell's table view shows, each as its cells' text (the row number left out). */
+export function shownRows(cell: HTMLElement): string[][] {
+  const view = cell.shadowRoot!.querySelector('bento-table-view');
+  return [...(view?.shadowRoot?.querySelectorAll('tbody tr.row') ?? [])].map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent!.trim()));
+}
+
+/** A notebook cell's outputs as text: streams, results, and errors as `ename: evalue`. */
+export function outputText(cell: BentoCell): string {
+  return cell.outputs.outputs
+    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : joinSource((o.data['text/plain'] as string) ?? '')))
+    .join('');
 }

@@ -6,14 +6,13 @@ import '../../components/googlesheet-cell/googlesheet-cell.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import '../../components/bento-notebook/bento-notebook.ts';
 import type { GoogleSheetCell } from '../../components/googlesheet-cell/googlesheet-cell.ts';
-import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import { registerSheetSource, unregisterSheetSource } from '../../src/data/sheet-sources.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { outputText, shownRows, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
 const google = (window as unknown as { __bentoFakeGoogle: { url: string; apiKey: string; token: string } }).__bentoFakeGoogle;
@@ -30,16 +29,7 @@ after(() => {
   unregisterSheetSource('team');
 });
 
-const rowsOf = (cell: GoogleSheetCell) => {
-  const view = cell.shadowRoot!.querySelector('bento-table-view');
-  return [...(view?.shadowRoot?.querySelectorAll('tbody tr.row') ?? [])].map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent!.trim()));
-};
-
-function outputText(cell: BentoCell): string {
-  return cell.outputs.outputs
-    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : joinSource((o.data['text/plain'] as string) ?? '')))
-    .join('');
-}
+const rowsOf = shownRows;
 
 const USAGE = 'Usage: %%googlesheet [var] [--sheet NAME] [--range A1:F] [--header N] [--no-header] [--source NAME]';
 

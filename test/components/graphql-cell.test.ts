@@ -13,7 +13,7 @@ import type { Kernel } from '../../src/kernel/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { outputText, shownRows, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
 PyodideRuntime.configureDefault(testRuntimeOptions());
@@ -23,16 +23,7 @@ const server = (window as unknown as { __bentoGraphQL: { url: string; origin: st
 // The shop needs its token: the cells must use it without it ever reaching Python, outputs or the notebook.
 registerGraphQLEndpoint({ name: 'shop', url: `${server.origin}/private`, headers: { Authorization: `Bearer ${server.token}` } });
 
-const rowsOf = (cell: GraphQLCell) => {
-  const view = cell.shadowRoot!.querySelector('bento-table-view');
-  return [...(view?.shadowRoot?.querySelectorAll('tbody tr.row') ?? [])].map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent!.trim()));
-};
-
-function outputText(cell: BentoCell): string {
-  return cell.outputs.outputs
-    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : joinSource((o.data['text/plain'] as string) ?? '')))
-    .join('');
-}
+const rowsOf = shownRows;
 
 /** Runs every cell, going on past errors (runAll stops at the first). */
 async function runEach(nb: BentoNotebook) {

@@ -10,7 +10,7 @@ import type { BentoNotebook } from '../../components/bento-notebook/bento-notebo
 import { registerConnector } from '../../src/data/connectors.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { outputText, shownRows, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
@@ -21,16 +21,7 @@ const DUCKDB = { bundleURL: '/node_modules/@duckdb/duckdb-wasm/dist/' };
 registerConnector({ name: 'duckdb', kind: 'duckdb', label: 'DuckDB (in browser)', options: DUCKDB });
 registerConnector({ name: 'demo', kind: 'duckdb', label: 'Demo data', options: { ...DUCKDB, tables: { temperatures: '/demo/data/city-temperatures.csv' } } });
 
-const rowsOf = (cell: SqlCell) => {
-  const view = cell.shadowRoot!.querySelector('bento-table-view');
-  return [...(view?.shadowRoot?.querySelectorAll('tbody tr.row') ?? [])].map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent!.trim()));
-};
-
-function outputText(cell: BentoCell): string {
-  return cell.outputs.outputs
-    .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : joinSource((o.data['text/plain'] as string) ?? '')))
-    .join('');
-}
+const rowsOf = shownRows;
 
 describe('<sql-cell> on a documentation page', () => {
   it('runs its query and shows the table without starting Python', async () => {

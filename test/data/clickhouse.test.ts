@@ -1,8 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import { getConnector, QueryError, registerConnector, unregisterConnector, type QueryOptions, type QueryResult } from '../../src/data/connectors.ts';
-import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
-import { waitFor } from '../helpers.ts';
+import { getConnector, registerConnector, unregisterConnector, type QueryOptions, type QueryResult } from '../../src/data/connectors.ts';
+import { columnValue, type ColumnTable } from '../../src/data/table.ts';
+import { columnValues, queryFailure, waitFor } from '../helpers.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; readonlyUser: string; password: string } }).__bentoClickHouse;
@@ -19,23 +19,9 @@ async function query(sql: string, options?: QueryOptions, name = 'warehouse'): P
   return (await getConnector(name)).query(sql, options);
 }
 
-async function failure(promise: Promise<unknown>): Promise<QueryError> {
-  try {
-    await promise;
-  } catch (error) {
-    const message = (error as Error).message;
-    seen.push(message, (error as QueryError).detail?.serverMessage ?? '');
-    if (!(error instanceof QueryError)) throw error;
-    return error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>) => queryFailure(promise, seen);
 
-function values(table: ColumnTable, name: string): CellValue[] {
-  const column = table.column(name);
-  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
-  return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
-}
+const values = columnValues;
 
 const instants = (table: ColumnTable, name: string) => values(table, name).map((v) => (v instanceof Date ? v.getTime() : v));
 

@@ -3,7 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import { QueryError } from '../../src/data/connectors.ts';
 import { parseGraphQLBody, tableFromObjects, type GraphQLProgress, type GraphQLRunOptions } from '../../src/data/graphql.ts';
 import { graphQLEndpoint, graphQLEndpointNames, registerGraphQLEndpoint, runGraphQL, unregisterGraphQLEndpoint } from '../../src/data/graphql-endpoints.ts';
-import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
+import { columnValues, queryFailure } from '../helpers.ts';
 
 // This run's GraphQL server (scripts/graphql-server.mjs, started by web-test-runner.config.mjs), cross-origin.
 const server = (window as unknown as { __bentoGraphQL: { url: string; origin: string; token: string; downUrl: string } }).__bentoGraphQL;
@@ -11,22 +11,9 @@ const server = (window as unknown as { __bentoGraphQL: { url: string; origin: st
 /** Every error message and server message a test saw, to check that no credential ever shows. */
 const seen: string[] = [];
 
-async function failure(promise: Promise<unknown>): Promise<QueryError> {
-  try {
-    await promise;
-  } catch (error) {
-    seen.push((error as Error).message, (error as QueryError).detail?.serverMessage ?? '');
-    if (!(error instanceof QueryError)) throw error;
-    return error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>) => queryFailure(promise, seen);
 
-function values(table: ColumnTable, name: string): CellValue[] {
-  const column = table.column(name);
-  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
-  return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
-}
+const values = columnValues;
 
 const run = (query: string, options: GraphQLRunOptions = {}) => runGraphQL(query, { endpoint: 'shop', ...options });
 

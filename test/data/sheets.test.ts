@@ -1,8 +1,8 @@
 import { expect } from '@open-wc/testing';
-import { QueryError } from '../../src/data/connectors.ts';
 import { readSheet, registerSheetSource, sheetSourceNames, unregisterSheetSource } from '../../src/data/sheet-sources.ts';
 import { parseCsv, parseSheetReference, type SheetRequest, type SheetResult } from '../../src/data/sheets.ts';
-import { columnValue, type CellValue, type ColumnTable } from '../../src/data/table.ts';
+import type { ColumnTable } from '../../src/data/table.ts';
+import { columnValues, queryFailure } from '../helpers.ts';
 
 // This run's stand-in for Google (scripts/fake-google.mjs, started by web-test-runner.config.mjs) on a loopback
 // port of its own, so every read crosses origins as a read from Google does.
@@ -11,22 +11,9 @@ const google = (window as unknown as { __bentoFakeGoogle: { url: string; apiKey:
 /** Every error message and server message a test saw, to check that no credential ever shows. */
 const seen: string[] = [];
 
-async function failure(promise: Promise<unknown>): Promise<QueryError> {
-  try {
-    await promise;
-  } catch (error) {
-    seen.push((error as Error).message, (error as QueryError).detail?.serverMessage ?? '');
-    if (!(error instanceof QueryError)) throw error;
-    return error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>) => queryFailure(promise, seen);
 
-function values(table: ColumnTable, name: string): CellValue[] {
-  const column = table.column(name);
-  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
-  return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
-}
+const values = columnValues;
 
 /** Every column as plain values (dates as ISO text), to compare two reads. */
 function contents(table: ColumnTable): Record<string, unknown[]> {
