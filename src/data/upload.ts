@@ -141,6 +141,11 @@ export interface UploadOptions {
   retries?: number;
   /** The first wait before trying again, doubled each time up to 10 s; default 500 ms. */
   retryDelayMs?: number;
+  /**
+   * Chunks in flight at once; default 2, so the page prepares one chunk while the warehouse takes another. Chunks
+   * may then land out of order: a resume writes whichever are missing.
+   */
+  parallel?: number;
 }
 
 export interface UploadResult {
@@ -172,7 +177,7 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   const sink = connector.uploads;
   if (!sink) throw new UploadError(`The connector '${connector.name}' (${connector.kind}) cannot receive uploads.`);
   const plan = planFor(table, options);
-  const { signal, onProgress } = options;
+  const { signal, onProgress, parallel = 2 } = options;
   const chunks = Math.ceil(plan.totalRows / plan.chunkRows);
   const retry = retrier(options);
   const where = `'${plan.target}' (${connector.label})`;
@@ -208,24 +213,42 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     await report('uploading');
     // The page's side of the verification, summed chunk by chunk (chunks staged earlier included).
     let expected: TableChecksum = { rows: 0, columns: table.columns.map((c) => ({ name: c.name, nonNull: 0, sum: 0n })) };
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      if (signal?.aborted) throw signal.reason;
-      const slice = chunkOf(chunk);
-      expected = addChecksums(expected, tableChecksum(slice));
-      if (staged.has(chunk)) continue;
-      bytes += await retry(async (attempt) => {
-        if (attempt > 0) {
-          // After a failure the chunk may have landed before its answer was lost: ask before writing it again.
-          const count = (await sink.stagedChunks(plan)).get(chunk);
-          if (count === slice.numRows) return 0;
-          if (count !== undefined) await sink.dropChunk(plan, chunk);
-        }
-        return sink.writeChunk(plan, chunk, slice, signal);
-      }, signal);
-      chunksWritten++;
-      rows += slice.numRows;
-      await report('uploading', chunk);
-    }
+    for (const chunk of staged.keys()) expected = addChecksums(expected, tableChecksum(chunkOf(chunk)));
+    const missing = Array.from({ length: chunks }, (_, chunk) => chunk).filter((chunk) => !staged.has(chunk));
+    // One lane's failure stops the others (their writes in flight are abandoned); the first failure is reported.
+    const lanesStop = new AbortController();
+    const onAbort = () => lanesStop.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      while (missing.length > 0 && !lanesStop.signal.aborted) {
+        const chunk = missing.shift()!;
+        const slice = chunkOf(chunk);
+        expected = addChecksums(expected, tableChecksum(slice));
+        bytes += await retry(async (attempt) => {
+          if (attempt > 0) {
+            // After a failure the chunk may have landed before its answer was lost: ask before writing it again.
+            const count = (await sink.stagedChunks(plan)).get(chunk);
+            if (count === slice.numRows) return 0;
+            if (count !== undefined) await sink.dropChunk(plan, chunk);
+          }
+          return sink.writeChunk(plan, chunk, slice, lanesStop.signal);
+        }, lanesStop.signal);
+        chunksWritten++;
+        rows += slice.numRows;
+        await report('uploading', chunk);
+      }
+    };
+    const lanes = Array.from({ length: Math.max(1, Math.min(parallel, missing.length)) }, () =>
+      lane().catch((error: unknown) => {
+        failure ??= { error };
+        lanesStop.abort(error);
+      }),
+    );
+    await Promise.all(lanes);
+    signal?.removeEventListener('abort', onAbort);
+    if (signal?.aborted) throw signal.reason;
+    if (failure) throw failure.error;
 
     await report('verifying');
     const actual = await retry(() => sink.stagedChecksum(plan), signal);
@@ -277,6 +300,7 @@ function planFor(table: ColumnTable, options: UploadOptions): UploadPlan {
   if (!['create', 'append', 'replace'].includes(mode)) throw new UploadError(`Upload mode '${mode}' is not one of create, append, replace.`);
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new UploadError(`chunkRows must be a whole number ≥ 1, not ${chunkRows}.`);
   if (!JOB_ID.test(jobId)) throw new UploadError(`The upload job id '${jobId}' may use letters, digits and '_' only (at most 40).`);
+  if (options.parallel !== undefined && !(Number.isInteger(options.parallel) && options.parallel >= 1)) throw new UploadError(`parallel must be a whole number ≥ 1, not ${options.parallel}.`);
   if (table.columns.length === 0) throw new UploadError(`The table for '${target}' has no columns; there is nothing to upload.`);
   return { jobId, target, mode, schema: table.schema, chunkRows, totalRows: table.numRows };
 }
