@@ -140,6 +140,8 @@ export class ClickHouseUploads implements UploadSink {
   }
 
   async writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number> {
+    // Again here: check() may have seen the schema only, and the Native encoding would round what it cannot hold.
+    checkValues(rows, (message) => this.refuse(message.replace(/ row (\d+):/, (_, row: string) => ` row ${chunk * plan.chunkRows + Number(row)}:`)));
     const { stage } = await this.names(plan);
     const body = nativeBlock(plan.schema, rows, chunk);
     await this.run(`INSERT INTO ${stage} FORMAT Native`, { body, signal });
@@ -163,12 +165,20 @@ export class ClickHouseUploads implements UploadSink {
     return { rows: Number(table.value(0, 0)), columns };
   }
 
+  async committed(plan: UploadPlan): Promise<boolean> {
+    const names = await this.names(plan);
+    if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) return false;
+    for (const table of [names.stage, names.building, names.final]) if (await this.exists(table)) return false;
+    return true;
+  }
+
   async commit(plan: UploadPlan): Promise<void> {
     const names = await this.names(plan);
     if (plan.mode === 'append') {
       await this.append(plan, names);
       return;
     }
+    if ((await this.exists(names.stage)) || (await this.exists(names.final))) await this.writeLedger(names, 0n, plan.totalRows);
     if ((await this.exists(names.stage)) && !(await this.exists(names.final))) {
       // Built under another name, and renamed when whole: `final` existing means it holds every row.
       const from = await this.deduplicated(names.stage, plan);
@@ -217,11 +227,7 @@ export class ClickHouseUploads implements UploadSink {
     if (await this.exists(names.stage)) {
       const from = await this.deduplicated(names.stage, plan);
       if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) {
-        await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
-        await this.run(
-          `CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT ` +
-            `(SELECT count() FROM ${names.target}) AS target_rows, (SELECT count() FROM ${from}) AS staged_rows`,
-        );
+        await this.writeLedger(names, BigInt(await this.count(names.target)), await this.count(from));
       } else {
         // An earlier try may still be running on the server.
         await this.waitUntilFinished(queryId);
@@ -246,8 +252,17 @@ export class ClickHouseUploads implements UploadSink {
       }
       await this.run(`DROP TABLE IF EXISTS ${names.stage}`);
     }
-    // Dropped last: while it exists, a retried commit finds the count it must compare with.
+  }
+
+  /**
+   * The job's ledger, made as its commit starts and kept after it (dropStaging removes it): the target's row count
+   * before an append and the rows to add. With the staging tables gone, it says the commit went through.
+   */
+  private async writeLedger(names: Names, targetRows: bigint, stagedRows: number): Promise<void> {
+    if ((await this.exists(names.ledger)) && (await this.count(names.ledger)) === 1) return;
+    // Empty only when a crash came between its creation and its row: made again.
     await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT toUInt64(${targetRows}) AS target_rows, toUInt64(${stagedRows}) AS staged_rows`);
   }
 
   /** RENAME TABLE, done once even when sent twice: a failure after which `from` is gone and `to` exists was a success. */

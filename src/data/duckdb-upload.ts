@@ -121,8 +121,17 @@ export class DuckDBUploads implements UploadSink {
     return { ...tableChecksum(stored), rows: Number(count.value(0, 0)) };
   }
 
+  async committed(plan: UploadPlan): Promise<boolean> {
+    const { stageName } = this.names(plan);
+    const { table } = await this.connector.query(
+      `SELECT count(*) FILTER (WHERE table_name = ${quoteString(`${stageName}_ledger`)}) AS ledger, count(*) FILTER (WHERE table_name = ${quoteString(stageName)}) AS stage ` +
+        `FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = current_schema()`,
+    );
+    return Number(table.value(0, 0)) === 1 && Number(table.value(0, 1)) === 0;
+  }
+
   async commit(plan: UploadPlan): Promise<void> {
-    const { stage, stageName, target } = this.names(plan);
+    const { stage, stageName, target, ledger } = this.names(plan);
     const list = plan.schema.map((c) => quoteName(c.name)).join(', ');
     const select = `SELECT ${list} FROM ${stage} ORDER BY ${CHUNK_COLUMN}, ${ROW_COLUMN}`;
     await this.connector.transaction(async (conn) => {
@@ -136,12 +145,17 @@ export class DuckDBUploads implements UploadSink {
         await conn.query(`CREATE TABLE ${target} AS ${select}`);
       }
       await conn.query(`DROP TABLE ${stage}`);
+      // Kept after the commit (dropStaging removes it): with the staging table gone, it says the commit happened.
+      await conn.query(`CREATE TABLE ${ledger} AS SELECT 1 AS committed`);
     });
   }
 
   async dropStaging(plan: UploadPlan): Promise<void> {
-    const { stage } = this.names(plan);
-    await this.connector.transaction((conn) => conn.query(`DROP TABLE IF EXISTS ${stage}`));
+    const { stage, ledger } = this.names(plan);
+    await this.connector.transaction(async (conn) => {
+      await conn.query(`DROP TABLE IF EXISTS ${stage}`);
+      await conn.query(`DROP TABLE IF EXISTS ${ledger}`);
+    });
   }
 
   /** The target's columns (lower-cased name → type); none when it does not exist. */
@@ -156,14 +170,14 @@ export class DuckDBUploads implements UploadSink {
     return found;
   }
 
-  private names(plan: UploadPlan): { target: string; schema?: string; stage: string; stageName: string } {
+  private names(plan: UploadPlan): { target: string; schema?: string; stage: string; stageName: string; ledger: string } {
     const parts = plan.target.split('.');
     if (parts.length > 2 || !parts.every((p) => NAME.test(p))) {
       this.refuse(`'${plan.target}' is not a table name an upload takes: use letters, digits and '_' (not first a digit), optionally after a schema and a dot, e.g. 'main.trips'.`);
     }
     if (/^bento_stage_/i.test(parts.at(-1)!)) this.refuse(`'${plan.target}' is a name uploads keep for their staging tables; choose another.`);
     const stageName = `bento_stage_${plan.jobId}`;
-    return { target: parts.map(quoteName).join('.'), schema: parts.length === 2 ? parts[0] : undefined, stage: quoteName(stageName), stageName };
+    return { target: parts.map(quoteName).join('.'), schema: parts.length === 2 ? parts[0] : undefined, stage: quoteName(stageName), stageName, ledger: quoteName(`${stageName}_ledger`) };
   }
 
   private refuse(message: string): never {

@@ -13,7 +13,9 @@
  *             equal the checksum the page computes over what it sent;
  * 5. commit   move the staged rows into the target in one server-side step (`create`: a rename; `replace`: a
  *             rename of the old table away and the new one in; `append`: one insert from the staging table), then
- *             drop the staging table. A commit is safe to call again after an answer that never came.
+ *             drop the staging table. A commit is safe to call again after an answer that never came, and leaves
+ *             the job's ledger behind: run again later with the same id, a committed job returns at once
+ *             (`keepLedger` keeps it until the caller has recorded the outcome, then `discardUpload`).
  *
  * The checksum (TableChecksum) is additive, so a warehouse computes it with `count` and `sum` alone, in any row
  * order, and the page chunk by chunk. Per column: the number of non-null values, and the sum modulo 2⁶⁴ of a
@@ -68,7 +70,10 @@ export interface TableChecksum {
  * called again after a failure or a lost answer, and must then do the right thing (make nothing twice).
  */
 export interface UploadSink {
-  /** Refuses a job before anything is written (UploadError, not retryable). `table` is for value checks. */
+  /**
+   * Refuses a job before anything is written (UploadError, not retryable). `table` is for value checks; a caller
+   * may pass no rows (only the schema), so writeChunk refuses the values it cannot write too.
+   */
   check(plan: UploadPlan, table: ColumnTable): Promise<void>;
   /** Makes the job's staging table unless it exists already. */
   createStaging(plan: UploadPlan): Promise<void>;
@@ -80,9 +85,17 @@ export interface UploadSink {
   dropChunk(plan: UploadPlan, chunk: number): Promise<void>;
   /** The staged rows' count and checksum, computed by the warehouse over what it stored. */
   stagedChecksum(plan: UploadPlan): Promise<TableChecksum>;
-  /** Moves the staged rows into the target in one server-side step, then drops what the job made. Idempotent. */
+  /**
+   * Moves the staged rows into the target in one server-side step, then drops the staging tables, keeping only
+   * the job's ledger (a record that the commit happened). Idempotent.
+   */
   commit(plan: UploadPlan): Promise<void>;
-  /** Drops every table the job made (not the target); nothing when there are none. */
+  /**
+   * Whether the job's commit went through: its ledger is there and nothing of it is left to move. Optional (a
+   * sink without it never recognises a rerun of a committed job), but both shipped sinks have it.
+   */
+  committed?(plan: UploadPlan): Promise<boolean>;
+  /** Drops every table the job made, its ledger too (never the target); nothing when there are none. */
   dropStaging(plan: UploadPlan): Promise<void>;
 }
 
@@ -142,6 +155,12 @@ export interface UploadOptions {
   /** The first wait before trying again, doubled each time up to 10 s; default 500 ms. */
   retryDelayMs?: number;
   /**
+   * Keep the job's ledger on the warehouse after the commit, so that running the job again (after a reload lost
+   * whether it finished) returns at once instead of writing again; drop it with discardUpload once the outcome is
+   * recorded. A job runner sets this; default false (the ledger is dropped right after the commit).
+   */
+  keepLedger?: boolean;
+  /**
    * Chunks in flight at once; default 2, so the page prepares one chunk while the warehouse takes another. Chunks
    * may then land out of order: a resume writes whichever are missing.
    */
@@ -156,6 +175,8 @@ export interface UploadResult {
   chunks: number;
   /** Chunks this run wrote; the rest were already staged by an earlier run of the job. */
   chunksWritten: number;
+  /** An earlier run had committed the job already (its ledger said so): this run wrote nothing. */
+  committedEarlier: boolean;
   checksum: TableChecksum;
 }
 
@@ -191,6 +212,11 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
 
   if (signal?.aborted) throw cancelled(plan, where, false);
   try {
+    if (sink.committed && (await retry(() => sink.committed!(plan), signal))) {
+      if (!options.keepLedger) await sink.dropStaging(plan).catch(() => {});
+      await report('done');
+      return { jobId: plan.jobId, rows: plan.totalRows, bytes: 0, chunks, chunksWritten: 0, committedEarlier: true, checksum: tableChecksum(table) };
+    }
     await retry(() => sink.check(plan, table), signal);
   } catch (error) {
     if (error instanceof UploadError) throw error;
@@ -264,8 +290,10 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     await report('committing');
     await retry(() => sink.commit(plan));
     committed = true;
+    // Best effort: a ledger left behind only makes a rerun of this job id a no-op; discardUpload drops it.
+    if (!options.keepLedger) await sink.dropStaging(plan).catch(() => {});
     await report('done');
-    return { jobId: plan.jobId, rows, bytes, chunks, chunksWritten, checksum: expected };
+    return { jobId: plan.jobId, rows, bytes, chunks, chunksWritten, committedEarlier: false, checksum: expected };
   } catch (error) {
     if (committed) throw error;
     if (!committing && signal?.aborted) {
@@ -286,7 +314,7 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   }
 }
 
-/** Drops what an unfinished job left on the warehouse (its staging table); the target is not touched. */
+/** Drops what a job left on the warehouse (its staging tables, its ledger); the target is not touched. */
 export async function discardUpload(connector: Connector, options: { jobId: string; target: string }): Promise<void> {
   const sink = connector.uploads;
   if (!sink) throw new UploadError(`The connector '${connector.name}' (${connector.kind}) cannot receive uploads.`);

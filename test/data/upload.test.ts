@@ -158,6 +158,24 @@ describe('uploads to ClickHouse', () => {
     await expectHolds(target, ColumnTable.concat([first, second]));
   });
 
+  it('a job run again after its commit (a reload lost whether it finished) writes nothing twice, with keepLedger', async () => {
+    const target = freshName('rerun');
+    const first = simpleTable(30);
+    await upload(first, { target });
+    const source = simpleTable(50, 30);
+    const jobId = freshJob();
+    const done = await upload(source, { target, jobId, mode: 'append', chunkRows: 20, keepLedger: true });
+    expect(done.committedEarlier).to.equal(false);
+    expect(await leftovers(jobId)).to.deep.equal([`bento_stage_${jobId}_ledger`]);
+
+    const again = await upload(source, { target, jobId, mode: 'append', chunkRows: 20, keepLedger: true });
+    expect(again).to.include({ committedEarlier: true, chunksWritten: 0, bytes: 0, rows: 50 });
+    await expectHolds(target, ColumnTable.concat([first, source]));
+
+    await discardUpload(warehouse, { jobId, target });
+    expect(await leftovers(jobId)).to.deep.equal([]);
+  });
+
   it('replace swaps the whole table at once, new columns and all', async () => {
     const target = freshName('replace');
     await sql(`CREATE TABLE ${target} (id Int64, old_column String) ENGINE = MergeTree ORDER BY id`);
@@ -210,6 +228,10 @@ describe('uploads to ClickHouse', () => {
     const fractional = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(1_700_000_000_000), new Date(1_700_000_000_250)] }]);
     error = await failure(upload(fractional, { target: freshName('fraction'), jobId }));
     expect(error.message).to.equal("Column 'at' row 2: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
+    // A caller that checks the schema only (no rows) still cannot write a value the column would round.
+    const plan: UploadPlan = { jobId, target: freshName('fraction'), mode: 'create', schema: fractional.schema, chunkRows: 10, totalRows: 12 };
+    error = await failure(warehouse.uploads!.writeChunk(plan, 1, fractional));
+    expect(error.message).to.equal("Column 'at' row 12: ClickHouse's DateTime keeps whole seconds and this value has a fraction (2023-11-14T22:13:20.250Z); round the column to seconds first.");
     const early = ColumnTable.fromArrays([{ name: 'at', type: 'timestamp', values: [new Date(-1000)] }]);
     error = await failure(upload(early, { target: freshName('early'), jobId }));
     expect(error.message).to.equal("Column 'at' row 1: ClickHouse's DateTime holds 1970 to 2105, not 1969-12-31T23:59:59.000Z.");
@@ -526,6 +548,19 @@ describe('uploads to DuckDB-WASM', function () {
     expect(written.sort()).to.deep.equal([2, 3, 4]);
     expect(result).to.include({ chunks: 5, chunksWritten: 3 });
     await holds(target, source);
+    expect(await stagingTables(jobId)).to.deep.equal([]);
+  });
+
+  it('a job run again after its commit writes nothing twice, with keepLedger', async () => {
+    const target = `rerun_${freshJob()}`;
+    const source = simpleTable(40);
+    const jobId = freshJob();
+    await embeddedUpload(source, { target, jobId, chunkRows: 15, keepLedger: true });
+    expect(await stagingTables(jobId)).to.deep.equal([`bento_stage_${jobId}_ledger`]);
+    const again = await embeddedUpload(source, { target, jobId, chunkRows: 15, keepLedger: true });
+    expect(again).to.include({ committedEarlier: true, chunksWritten: 0 });
+    await holds(target, source);
+    await discardUpload(embedded, { jobId, target });
     expect(await stagingTables(jobId)).to.deep.equal([]);
   });
 
