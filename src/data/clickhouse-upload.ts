@@ -16,6 +16,8 @@
  *   target during the commit's few statements.
  * - every other statement is idempotent (IF [NOT] EXISTS), and a RENAME that fails is checked: if its source is
  *   gone and its destination there, an earlier copy of it did the work.
+ * - every commit first writes the job's ledger (a one-row TinyLog table) and leaves it: with the staging tables
+ *   gone, it is how `committed` knows that a job run again has nothing left to do.
  *
  * Types, ColumnTable → ClickHouse (a column with nulls becomes `Nullable(T)`):
  *
