@@ -337,6 +337,21 @@ describe('uploads to ClickHouse', () => {
 
   describe('faults', function () {
     this.timeout(120_000);
+    let down = false;
+    let recovering: Promise<void> | undefined;
+    const crash = async () => {
+      down = true;
+      recovering = undefined;
+      await executeServerCommand('clickhouse-crash');
+    };
+    const recover = () =>
+      (recovering ??= executeServerCommand('clickhouse-recover').then(() => {
+        down = false;
+      }));
+    // A test that fails between the crash and the recovery must not leave the server down for what runs next.
+    afterEach(async () => {
+      if (down) await recover();
+    });
 
     it('ClickHouse killed mid-upload: the job pauses; once it is back, the same job resumes from the first missing chunk, exactly once', async () => {
       const target = freshName('crash');
@@ -349,14 +364,14 @@ describe('uploads to ClickHouse', () => {
           chunkRows: 25,
           retries: 1,
           onProgress: async ({ chunk }) => {
-            if (chunk === 4) await executeServerCommand('clickhouse-crash');
+            if (chunk === 4) await crash();
           },
         }),
       );
       expect(error.detail.resumable, error.message).to.equal(true);
       const said = /paused: .* The (\d+) rows staged so far are kept; run the upload again with jobId '\w+' to resume\.$/.exec(error.message);
       expect(said, error.message).to.be.ok;
-      await executeServerCommand('clickhouse-recover');
+      await recover();
 
       // Chunks may land out of order (two in flight): the staged ones are what the server says; 0, 1 and 4 at least.
       const stage = `${DB}.bento_stage_${jobId}`;
@@ -444,9 +459,9 @@ describe('uploads to ClickHouse', () => {
         retryDelayMs: 100,
         onProgress: async ({ chunk }) => {
           if (chunk !== 1) return;
-          await executeServerCommand('clickhouse-crash');
+          await crash();
           // Back while the upload waits to try again.
-          recovered = executeServerCommand('clickhouse-recover');
+          recovered = recover();
         },
       });
       await recovered;
