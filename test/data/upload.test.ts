@@ -311,6 +311,27 @@ describe('uploads to ClickHouse', () => {
     expect(await leftovers(jobId)).to.deep.equal([]);
   });
 
+  it("a chunk the server refuses fails the job with the server's words; nothing is written", async () => {
+    const target = freshName('chunk_refused');
+    const jobId = freshJob();
+    const error = await failure(
+      upload(simpleTable(140), {
+        target,
+        jobId,
+        chunkRows: 20,
+        onProgress: async ({ chunk }) => {
+          // Someone changes the staging table under the job: the next chunks no longer fit it.
+          if (chunk === 1) await sql(`ALTER TABLE ${DB}.bento_stage_${jobId} MODIFY COLUMN x String`);
+        },
+      }),
+    );
+    expect(error.detail.serverMessage).to.equal('Code: 368, e.displayText() = DB::Exception: Bad cast from type DB::ColumnVector<double> to DB::ColumnString, e.what() = DB::Exception');
+    expect(error.message).to.equal(`Uploading to '${target}' (ClickHouse at /clickhouse) failed: ClickHouse at /clickhouse: ${error.detail.serverMessage}. Nothing was written to the target.`);
+    expect(error.detail.retryable).to.equal(false);
+    expect(await leftovers(jobId)).to.deep.equal([]);
+    expect(Number((await sql(`EXISTS TABLE ${target}`)).value(0, 0))).to.equal(0);
+  });
+
   it('cancel drops the staging table and leaves the target as it was', async () => {
     const target = freshName('cancel');
     const before = simpleTable(30);
