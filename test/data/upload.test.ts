@@ -3,6 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
 import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
+import { columnValues } from '../helpers.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; readonlyUser: string; password: string } }).__bentoClickHouse;
@@ -23,13 +24,9 @@ async function leftovers(jobId: string): Promise<string[]> {
   return Array.from({ length: table.numRows }, (_, row) => String(table.value(row, 0)));
 }
 
+/** A column's values, dates and instants as milliseconds (comparable with deep equality). */
 function values(table: ColumnTable, name: string): CellValue[] {
-  const column = table.column(name);
-  if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
-  return Array.from({ length: table.numRows }, (_, row) => {
-    const value = columnValue(column, row);
-    return value instanceof Date ? value.getTime() : value;
-  });
+  return columnValues(table, name).map((value) => (value instanceof Date ? value.getTime() : value));
 }
 
 /** `rows` rows of id (0…rows-1, plus `offset`), a float, a string with nulls: what the fault tests upload. */
