@@ -577,8 +577,8 @@ export class BentoCell extends LitElement {
         const element = this.magicElement;
         if (!element) throw this.magicLoadError ?? new Error('The element of this magic is not defined.');
         controller.signal.throwIfAborted();
-        const { summary } = await element.run({ kernel: () => kernel, signal: controller.signal });
-        publish('display_data', { data: { 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
+        const { summary, data } = await element.run({ kernel: () => kernel, signal: controller.signal });
+        publish('display_data', { data: { ...data, 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
         content = { status: 'ok', execution_count: 0, user_expressions: {}, payload: [] };
       } catch (error) {
         // Stopped on purpose: the reason says why, whatever the element made of its aborted work.

@@ -63,6 +63,8 @@ export interface MagicRunContext {
 /** What a magic run produced, for the cell's saved outputs (a one-line summary Jupyter tools can show). */
 export interface MagicRunResult {
   summary: string;
+  /** More formats of the same output, by MIME type (e.g. a job's `application/vnd.bento.job+json`); saved beside the summary. */
+  data?: Record<string, unknown>;
 }
 
 /**
