@@ -108,6 +108,9 @@ function checkChunkLayout(metafile) {
     if (inputs.some((input) => input.endsWith('src/kernel/pyodide/runtime.ts')) && !output.entryPoint?.endsWith('src/index.ts')) {
       throw new Error(`src/kernel/pyodide/runtime.ts was bundled into ${file}, not the entry: a lazily loaded module imports it; its default worker URL ('./worker.js') expects dist/.`);
     }
+    if (inputs.some((input) => input.endsWith('src/jobs/worker-runner.ts')) && relative(dist, dirname(resolve(file))) !== 'chunks') {
+      throw new Error(`src/jobs/worker-runner.ts was bundled into ${file}; its default workerURL ('../jobs-worker.js') expects dist/chunks/.`);
+    }
     if (!inputs.some((input) => input.endsWith('src/data/duckdb.ts'))) continue;
     const folder = relative(dist, dirname(resolve(file)));
     if (folder !== 'chunks') throw new Error(`src/data/duckdb.ts was bundled into ${file}; its default bundleURL ('../duckdb/') expects dist/chunks/.`);
@@ -167,6 +170,8 @@ export async function build({ analyze = false } = {}) {
     copyFile(join(root, 'src/vite.js'), join(dist, 'vite.js')),
     // pyodide.mjs carries Node-only branches; they never run in a worker.
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
+    // The upload jobs' worker (src/jobs/worker.ts); its ClickHouse connector is bundled in, it needs no chunks.
+    esbuild.build({ ...shared, entryPoints: [join(root, 'src/jobs/worker.ts')], outfile: join(dist, 'jobs-worker.js') }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
     ...DUCKDB_FILES.map((file) => copyFile(join(duckdbDir, file), join(dist, 'duckdb', file))),
   ]);

@@ -1,0 +1,108 @@
+/**
+ * A job's copy of its table in the origin-private file system (OPFS), so the job can run again after the page
+ * reloads without the kernel that held the table. One file per job, `<folder>/<jobId>.table`: 8 bytes of magic,
+ * a 4-byte length, a JSON header (row count, each column's schema and where its buffers are), then the buffers,
+ * each on an 8-byte boundary so they are read back as views without copying. The file is written through a
+ * writable stream, which replaces the file only when closed: a copy is whole or absent.
+ */
+import { ARRAY_OF, ColumnTable, type Column, type ColumnValues } from '../data/table.ts';
+
+const MAGIC = 'BENTOTB1';
+
+interface Part {
+  offset: number;
+  length: number;
+}
+
+interface Header {
+  numRows: number;
+  columns: (Omit<Column, 'values' | 'offsets' | 'valid'> & { values: Part; offsets?: Part; valid?: Part })[];
+}
+
+async function folderHandle(folder: string): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  return root.getDirectoryHandle(folder, { create: true });
+}
+
+/** Writes `table` as job `jobId`'s staged copy; resolves with the file's size in bytes. */
+export async function writeStagedCopy(folder: string, jobId: string, table: ColumnTable): Promise<number> {
+  const parts: ArrayBufferView[] = [];
+  let offset = 0;
+  const place = (array: ArrayBufferView): Part => {
+    const part = { offset, length: array.byteLength };
+    parts.push(array);
+    offset += array.byteLength;
+    const pad = (8 - (offset % 8)) % 8;
+    if (pad) {
+      parts.push(new Uint8Array(pad));
+      offset += pad;
+    }
+    return part;
+  };
+  const header: Header = {
+    numRows: table.numRows,
+    columns: table.columns.map(({ values, offsets, valid, ...rest }) => ({
+      ...rest,
+      values: place(values),
+      ...(offsets ? { offsets: place(offsets) } : {}),
+      ...(valid ? { valid: place(valid) } : {}),
+    })),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const start = new Uint8Array(align(12 + json.length));
+  start.set(new TextEncoder().encode(MAGIC));
+  new DataView(start.buffer).setUint32(8, json.length, true);
+  start.set(json, 12);
+  const file = await (await folderHandle(folder)).getFileHandle(`${jobId}.table`, { create: true });
+  const writable = await file.createWritable();
+  try {
+    await writable.write(start);
+    for (const part of parts) await writable.write(part as unknown as BufferSource);
+    await writable.close();
+  } catch (error) {
+    await writable.abort().catch(() => {});
+    throw error;
+  }
+  return start.length + offset;
+}
+
+/** Job `jobId`'s staged copy, or undefined when there is none. */
+export async function readStagedCopy(folder: string, jobId: string): Promise<ColumnTable | undefined> {
+  let file: File;
+  try {
+    file = await (await (await folderHandle(folder)).getFileHandle(`${jobId}.table`)).getFile();
+  } catch (error) {
+    if ((error as DOMException).name === 'NotFoundError') return undefined;
+    throw error;
+  }
+  const buffer = await file.arrayBuffer();
+  const bytes = new Uint8Array(buffer);
+  if (buffer.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw new Error(`The staged copy of job ${jobId} is not a table this version of Bento Lite wrote.`);
+  }
+  const length = new DataView(buffer).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length))) as Header;
+  const base = align(12 + length);
+  const view = (Kind: { new (buffer: ArrayBuffer, offset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT: number }, part: Part) =>
+    new Kind(buffer, base + part.offset, part.length / Kind.BYTES_PER_ELEMENT);
+  const columns: Column[] = header.columns.map(({ values, offsets, valid, ...rest }) => ({
+    ...rest,
+    values: view(rest.type === 'string' ? Uint8Array : ARRAY_OF[rest.type], values) as ColumnValues,
+    ...(offsets ? { offsets: view(Int32Array, offsets) as Int32Array } : {}),
+    ...(valid ? { valid: view(Uint8Array, valid) as Uint8Array } : {}),
+  }));
+  return new ColumnTable(columns, header.numRows);
+}
+
+/** Removes job `jobId`'s staged copy; nothing when there is none. */
+export async function removeStagedCopy(folder: string, jobId: string): Promise<void> {
+  try {
+    await (await folderHandle(folder)).removeEntry(`${jobId}.table`);
+  } catch (error) {
+    if ((error as DOMException).name !== 'NotFoundError') throw error;
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}

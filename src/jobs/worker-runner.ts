@@ -1,0 +1,459 @@
+/**
+ * The shipped JobRunner (runner.ts): job records in IndexedDB (store.ts), each table's copy in OPFS
+ * (staged-copy.ts), and the uploads in one dedicated worker (worker.ts), at most `concurrency` at once.
+ *
+ * On `submit` the page records the job (`queued`) and hands the table to the worker, which writes the staged copy
+ * at once, so a job waiting for a slot survives a reload too. A run reads the copy back and calls uploadTable.
+ *
+ * Reloads: a running job holds a Web Lock named after it for as long as this page runs it. A new runner finds
+ * records left in a running state whose lock nobody holds (their page closed), marks them `paused` ("the page
+ * closed"), and by default queues them again at once: the issue's promise is that a person who reloads sees the
+ * job finish. Their connector must be registered again by then (the page does that as it starts, before it asks
+ * for the runner); one that is not stays `paused`, saying so, until `resume`. A job paused because the warehouse
+ * stopped answering waits for `resume`.
+ */
+import { connectorConfig, getConnector, type Connector, type ConnectorConfig } from '../data/connectors.ts';
+import type { ColumnTable } from '../data/table.ts';
+import { DEFAULT_CHUNK_ROWS, discardUpload, UploadError, type UploadPlan, type UploadProgress, type UploadSink } from '../data/upload.ts';
+import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
+import { ACTIVE_JOB_STATES, type JobError, type JobRecord, type JobRunner, type JobRunnerOptions, type JobState, type UploadJobArguments, type Unsubscribe } from './runner.ts';
+import { JobStore } from './store.ts';
+
+/** Connector kinds the worker can make itself (worker.ts WORKER_KINDS); the others are called in the page. */
+const WORKER_KINDS = new Set(['clickhouse']);
+const DEFAULT_CONCURRENCY = 2;
+
+interface Running {
+  /** Settles when the job's run ends, with its final record. */
+  ended: Promise<JobRecord>;
+  end: (record: JobRecord) => void;
+  releaseLock: () => void;
+  /** Settles once the lock is released. */
+  lockDone: Promise<void>;
+  /** uploadTable's bytes of the runs before this one, added to this run's. */
+  bytesBefore: number;
+  cancelRequested?: boolean;
+}
+
+let shared: WorkerJobRunner | undefined;
+
+/** The page's runner, made on first use with default options. */
+export function jobRunner(): WorkerJobRunner {
+  shared ??= new WorkerJobRunner();
+  return shared;
+}
+
+export class WorkerJobRunner implements JobRunner {
+  private readonly concurrency: number;
+  private readonly storeName: string;
+  private readonly options: JobRunnerOptions;
+  private readonly worker: Worker;
+  private readonly ready: Promise<JobStore>;
+  private readonly records = new Map<string, JobRecord>();
+  private readonly listeners = new Map<string, Set<(record: JobRecord | undefined) => void>>();
+  private readonly allListeners = new Set<(record: JobRecord) => void>();
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, Running>();
+  private readonly staged = new Map<string, Promise<void>>();
+  private readonly discards = new Map<string, () => void>();
+  private readonly sinkCalls = new Map<number, AbortController>();
+  /** Store writes in order, one at a time, so a record's last write is its newest state. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: JobRunnerOptions = {}) {
+    const { concurrency = DEFAULT_CONCURRENCY, storeName = 'bento-jobs' } = options;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError(`concurrency must be a whole number ≥ 1, not ${concurrency}.`);
+    if (!/^[\w.-]+$/.test(storeName)) throw new TypeError(`storeName '${storeName}' may use letters, digits, '_', '-' and '.' only.`);
+    this.concurrency = concurrency;
+    this.storeName = storeName;
+    this.options = options;
+    // The chunk that holds this module is in dist/chunks/; the worker bundle is beside the Bento Lite bundle.
+    const url = new URL(options.workerURL ?? '../jobs-worker.js', options.workerURL ? (globalThis.document?.baseURI ?? location.href) : import.meta.url);
+    this.worker = new Worker(url, { type: 'module', name: 'bento-jobs' });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => void this.onWorkerMessage(event.data);
+    this.ready = this.start();
+  }
+
+  async submit(table: ColumnTable, args: UploadJobArguments): Promise<JobRecord> {
+    const store = await this.ready;
+    this.checkOpen();
+    const { connector = 'duckdb', target, mode = 'create', chunkRows, source } = args ?? ({} as UploadJobArguments);
+    if (!table || !Array.isArray(table.columns)) throw new TypeError('submit needs a ColumnTable to upload.');
+    if (table.columns.length === 0) throw new TypeError(`The table for '${target}' has no columns; there is nothing to upload.`);
+    if (typeof target !== 'string' || !target) throw new TypeError('An upload job needs a target table name, e.g. { target: "trips" }.');
+    if (!['create', 'append', 'replace'].includes(mode)) throw new TypeError(`Upload mode '${mode}' is not one of create, append, replace.`);
+    if (chunkRows !== undefined && !(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new TypeError(`chunkRows must be a whole number ≥ 1, not ${chunkRows}.`);
+    const instance = await getConnector(connector);
+    if (!instance.uploads) throw new TypeError(`The connector '${connector}' (${instance.kind}) cannot receive uploads.`);
+    const id = newJobId();
+    const now = Date.now();
+    const rows = chunkRows ?? DEFAULT_CHUNK_ROWS;
+    const record: JobRecord = {
+      id,
+      kind: 'upload',
+      state: 'queued',
+      arguments: { connector, target, mode, ...(chunkRows === undefined ? {} : { chunkRows }), ...(source === undefined ? {} : { source }) },
+      schema: table.schema,
+      progress: { rows: 0, totalRows: table.numRows, bytes: 0, stagedBytes: 0, chunks: Math.ceil(table.numRows / rows), chunksDone: 0 },
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.put(record);
+    this.records.set(id, record);
+    this.emit(record);
+    // The worker gets its own copy of the columns (structured clone): the caller keeps its table.
+    let settle!: () => void;
+    this.staged.set(id, new Promise((resolve) => (settle = resolve)));
+    this.stagedSettlers.set(id, settle);
+    this.post({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) });
+    // Resolving once the copy is written means a submitted job survives a reload, even one still queued.
+    await this.staged.get(id);
+    const latest = this.records.get(id)!;
+    if (latest.state !== 'queued') return latest;
+    this.queue.push(id);
+    this.pump();
+    return latest;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    await this.ready;
+    return this.records.get(id);
+  }
+
+  async list(): Promise<JobRecord[]> {
+    await this.ready;
+    return [...this.records.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const record = await this.known(id);
+    if (record.state === 'succeeded' || record.state === 'cancelled') return record;
+    const running = this.running.get(id);
+    if (running) {
+      running.cancelRequested = true;
+      this.post({ type: 'cancel', jobId: id });
+      return running.ended;
+    }
+    // Not running (queued, paused, failed): nothing in the worker to stop; clean up here.
+    this.dequeue(id);
+    let note = 'Cancelled: the staged rows were removed and the target was not changed.';
+    try {
+      await discardUpload(await getConnector(record.arguments.connector), { jobId: id, target: record.arguments.target });
+    } catch (error) {
+      note = `Cancelled, but the job's staging table on the warehouse could not be removed: ${(error as Error).message}`;
+    }
+    await this.discardCopy(id);
+    return this.update(id, { state: 'cancelled', finishedAt: Date.now(), error: { message: note } });
+  }
+
+  async retry(id: string): Promise<JobRecord> {
+    return this.requeue(id, 'failed', 'Retry');
+  }
+
+  async resume(id: string): Promise<JobRecord> {
+    return this.requeue(id, 'paused', 'Resume');
+  }
+
+  subscribe(id: string, listener: (record: JobRecord | undefined) => void): Unsubscribe {
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    set.add(listener);
+    void this.ready.then(() => set.has(listener) && listener(this.records.get(id)), () => listener(undefined));
+    return () => set.delete(listener);
+  }
+
+  subscribeAll(listener: (record: JobRecord) => void): Unsubscribe {
+    this.allListeners.add(listener);
+    return () => this.allListeners.delete(listener);
+  }
+
+  async forget(id: string): Promise<void> {
+    const record = await this.known(id);
+    if (!['succeeded', 'failed', 'cancelled'].includes(record.state)) throw new Error(`Job ${id} is ${record.state}; cancel it before forgetting it.`);
+    await this.discardCopy(id);
+    const store = await this.ready;
+    await this.write(() => store.delete(id));
+    this.records.delete(id);
+    for (const listener of [...(this.listeners.get(id) ?? [])]) listener(undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // As a closing page would: the worker stops mid-step, records stay as they are, locks are released.
+    this.worker.terminate();
+    for (const running of this.running.values()) running.releaseLock();
+    // The next runner (the reloaded page) must find these jobs' locks free.
+    await Promise.all([...this.running.values()].map((running) => running.lockDone));
+    for (const controller of this.sinkCalls.values()) controller.abort(new UploadError('The job runner closed.', { retryable: true }));
+    await this.writes.catch(() => {});
+    (await this.ready.catch(() => undefined))?.close();
+    if (shared === this) shared = undefined;
+  }
+
+  // --- Internals ------------------------------------------------------------------------------------------
+
+  private readonly stagedSettlers = new Map<string, () => void>();
+
+  private async start(): Promise<JobStore> {
+    const store = await JobStore.open(this.storeName);
+    const records = await store.list();
+    const held = new Set(((await navigator.locks.query()).held ?? []).map((lock) => lock.name));
+    for (const record of records.reverse()) {
+      this.records.set(record.id, record);
+      if (!ACTIVE_JOB_STATES.includes(record.state) || held.has(this.lockName(record.id))) continue;
+      // Left running by a page that closed: its staged copy and staged chunks are where it left them.
+      const connector = connectorConfig(record.arguments.connector);
+      const auto = (this.options.resumeOnStart ?? 'auto') === 'auto' && connector !== undefined;
+      const message = connector
+        ? 'The page closed while the job was running; it goes on from the rows already staged.'
+        : `The page closed while the job was running, and this page has no connector called '${record.arguments.connector}'; register it, then Resume.`;
+      const paused = { ...record, state: 'paused' as JobState, updatedAt: Date.now(), error: { message, retryable: true }, ...this.elapsedSoFar(record) };
+      await store.put(paused);
+      this.records.set(record.id, paused);
+      if (auto) {
+        const queued = { ...paused, state: 'queued' as JobState, updatedAt: Date.now() };
+        await store.put(queued);
+        this.records.set(record.id, queued);
+        this.queue.push(record.id);
+      }
+    }
+    queueMicrotask(() => this.pump());
+    return store;
+  }
+
+  private lockName(id: string): string {
+    return `bento-job:${this.storeName}:${id}`;
+  }
+
+  private elapsedSoFar(record: JobRecord): Partial<JobRecord> {
+    if (record.startedAt === undefined) return {};
+    return { elapsedBeforeMs: (record.elapsedBeforeMs ?? 0) + Math.max(0, record.updatedAt - record.startedAt), startedAt: undefined };
+  }
+
+  private async known(id: string): Promise<JobRecord> {
+    await this.ready;
+    this.checkOpen();
+    const record = this.records.get(id);
+    if (!record) throw new Error(`There is no job '${id}' in this browser's job store '${this.storeName}' (it may have been forgotten, or run in another browser).`);
+    return record;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('This job runner was closed; make a new one.');
+  }
+
+  private async requeue(id: string, from: JobState, verb: string): Promise<JobRecord> {
+    const record = await this.known(id);
+    if (record.state !== from) throw new Error(`Job ${id} is ${record.state}; ${verb} applies to a ${from} job.`);
+    const connector = connectorConfig(record.arguments.connector);
+    if (!connector) throw new Error(`This page has no connector called '${record.arguments.connector}'; register it, then ${verb} the job.`);
+    const queued = await this.update(id, { state: 'queued', error: undefined, result: undefined });
+    this.queue.push(id);
+    this.pump();
+    return queued;
+  }
+
+  private dequeue(id: string): void {
+    const at = this.queue.indexOf(id);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) this.run(this.queue.shift()!);
+  }
+
+  private run(id: string): void {
+    const record = this.records.get(id)!;
+    let end!: (record: JobRecord) => void;
+    const ended = new Promise<JobRecord>((resolve) => (end = resolve));
+    let releaseLock!: () => void;
+    const released = new Promise<void>((resolve) => (releaseLock = resolve));
+    const lockDone = navigator.locks.request(this.lockName(id), () => released).then(() => {}, () => {});
+    this.running.set(id, { ended, end, releaseLock, lockDone, bytesBefore: record.progress.bytes });
+    void (async () => {
+      await this.update(id, { state: 'staging', startedAt: Date.now(), error: undefined });
+      const config = connectorConfig(record.arguments.connector);
+      if (!config) {
+        this.finish(id, 'paused', { message: `This page has no connector called '${record.arguments.connector}'; register it, then Resume.`, retryable: true });
+        return;
+      }
+      await this.staged.get(id);
+      this.post({
+        type: 'run',
+        jobId: id,
+        folder: this.storeName,
+        connector: await this.wireConnector(config),
+        target: record.arguments.target,
+        mode: record.arguments.mode ?? 'create',
+        ...(record.arguments.chunkRows === undefined ? {} : { chunkRows: record.arguments.chunkRows }),
+        ...(this.options.retries === undefined ? {} : { retries: this.options.retries }),
+        ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
+      });
+    })().catch((error: unknown) => this.finish(id, 'failed', { message: (error as Error).message }));
+  }
+
+  /** The connector as the worker gets it: the whole config (credentials in memory only) for kinds it runs. */
+  private async wireConnector(config: ConnectorConfig): Promise<WireConnector> {
+    if (WORKER_KINDS.has(config.kind)) {
+      const options = { ...config.options };
+      // The worker resolves a relative URL against its own script, not this page: resolve it here.
+      if (typeof options.url === 'string') options.url = new URL(options.url, document.baseURI).href;
+      return { where: 'worker', config: { ...config, options } };
+    }
+    const connector = await getConnector(config.name);
+    return { where: 'page', name: connector.name, kind: connector.kind, label: connector.label };
+  }
+
+  private async onWorkerMessage(message: FromWorker): Promise<void> {
+    if (this.closed) return;
+    switch (message.type) {
+      case 'staged': {
+        const record = this.records.get(message.jobId);
+        if (record && record.state !== 'cancelled') await this.update(message.jobId, { progress: { ...record.progress, stagedBytes: message.bytes } });
+        this.stagedSettlers.get(message.jobId)?.();
+        break;
+      }
+      case 'stage-failed':
+        await this.update(message.jobId, { state: 'failed', finishedAt: Date.now(), error: errorOf(fromWireError(message.error)) });
+        this.stagedSettlers.get(message.jobId)?.();
+        break;
+      case 'progress':
+        await this.progress(message.jobId, message.progress);
+        break;
+      case 'succeeded':
+        await this.finish(message.jobId, 'succeeded', undefined, { rows: message.result.rows, bytes: this.bytes(message.jobId, message.result.bytes), chunks: message.result.chunks });
+        break;
+      case 'ended': {
+        const error = fromWireError(message.error);
+        const outcome = message.outcome === 'failed' && this.running.get(message.jobId)?.cancelRequested && !(error instanceof UploadError && error.detail.ambiguous) ? 'cancelled' : message.outcome;
+        await this.finish(message.jobId, outcome, errorOf(error));
+        break;
+      }
+      case 'discarded':
+        this.discards.get(message.jobId)?.();
+        this.discards.delete(message.jobId);
+        break;
+      case 'sink-call':
+        void this.sinkCall(message);
+        break;
+      case 'sink-abort':
+        this.sinkCalls.get(message.callId)?.abort(new UploadError('Cancelled.', { cancelled: true }));
+        break;
+    }
+  }
+
+  private bytes(id: string, runBytes: number): number {
+    return (this.running.get(id)?.bytesBefore ?? 0) + runBytes;
+  }
+
+  private async progress(id: string, progress: UploadProgress): Promise<void> {
+    const record = this.records.get(id);
+    if (!record || !this.running.has(id)) return;
+    const state: JobState = progress.phase === 'staging' ? 'staging' : progress.phase === 'uploading' ? 'uploading' : 'verifying';
+    const chunksDone = Math.min(progress.chunks, Math.ceil(progress.rows / (record.arguments.chunkRows ?? DEFAULT_CHUNK_ROWS)));
+    await this.update(id, {
+      state,
+      progress: { ...record.progress, rows: progress.rows, totalRows: progress.totalRows, chunks: progress.chunks, chunksDone, bytes: this.bytes(id, progress.bytes) },
+    });
+  }
+
+  private async finish(id: string, state: JobState, error?: JobError, result?: JobRecord['result']): Promise<void> {
+    const running = this.running.get(id);
+    const record = this.records.get(id);
+    // Not running from here on: a cancel now cleans up as for any stopped job, and the slot is free.
+    this.running.delete(id);
+    running?.releaseLock();
+    if (!record) return;
+    const now = Date.now();
+    const patch: Partial<JobRecord> = { state, error, ...this.elapsedSoFar({ ...record, updatedAt: now }) };
+    if (state !== 'paused') patch.finishedAt = now;
+    if (result) {
+      patch.result = result;
+      patch.progress = { ...record.progress, rows: result.rows, chunksDone: result.chunks, chunks: result.chunks, bytes: result.bytes };
+    }
+    let final: JobRecord;
+    if (state === 'succeeded') {
+      // Stored first, then the job's ledger on the warehouse dropped (worker.ts keepLedger): a reload between the
+      // two finds the record final; the other order could run a committed job again. Listeners hear it after both.
+      final = await this.update(id, patch, { quiet: true });
+      await getConnector(record.arguments.connector)
+        .then((connector) => discardUpload(connector, { jobId: id, target: record.arguments.target }))
+        .catch(() => {});
+      this.emit(final);
+    } else {
+      final = await this.update(id, patch);
+    }
+    running?.end(final);
+    this.pump();
+  }
+
+  private async sinkCall(message: Extract<FromWorker, { type: 'sink-call' }>): Promise<void> {
+    const controller = new AbortController();
+    this.sinkCalls.set(message.callId, controller);
+    try {
+      const connector: Connector = await getConnector(message.connector);
+      const sink = connector.uploads as UploadSink & Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const [plan, ...rest] = message.args as [UploadPlan, ...unknown[]];
+      const args = rest.map((arg) => (arg && typeof arg === 'object' && 'columns' in arg && 'numRows' in arg ? fromWireTable(arg as never) : arg));
+      if (message.method === 'writeChunk') args[2] = controller.signal;
+      // A sink without `committed` never recognises a committed job: it answers false, as uploadTable expects.
+      const value = message.method === 'committed' && typeof sink.committed !== 'function' ? false : await sink[message.method](plan, ...args);
+      if (!this.closed) this.post({ type: 'sink-reply', callId: message.callId, ok: true, value });
+    } catch (error) {
+      if (!this.closed) this.post({ type: 'sink-reply', callId: message.callId, ok: false, error: toWireError(error) });
+    } finally {
+      this.sinkCalls.delete(message.callId);
+    }
+  }
+
+  private discardCopy(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.discards.set(id, resolve);
+      this.post({ type: 'discard', jobId: id, folder: this.storeName });
+    });
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private async write(step: () => Promise<void>): Promise<void> {
+    const next = this.writes.then(step);
+    this.writes = next.catch(() => {});
+    await next;
+  }
+
+  /** Applies `patch` to the record, stores it, tells the listeners; resolves with the new record. */
+  private async update(id: string, patch: Partial<JobRecord>, { quiet = false } = {}): Promise<JobRecord> {
+    const record = { ...this.records.get(id)!, ...patch, updatedAt: Date.now() };
+    for (const key of Object.keys(record) as (keyof JobRecord)[]) if (record[key] === undefined) delete record[key];
+    this.records.set(id, record);
+    if (!quiet) this.emit(record);
+    if (!this.closed) {
+      const store = await this.ready;
+      await this.write(() => store.put(record));
+    }
+    return record;
+  }
+
+  private emit(record: JobRecord): void {
+    for (const listener of [...(this.listeners.get(record.id) ?? [])]) listener(record);
+    for (const listener of [...this.allListeners]) listener(record);
+  }
+}
+
+function errorOf(error: Error): JobError {
+  const detail = error instanceof UploadError ? error.detail : {};
+  return {
+    message: error.message,
+    ...(detail.serverMessage === undefined ? {} : { serverMessage: detail.serverMessage }),
+    ...(detail.status === undefined ? {} : { status: detail.status }),
+    ...(detail.retryable === undefined ? {} : { retryable: detail.retryable }),
+  };
+}
+
+function newJobId(): string {
+  return `j${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}

@@ -1,0 +1,173 @@
+/// <reference lib="webworker" />
+/**
+ * The jobs worker: writes each job's staged copy to OPFS, reads it back and runs `uploadTable` over it, so the
+ * slicing, checksums and encoding of an upload never occupy the page's main thread.
+ *
+ * Where the connector runs: ClickHouse is plain `fetch`, so the worker makes its own ClickHouseConnector from the
+ * config the page hands it for this run (credentials included, in memory only) and talks to the server directly.
+ * The embedded DuckDB is one instance per database and lives with the page (the page's `%%sql` must see the
+ * uploaded table), so for DuckDB, and any other kind the page registered, the worker drives the page connector's
+ * UploadSink by message: each call goes to the page, chunks travel as freshly sliced columns (transferred, not
+ * copied). The page then only hands each chunk to DuckDB-WASM, which runs in its own worker.
+ */
+import type { Connector } from '../data/connectors.ts';
+import { discardUpload, uploadTable, UploadError, type UploadPlan, type UploadSink } from '../data/upload.ts';
+import type { ColumnTable } from '../data/table.ts';
+import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
+import { readStagedCopy, removeStagedCopy, writeStagedCopy } from './staged-copy.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** Kinds whose connector this worker can make itself. */
+const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, { where: 'worker' }>['config']>) => Promise<Connector>> = {
+  clickhouse: async (config) => new (await import('../data/clickhouse.ts')).ClickHouseConnector(config),
+};
+
+/** Staged copies being written, by job: a run or a discard waits for its job's write. */
+const copies = new Map<string, Promise<unknown>>();
+const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
+/** Jobs cancelled before their run message came (the page cancels a job that is about to start). */
+const cancelledEarly = new Set<string>();
+const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+let nextCall = 0;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'stage': {
+      const write = writeStagedCopy(message.folder, message.jobId, fromWireTable(message.table)).then(
+        (bytes) => post({ type: 'staged', jobId: message.jobId, bytes }),
+        (error: unknown) => post({ type: 'stage-failed', jobId: message.jobId, error: toWireError(new Error(`Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`)) }),
+      );
+      copies.set(message.jobId, write);
+      break;
+    }
+    case 'run':
+      void run(message);
+      break;
+    case 'cancel':
+      if (running.has(message.jobId)) cancel(message.jobId);
+      else cancelledEarly.add(message.jobId);
+      break;
+    case 'discard':
+      void (copies.get(message.jobId) ?? Promise.resolve())
+        .then(() => removeStagedCopy(message.folder, message.jobId))
+        .catch(() => {})
+        .then(() => post({ type: 'discarded', jobId: message.jobId }));
+      break;
+    case 'sink-reply': {
+      const call = calls.get(message.callId);
+      calls.delete(message.callId);
+      if (message.ok) call?.resolve(message.value);
+      else call?.reject(fromWireError(message.error));
+      break;
+    }
+  }
+};
+
+/**
+ * Stops a job's run. A sink step without a signal (a query that hangs) would hold the cancel until it times out,
+ * so the worker's own connector also aborts what it has in flight; not once the commit started, which finishes.
+ */
+function cancel(jobId: string): void {
+  const job = running.get(jobId)!;
+  job.controller.abort(new UploadError('Cancelled.', { cancelled: true }));
+  if (!job.committing) void job.connector?.close?.().catch(() => {});
+}
+
+async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const { jobId, folder, target } = message;
+  const controller = new AbortController();
+  const job: { controller: AbortController; connector?: Connector; committing: boolean } = { controller, committing: false };
+  running.set(jobId, job);
+  if (cancelledEarly.delete(jobId)) controller.abort(new UploadError('Cancelled.', { cancelled: true }));
+  let connector: Connector | undefined;
+  try {
+    await copies.get(jobId);
+    const table = await readStagedCopy(folder, jobId);
+    if (!table) {
+      throw new UploadError(`The copy of this job's table kept in the browser's storage is gone (the site's data was cleared, or the page closed before it was written); run the upload again.`, { jobId });
+    }
+    connector = await connectorFor(message.connector);
+    if (message.connector.where === 'worker') job.connector = connector;
+    if (controller.signal.aborted) {
+      // Cancelled before uploadTable started: an earlier run of the job may have left a staging table.
+      await discardUpload(connector, { jobId, target });
+      throw new UploadError('Cancelled before any row was sent; the target was not changed.', { cancelled: true, jobId });
+    }
+    const result = await uploadTable(connector, table, {
+      jobId,
+      target,
+      mode: message.mode,
+      // The ledger stays until the page has recorded the success (then it drops it), so a reload between the
+      // commit and that record finds the job committed instead of writing it again.
+      keepLedger: true,
+      signal: controller.signal,
+      ...(message.chunkRows === undefined ? {} : { chunkRows: message.chunkRows }),
+      ...(message.retries === undefined ? {} : { retries: message.retries }),
+      ...(message.retryDelayMs === undefined ? {} : { retryDelayMs: message.retryDelayMs }),
+      onProgress: (progress) => {
+        if (progress.phase === 'committing') job.committing = true;
+        post({ type: 'progress', jobId, progress });
+      },
+    });
+    await removeStagedCopy(folder, jobId).catch(() => {});
+    const { checksum: _checksum, ...rest } = result;
+    post({ type: 'succeeded', jobId, result: rest });
+  } catch (error) {
+    const detail = error instanceof UploadError ? error.detail : {};
+    // Connection lost or the warehouse restarting (retryable, whether or not chunks were staged yet): paused, so a
+    // person resumes it once the warehouse is back; a refusal: failed.
+    const outcome = detail.cancelled ? 'cancelled' : detail.resumable || detail.retryable ? 'paused' : 'failed';
+    if (outcome === 'cancelled') await removeStagedCopy(folder, jobId).catch(() => {});
+    post({ type: 'ended', jobId, outcome, error: toWireError(error) });
+  } finally {
+    running.delete(jobId);
+    if (message.connector.where === 'worker') await connector?.close?.().catch(() => {});
+  }
+}
+
+async function connectorFor(wire: WireConnector): Promise<Connector> {
+  if (wire.where === 'worker') {
+    const make = WORKER_KINDS[wire.config.kind];
+    if (!make) throw new UploadError(`Connectors of kind '${wire.config.kind}' cannot run in the jobs worker.`);
+    return make(wire.config);
+  }
+  return {
+    name: wire.name,
+    kind: wire.kind,
+    label: wire.label,
+    query: () => Promise.reject(new Error('The jobs worker does not query.')),
+    uploads: pageSink(wire.name),
+  };
+}
+
+/** The page connector's UploadSink, called by message. */
+function pageSink(connector: string): UploadSink {
+  const call = <T>(method: keyof UploadSink, args: unknown[], transfer: Transferable[] = [], signal?: AbortSignal): Promise<T> => {
+    const callId = nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      calls.set(callId, { resolve: resolve as (value: unknown) => void, reject });
+      if (signal) signal.addEventListener('abort', () => post({ type: 'sink-abort', callId }), { once: true });
+      post({ type: 'sink-call', callId, connector, method, args }, transfer);
+    });
+  };
+  const slim = (plan: UploadPlan) => ({ ...plan, schema: [...plan.schema] });
+  return {
+    // The page's sink gets the schema, not the rows: its value checks happen as chunks are written.
+    check: (plan: UploadPlan, table: ColumnTable) => call('check', [slim(plan), toWireTable(table.slice(0, 0))]),
+    createStaging: (plan) => call('createStaging', [slim(plan)]),
+    stagedChunks: (plan) => call('stagedChunks', [slim(plan)]),
+    // uploadTable's chunks share no buffers with the staged copy (ColumnTable.slice), so they can be transferred.
+    writeChunk: (plan, chunk, rows, signal) => (signal?.aborted ? Promise.reject(signal.reason) : call('writeChunk', [slim(plan), chunk, toWireTable(rows)], rows.buffers(), signal)),
+    dropChunk: (plan, chunk) => call('dropChunk', [slim(plan), chunk]),
+    stagedChecksum: (plan) => call('stagedChecksum', [slim(plan)]),
+    commit: (plan) => call('commit', [slim(plan)]),
+    committed: (plan) => call('committed', [slim(plan)]),
+    dropStaging: (plan) => call('dropStaging', [slim(plan)]),
+  };
+}
