@@ -32,6 +32,12 @@ export interface DuckDBConnectorOptions {
    * nothing leaves the page's server. `https://extensions.duckdb.org` is DuckDB's own (needs the network).
    */
   extensionRepository?: string;
+  /**
+   * Keep this connector's tables in the origin-private file system (`opfs://bento-<name>.duckdb`), so a table made
+   * by `CREATE TABLE` or an upload is still there after a reload. Such a connector has a DuckDB worker of its own,
+   * and the file can be open in one tab at a time: a second tab gets an in-memory database, and its label says so.
+   */
+  persist?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -70,11 +76,11 @@ interface Engine {
 
 const engines = new Map<string, Promise<Engine>>();
 
-function engineFor(bundleURL: string, extensionRepository: string): Promise<Engine> {
-  const key = `${bundleURL} ${extensionRepository}`;
+function engineFor(bundleURL: string, extensionRepository: string, path = ':memory:'): Promise<Engine> {
+  const key = `${bundleURL} ${extensionRepository} ${path}`;
   let engine = engines.get(key);
   if (!engine) {
-    engine = startEngine(bundleURL, extensionRepository);
+    engine = startEngine(bundleURL, extensionRepository, path);
     engines.set(key, engine);
     // A failed start is not kept: the next query tries again. A worker that dies later is dropped too.
     const forget = () => engines.get(key) === engine && engines.delete(key);
@@ -83,7 +89,23 @@ function engineFor(bundleURL: string, extensionRepository: string): Promise<Engi
   return engine;
 }
 
-async function startEngine(bundleURL: string, extensionRepository: string): Promise<Engine> {
+/** Ends an engine of its own (a persisted connector's), so its file is free for the next one to open. */
+async function stopEngine(bundleURL: string, extensionRepository: string, path: string): Promise<void> {
+  const key = `${bundleURL} ${extensionRepository} ${path}`;
+  const engine = await engines.get(key)?.catch(() => undefined);
+  engines.delete(key);
+  if (!engine) return;
+  try {
+    const conn = await engine.db.connect();
+    await conn.query('CHECKPOINT');
+    await conn.close();
+  } catch {
+    // A last checkpoint is a courtesy: the write-ahead log is in the file system too.
+  }
+  await engine.db.terminate().catch(() => {});
+}
+
+async function startEngine(bundleURL: string, extensionRepository: string, path: string): Promise<Engine> {
   const bundle = await duckdb.selectBundle({
     mvp: { mainModule: `${bundleURL}duckdb-mvp.wasm`, mainWorker: `${bundleURL}duckdb-browser-mvp.worker.js` },
     eh: { mainModule: `${bundleURL}duckdb-eh.wasm`, mainWorker: `${bundleURL}duckdb-browser-eh.worker.js` },
@@ -116,7 +138,9 @@ async function startEngine(bundleURL: string, extensionRepository: string): Prom
       (async () => {
         await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
         await db.open({
-          path: ':memory:',
+          path,
+          // An opfs:// database is opened (and its write-ahead log found) by DuckDB's worker itself.
+          ...(path.startsWith('opfs://') ? { accessMode: duckdb.DuckDBAccessMode.READ_WRITE, opfs: { fileHandling: 'auto' as const } } : {}),
           query: { castBigIntToDouble: false, castDecimalToDouble: false, castTimestampToDate: false },
           // Static file servers often ignore Range requests; read such files whole instead of failing.
           filesystem: { allowFullHTTPReads: true },
@@ -209,10 +233,12 @@ interface Session {
 export class DuckDBConnector implements Connector {
   readonly kind = 'duckdb';
   readonly name: string;
-  readonly label: string;
+  label: string;
   private readonly bundleURL: string;
   private readonly extensionRepository: string;
   private readonly tables: Record<string, string>;
+  /** `opfs://...` when the connector keeps its tables (DuckDBConnectorOptions.persist). */
+  private readonly persistPath?: string;
   private session?: Promise<Session>;
   /** Queries on one connection run one after another: DuckDB keeps one pending query per connection. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -228,7 +254,11 @@ export class DuckDBConnector implements Connector {
     this.bundleURL = absolute(options.bundleURL ?? defaultBundleURL(), true);
     this.extensionRepository = absolute(options.extensionRepository ?? `${this.bundleURL}extensions`).replace(/\/+$/, '');
     this.tables = options.tables ?? {};
+    if (options.persist) this.persistPath = `opfs://bento-${config.name.replace(/[^\w.-]/g, '_')}.duckdb`;
   }
+
+  /** Whether the tables are kept across reloads (false also when another tab holds the file). */
+  persisted = false;
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const started = performance.now();
@@ -339,6 +369,11 @@ export class DuckDBConnector implements Connector {
     await session.conn.cancelSent().catch(() => {});
     await this.queue.catch(() => {});
     const { db } = session.engine;
+    if (this.persisted) {
+      await session.conn.close().catch(() => {});
+      await stopEngine(this.bundleURL, this.extensionRepository, this.persistPath!);
+      return;
+    }
     try {
       await session.conn.close();
       const other = await db.connect();
@@ -368,18 +403,38 @@ export class DuckDBConnector implements Connector {
   }
 
   private async connect(): Promise<Session> {
-    const engine = await engineFor(this.bundleURL, this.extensionRepository).catch((error: unknown) => {
+    const engine = await this.startEngine().catch((error: unknown) => {
       throw this.failure(error);
     });
     const conn = await Promise.race([engine.db.connect(), engine.died]);
     try {
-      const database = await this.attachDatabase(conn);
+      // A persisted connector's engine is its own: its main database is the file.
+      const database = this.persisted ? String((await conn.query('SELECT current_database() AS d')).get(0)?.d) : await this.attachDatabase(conn);
       const session = { engine, conn, database };
       for (const [view, url] of Object.entries(this.tables)) await this.createTableView(session, view, url);
       return session;
     } catch (error) {
       await conn.close().catch(() => {});
       throw this.failure(error, engine);
+    }
+  }
+
+  /**
+   * The shared in-memory engine, or for a persisted connector an engine of its own over its file. When the file
+   * cannot be opened (another tab of this site holds it: one writer at a time), the tables live in memory and the
+   * label says they are not kept.
+   */
+  private async startEngine(): Promise<Engine> {
+    if (!this.persistPath) return engineFor(this.bundleURL, this.extensionRepository);
+    try {
+      const engine = await engineFor(this.bundleURL, this.extensionRepository, this.persistPath);
+      this.persisted = true;
+      return engine;
+    } catch (error) {
+      if (error instanceof QueryError && error.detail.timedOut) throw error;
+      this.persisted = false;
+      this.label = `${this.label} (not kept: ${this.persistPath} could not be opened, perhaps in use by another tab: ${messageOf(error)})`;
+      return engineFor(this.bundleURL, this.extensionRepository);
     }
   }
 
@@ -409,6 +464,8 @@ export class DuckDBConnector implements Connector {
     try {
       const loader = await javascriptLoader(session, path);
       if (loader) {
+        // A kept database has the table from the last visit: the file it was read from is what counts.
+        if (this.persisted) await session.conn.query(`DROP TABLE IF EXISTS ${sqlName(view)}`);
         await this.loadTable(session, view, loader, await download(href), href);
         return;
       }

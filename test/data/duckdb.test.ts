@@ -727,3 +727,33 @@ describe('Arrow → ColumnTable for types DuckDB does not produce', () => {
     ]);
   });
 });
+
+describe('duckdb connector with persist: tables kept in the origin-private file system', () => {
+  const config = { name: 'kept', kind: 'duckdb', options: { bundleURL, persist: true, tables: { temps: '/demo/data/city-temperatures.csv' } } };
+
+  before(async () => {
+    // A run of the suite before this one left its file: start from none.
+    const root = await navigator.storage.getDirectory();
+    for (const file of ['bento-kept.duckdb', 'bento-kept.duckdb.wal']) await root.removeEntry(file).catch(() => {});
+  });
+  after(() => unregisterConnector('kept'));
+
+  it('finds a table made before the connector was closed, as after a reload, and still reads its files', async () => {
+    registerConnector(config);
+    const first = await getConnector('kept');
+    await first.query('CREATE TABLE uploads AS SELECT range AS id, range * 1.5 AS score FROM range(2500)');
+    await first.query("INSERT INTO uploads VALUES (9999, -1)");
+    expect((first as unknown as { persisted: boolean }).persisted).to.equal(true);
+    // Closing ends the connector's own DuckDB worker, as leaving the page does; the next one opens the file anew.
+    unregisterConnector('kept');
+    await first.close?.();
+    registerConnector(config);
+    const again = await getConnector('kept');
+    expect(again).not.to.equal(first);
+    const { table } = await again.query('SELECT count(*)::INTEGER AS n, max(id)::INTEGER AS top, sum(score)::DOUBLE AS total FROM uploads');
+    expect(rows(table)).to.deep.equal([[2501, 9999, 1.5 * (2499 * 2500) / 2 - 1]]);
+    const { table: temps } = await again.query('SELECT count(*)::INTEGER AS n FROM temps');
+    expect(values(temps, 'n')).to.deep.equal([48]);
+    expect(again.label).to.equal('DuckDB (in browser)');
+  });
+});
