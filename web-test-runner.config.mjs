@@ -82,6 +82,16 @@ function failArmedRequests(context, next) {
   context.res.end(`Not found: the test asked for this request to fail (${context.path}).`);
 }
 
+/**
+ * The page's job runner (src/jobs/worker-runner.ts `jobRunner()`) loads `../jobs-worker.js`, the built worker beside
+ * the bundle; run from the source tree that is /src/jobs-worker.js. A redirect (not a rewrite) to the worker's
+ * source, so its own relative imports resolve from src/jobs/.
+ */
+function jobsWorkerFromSource(context, next) {
+  if (context.path !== '/src/jobs-worker.js') return next();
+  context.redirect('/src/jobs/worker.ts');
+}
+
 /** A Pyodide index whose .wasm is served with the wrong type, to check startup timeouts. */
 async function wrongWasmType(context, next) {
   if (!context.path.startsWith('/wrong-wasm-type/')) return next();
@@ -316,7 +326,7 @@ export default {
   rootDir: '.',
   concurrency: 1,
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType],
+  middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },

@@ -94,3 +94,7 @@ export {
   type SheetRetryOptions,
 } from './data/sheet-sources.ts';
 export type { SheetRequest, SheetReadOptions, SheetResult } from './data/sheets.ts';
+// %%dataframe and <job-status>: the magic only; both elements and the job runner are chunks loaded on first use.
+export { DATAFRAME_MAGIC } from '../components/dataframe-cell/dataframe-magic.ts';
+export type { DataFrameCell } from '../components/dataframe-cell/dataframe-cell.ts';
+export type { JobStatus } from '../components/job-status/job-status.ts';

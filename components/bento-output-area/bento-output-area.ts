@@ -6,6 +6,7 @@ import type { JSONObject, JSONValue, MimeBundle } from '../../src/kernel/protoco
 import { AnsiState, ansiToHtml, stripAnsi } from '../../src/notebook/ansi.ts';
 import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResultOutput, type Output, type StreamOutput } from '../../src/notebook/nbformat.ts';
 import { droppedText, type OutputModel } from '../../src/notebook/output-model.ts';
+import { loadElement } from '../shared/lazy-elements.ts';
 import { renderSimpleMarkdown } from '../shared/markdown.ts';
 import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { sandboxStyles, styles } from './bento-output-area.styles.ts';
@@ -15,6 +16,7 @@ import { sandboxStyles, styles } from './bento-output-area.styles.ts';
  * (`application/vnd.jupyter.widget-view+json`) are not supported and fall through to the next type offered.
  */
 export const MIME_PREFERENCE = [
+  'application/vnd.bento.job+json',
   'text/html',
   'image/svg+xml',
   'image/png',
@@ -236,6 +238,16 @@ function jsonNode(value: JSONValue, metadata: JSONObject): HTMLElement {
 }
 
 /**
+ * An upload job's output is its live `<job-status>`, which keeps `data` at the job's last state. Its chunk is loaded
+ * here: the document's watcher (lazy-elements.ts) does not see into this shadow root. Without it, the summary text.
+ */
+function jobNode(data: MimeBundle): HTMLElement {
+  const node = Object.assign(document.createElement('job-status'), { bundle: data });
+  loadElement('job-status').catch(() => (node.textContent = textOf(data['text/plain'])));
+  return node;
+}
+
+/**
  * Builds the DOM for a rich (non text/plain) MIME type; undefined when it needs the sanitizer (HTML, SVG, Markdown
  * beyond the ordinary: a chunk loaded on first need) and that has not loaded. Text/plain is rendered as text
  * blocks instead.
@@ -262,6 +274,8 @@ function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string,
         return latexNode(textOf(data[mime]));
       case 'application/json':
         return jsonNode(data[mime], metadataFor(metadata, mime));
+      case 'application/vnd.bento.job+json':
+        return jobNode(data);
       default:
         return javascriptNode(textOf(data[mime]));
     }

@@ -62,6 +62,15 @@ export const GOOGLESHEET_MAGIC: CellMagicSpec = {
   summary: 'Reads the Google Sheet whose URL or id is below and binds it to var in the kernel as a table.',
 };
 
+/** `%%dataframe df --to TABLE [--conn NAME] [--mode create|append|replace] [--chunk-rows N]`: uploads df as a job (components/dataframe-cell). */
+export const DATAFRAME_MAGIC: CellMagicSpec = {
+  name: 'dataframe',
+  tagName: 'dataframe-cell',
+  positionals: [{ name: 'df', kind: 'identifier' }],
+  options: { to: { type: 'string', metavar: 'TABLE' }, conn: { type: 'string', metavar: 'NAME' }, mode: { type: 'string', metavar: 'create|append|replace' }, 'chunk-rows': { type: 'int', metavar: 'N' } },
+  summary: 'Uploads the table df to the warehouse table --to, as a background job.',
+};
+
 /** Registers a data cell's magic, and its element (and the table view) to load when first seen. */
 export function registerDataCell(spec: CellMagicSpec, load: () => Promise<unknown>): void {
   registerCellMagic(spec);
