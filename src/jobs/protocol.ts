@@ -36,6 +36,8 @@ export type ToWorker =
       chunkRows?: number;
       retries?: number;
       retryDelayMs?: number;
+      /** An earlier run of the job may have left tables on the warehouse. */
+      ranBefore: boolean;
     }
   | { type: 'cancel'; jobId: string }
   /** Removes the staged copy (after its write, if one is under way). */

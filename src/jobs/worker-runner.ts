@@ -139,7 +139,8 @@ export class WorkerJobRunner implements JobRunner {
     this.dequeue(id);
     let note = 'Cancelled: the staged rows were removed and the target was not changed.';
     try {
-      await discardUpload(await getConnector(record.arguments.connector), { jobId: id, target: record.arguments.target });
+      // A job that never ran has nothing on the warehouse.
+      if (ranAlready(record)) await discardUpload(await getConnector(record.arguments.connector), { jobId: id, target: record.arguments.target });
     } catch (error) {
       note = `Cancelled, but the job's staging table on the warehouse could not be removed: ${(error as Error).message}`;
     }
@@ -272,6 +273,7 @@ export class WorkerJobRunner implements JobRunner {
     const released = new Promise<void>((resolve) => (releaseLock = resolve));
     const lockDone = navigator.locks.request(this.lockName(id), () => released).then(() => {}, () => {});
     this.running.set(id, { ended, end, releaseLock, lockDone, bytesBefore: record.progress.bytes });
+    const ranBefore = ranAlready(record);
     void (async () => {
       await this.update(id, { state: 'staging', startedAt: Date.now(), error: undefined });
       const config = connectorConfig(record.arguments.connector);
@@ -287,6 +289,7 @@ export class WorkerJobRunner implements JobRunner {
         connector: await this.wireConnector(config),
         target: record.arguments.target,
         mode: record.arguments.mode ?? 'create',
+        ranBefore,
         ...(record.arguments.chunkRows === undefined ? {} : { chunkRows: record.arguments.chunkRows }),
         ...(this.options.retries === undefined ? {} : { retries: this.options.retries }),
         ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
@@ -452,6 +455,11 @@ function errorOf(error: Error): JobError {
     ...(detail.status === undefined ? {} : { status: detail.status }),
     ...(detail.retryable === undefined ? {} : { retryable: detail.retryable }),
   };
+}
+
+/** Whether a run of the job started before (and so may have left tables on the warehouse). */
+function ranAlready(record: JobRecord): boolean {
+  return record.startedAt !== undefined || record.elapsedBeforeMs !== undefined || record.progress.bytes > 0;
 }
 
 function newJobId(): string {

@@ -95,8 +95,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     connector = await connectorFor(message.connector);
     if (message.connector.where === 'worker') job.connector = connector;
     if (controller.signal.aborted) {
-      // Cancelled before uploadTable started: an earlier run of the job may have left a staging table.
-      await discardUpload(connector, { jobId, target });
+      // Cancelled before uploadTable started: only an earlier run of the job can have left a staging table.
+      if (message.ranBefore) await discardUpload(connector, { jobId, target });
       throw new UploadError('Cancelled before any row was sent; the target was not changed.', { cancelled: true, jobId });
     }
     const result = await uploadTable(connector, table, {
