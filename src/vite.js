@@ -24,6 +24,8 @@ export default function bentoLite() {
       await cp(join(dist, 'worker.js'), join(assets, 'worker.js'));
       await cp(join(dist, 'pyodide'), join(assets, 'pyodide'), { recursive: true });
       await cp(join(dist, 'duckdb'), join(assets, '..', 'duckdb'), { recursive: true });
+      // The upload jobs' worker: its runner's chunk finds it one folder up (src/jobs/worker-runner.ts).
+      await cp(join(dist, 'jobs-worker.js'), join(assets, '..', 'jobs-worker.js'));
     },
   };
 }
