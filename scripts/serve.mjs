@@ -3,8 +3,9 @@
 // running cell can be interrupted in place. Offline: everything comes from this folder.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request as forward } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { fakeGoogle } from './fake-google.mjs';
 
@@ -27,14 +28,21 @@ const TYPES = {
   '.py': 'text/x-python; charset=utf-8',
 };
 
-/** Starts the server; resolves with its origin. `isolated: false` drops COOP/COEP (to compare both ladders). */
-export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated = true, quiet = false, config = {} } = {}) {
+/**
+ * Starts the server; resolves with its origin. `isolated: false` drops COOP/COEP (to compare both ladders).
+ * `proxy: { '/clickhouse': 'http://127.0.0.1:8123' }` forwards `/clickhouse/<rest>` to that server (method, headers,
+ * body and answer as they are), so a page reaches it same-origin as a host page's reverse proxy lets it (the upload
+ * benchmark's ClickHouse).
+ */
+export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated = true, quiet = false, config = {}, proxy = {} } = {}) {
   // The demo's %%googlesheet cell reads from this stand-in for Google (which these machines cannot reach), under
   // /fake-google/ on the same origin, as the source `local` the demo page registers.
   const googleStandIn = fakeGoogle({ prefix: '/fake-google' });
   const server = createServer(async (request, response) => {
     if (googleStandIn(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const prefix = Object.keys(proxy).find((p) => url.pathname === p || url.pathname.startsWith(`${p}/`));
+    if (prefix) return forwardTo(proxy[prefix], request.url.slice(prefix.length) || '/', request, response);
     if (url.pathname === '/demo/config.js') {
       // What the demo pages are told at run time (a Jupyter Server's URL and token), as a module: the token
       // stays in JavaScript, never in a URL.
@@ -97,6 +105,28 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
     };
     tryListen(port, port === 0 ? 0 : 20);
   });
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+
+/** Streams `request` to `upstream` + `path` and its answer back; a client that goes away takes the upstream call with it. */
+function forwardTo(upstream, path, request, response) {
+  // Appended, never resolved against upstream: a path like `//elsewhere/` must not leave the upstream server.
+  const target = new URL(`${upstream.replace(/\/$/, '')}${path.startsWith('/') ? '' : '/'}${path}`);
+  const outgoing = forward(target, { method: request.method, headers: endToEnd(request.headers) }, (incoming) => {
+    response.writeHead(incoming.statusCode ?? 502, endToEnd(incoming.headers));
+    pipeline(incoming, response, () => {});
+  });
+  outgoing.on('error', (error) => {
+    if (response.headersSent) return response.destroy();
+    response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end(`Bad gateway: ${upstream} did not answer (${error.code ?? error.message}).`);
+  });
+  response.on('close', () => {
+    if (!response.writableFinished) outgoing.destroy();
+  });
+  pipeline(request, outgoing, () => {});
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
