@@ -15,6 +15,7 @@ const FIGURES = {
   memory: () => import('./memory.mjs'),
   interrupt: () => import('./interrupt.mjs'),
   weight: () => import('./weight.mjs'),
+  upload: () => import('./upload.mjs'),
 };
 
 const option = (name) => {
