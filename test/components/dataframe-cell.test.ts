@@ -183,6 +183,26 @@ describe('a %%dataframe cell in a notebook', () => {
     }
   });
 
+  it("cancels a job waiting for its turn from the output's Cancel button: no table is made", async () => {
+    const kernel = pageKernel();
+    const target = fresh('cancelled');
+    await python(kernel, 'from bento_table import Table\nqueued = Table.from_dict({"n": [1, 2, 3]})');
+    await duckdbRows('SELECT 1');
+    const blockers = await Promise.all([1, 2].map(() => jobRunner().submit(pageTable(), { connector: 'down', target: fresh('blocked') })));
+    try {
+      const upload = await fixture<BentoCell>(html`<bento-cell .kernel=${kernel}></bento-cell>`);
+      upload.source = `%%dataframe queued --to ${target}`;
+      expect((await upload.run())?.content.status, outputText(upload)).to.equal('ok');
+      const status = await shows(() => outputJobStatus(upload), 'Queued');
+      status.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="Cancel the upload"]')!.click();
+      await shows(() => outputJobStatus(upload), 'Cancelled');
+      expect(await duckdbRows(`SELECT count(*) FROM information_schema.tables WHERE table_name = '${target}'`)).to.deep.equal([[0n]]);
+      expect((upload.toJSON() as Cell & { outputs: Array<{ data: Record<string, unknown> }> }).outputs[0].data[JOB_MIME]).to.include({ state: 'cancelled' });
+    } finally {
+      for (const blocker of blockers) await jobRunner().cancel(blocker.id).catch(() => {});
+    }
+  });
+
   it('shows a refusal as the cell error, and records no job', async () => {
     const before = (await jobRunner().list()).length;
     const cell = await fixture<BentoCell>(html`<bento-cell .kernel=${pageKernel()}></bento-cell>`);
