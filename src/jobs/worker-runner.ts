@@ -5,8 +5,9 @@
  * On `submit` the page records the job (`queued`) and hands the table to the worker, which writes the staged copy
  * at once, so a job waiting for a slot survives a reload too. A run reads the copy back and calls uploadTable.
  *
- * Reloads: a running job holds a Web Lock named after it for as long as this page runs it. A new runner finds
- * records left in a running state whose lock nobody holds (their page closed), marks them `paused` ("the page
+ * Reloads and tabs: a job holds a Web Lock named after it from the moment a runner queues it until its run ends
+ * (so two tabs never run one job). A new runner finds records left queued or running whose lock it can take
+ * (their page closed), marks them `paused` ("the page
  * closed"), and by default queues them again at once: the issue's promise is that a person who reloads sees the
  * job finish. Their connector must be registered again by then (the page does that as it starts, before it asks
  * for the runner); one that is not stays `paused`, saying so, until `resume`. A job paused because the warehouse
@@ -27,9 +28,6 @@ interface Running {
   /** Settles when the job's run ends, with its final record. */
   ended: Promise<JobRecord>;
   end: (record: JobRecord) => void;
-  releaseLock: () => void;
-  /** Settles once the lock is released. */
-  lockDone: Promise<void>;
   /** uploadTable's bytes of the runs before this one, added to this run's. */
   bytesBefore: number;
   cancelRequested?: boolean;
@@ -57,6 +55,8 @@ export class WorkerJobRunner implements JobRunner {
   private readonly staged = new Map<string, Promise<void>>();
   private readonly discards = new Map<string, () => void>();
   private readonly sinkCalls = new Map<number, AbortController>();
+  /** The Web Locks this runner holds, one per job it has queued or runs. */
+  private readonly claims = new Map<string, { release: () => void; done: Promise<void> }>();
   /** Store writes in order, one at a time, so a record's last write is its newest state. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -99,6 +99,7 @@ export class WorkerJobRunner implements JobRunner {
       createdAt: now,
       updatedAt: now,
     };
+    await this.claim(id);
     await store.put(record);
     this.records.set(id, record);
     this.emit(record);
@@ -145,7 +146,9 @@ export class WorkerJobRunner implements JobRunner {
       note = `Cancelled, but the job's staging table on the warehouse could not be removed: ${(error as Error).message}`;
     }
     await this.discardCopy(id);
-    return this.update(id, { state: 'cancelled', finishedAt: Date.now(), error: { message: note } });
+    const cancelled = await this.update(id, { state: 'cancelled', finishedAt: Date.now(), error: { message: note } });
+    await this.unclaim(id);
+    return cancelled;
   }
 
   async retry(id: string): Promise<JobRecord> {
@@ -184,9 +187,8 @@ export class WorkerJobRunner implements JobRunner {
     this.closed = true;
     // As a closing page would: the worker stops mid-step, records stay as they are, locks are released.
     this.worker.terminate();
-    for (const running of this.running.values()) running.releaseLock();
     // The next runner (the reloaded page) must find these jobs' locks free.
-    await Promise.all([...this.running.values()].map((running) => running.lockDone));
+    await Promise.all([...this.claims.keys()].map((id) => this.unclaim(id)));
     for (const controller of this.sinkCalls.values()) controller.abort(new UploadError('The job runner closed.', { retryable: true }));
     await this.writes.catch(() => {});
     (await this.ready.catch(() => undefined))?.close();
@@ -200,10 +202,10 @@ export class WorkerJobRunner implements JobRunner {
   private async start(): Promise<JobStore> {
     const store = await JobStore.open(this.storeName);
     const records = await store.list();
-    const held = new Set(((await navigator.locks.query()).held ?? []).map((lock) => lock.name));
     for (const record of records.reverse()) {
       this.records.set(record.id, record);
-      if (!ACTIVE_JOB_STATES.includes(record.state) || held.has(this.lockName(record.id))) continue;
+      // A job whose lock another runner holds is that runner's (another tab).
+      if (!ACTIVE_JOB_STATES.includes(record.state) || !(await this.claim(record.id))) continue;
       // Left running by a page that closed: its staged copy and staged chunks are where it left them.
       const connector = connectorConfig(record.arguments.connector);
       const auto = (this.options.resumeOnStart ?? 'auto') === 'auto' && connector !== undefined;
@@ -218,14 +220,39 @@ export class WorkerJobRunner implements JobRunner {
         await store.put(queued);
         this.records.set(record.id, queued);
         this.queue.push(record.id);
+      } else {
+        await this.unclaim(record.id);
       }
     }
     queueMicrotask(() => this.pump());
     return store;
   }
 
-  private lockName(id: string): string {
-    return `bento-job:${this.storeName}:${id}`;
+  /** Takes the job's lock unless another runner holds it; resolves with whether this runner has it now. */
+  private claim(id: string): Promise<boolean> {
+    if (this.claims.has(id)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let release!: () => void;
+      const released = new Promise<void>((done) => (release = done));
+      const done = navigator.locks
+        .request(`bento-job:${this.storeName}:${id}`, { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          return lock ? released : undefined;
+        })
+        .then(() => {}, () => {});
+      this.claims.set(id, { release, done });
+      void done.then(() => {
+        if (this.claims.get(id)?.done === done) this.claims.delete(id);
+      });
+    });
+  }
+
+  /** Lets go of the job's lock; resolves once it is free. */
+  private async unclaim(id: string): Promise<void> {
+    const claim = this.claims.get(id);
+    if (!claim) return;
+    claim.release();
+    await claim.done;
   }
 
   private elapsedSoFar(record: JobRecord): Partial<JobRecord> {
@@ -250,6 +277,7 @@ export class WorkerJobRunner implements JobRunner {
     if (record.state !== from) throw new Error(`Job ${id} is ${record.state}; ${verb} applies to a ${from} job.`);
     const connector = connectorConfig(record.arguments.connector);
     if (!connector) throw new Error(`This page has no connector called '${record.arguments.connector}'; register it, then ${verb} the job.`);
+    if (!(await this.claim(id))) throw new Error(`Job ${id} is being run by another tab of this site; ${verb} it there.`);
     const queued = await this.update(id, { state: 'queued', error: undefined, result: undefined });
     this.queue.push(id);
     this.pump();
@@ -269,10 +297,7 @@ export class WorkerJobRunner implements JobRunner {
     const record = this.records.get(id)!;
     let end!: (record: JobRecord) => void;
     const ended = new Promise<JobRecord>((resolve) => (end = resolve));
-    let releaseLock!: () => void;
-    const released = new Promise<void>((resolve) => (releaseLock = resolve));
-    const lockDone = navigator.locks.request(this.lockName(id), () => released).then(() => {}, () => {});
-    this.running.set(id, { ended, end, releaseLock, lockDone, bytesBefore: record.progress.bytes });
+    this.running.set(id, { ended, end, bytesBefore: record.progress.bytes });
     const ranBefore = ranAlready(record);
     void (async () => {
       await this.update(id, { state: 'staging', startedAt: Date.now(), error: undefined });
@@ -320,6 +345,7 @@ export class WorkerJobRunner implements JobRunner {
       }
       case 'stage-failed':
         await this.update(message.jobId, { state: 'failed', finishedAt: Date.now(), error: errorOf(fromWireError(message.error)) });
+        await this.unclaim(message.jobId);
         this.stagedSettlers.get(message.jobId)?.();
         break;
       case 'progress':
@@ -367,7 +393,6 @@ export class WorkerJobRunner implements JobRunner {
     const record = this.records.get(id);
     // Not running from here on: a cancel now cleans up as for any stopped job, and the slot is free.
     this.running.delete(id);
-    running?.releaseLock();
     if (!record) return;
     const now = Date.now();
     const patch: Partial<JobRecord> = { state, error, ...this.elapsedSoFar({ ...record, updatedAt: now }) };
@@ -388,6 +413,7 @@ export class WorkerJobRunner implements JobRunner {
     } else {
       final = await this.update(id, patch);
     }
+    await this.unclaim(id);
     running?.end(final);
     this.pump();
   }

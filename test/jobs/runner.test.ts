@@ -278,6 +278,26 @@ describe('upload jobs to ClickHouse', function () {
     await expectHolds(warehouse, targets[1], sources[1]);
   });
 
+  it('a second runner over the same store (another tab) leaves the queued and running jobs of the first alone', async () => {
+    const store = freshStore();
+    const first = runner(store, { concurrency: 1 });
+    const holder = await blocker(first);
+    const target = freshName('one_tab');
+    const source = simpleTable(60);
+    const job = await first.submit(source, { connector: WAREHOUSE, target });
+    const other = runner(store);
+    expect((await other.list()).map((r) => [r.id, r.state]), 'the other tab sees them as the first left them').to.have.deep.members([
+      [holder.id, 'staging'],
+      [job.id, 'queued'],
+    ]);
+    await Promise.resolve();
+    expect((await other.get(job.id))!.state, 'and does not start the queued one').to.equal('queued');
+    expect(await rejection(other.resume(job.id))).to.match(/Resume applies to a paused job/);
+    await first.cancel(holder.id);
+    await inState(first, job.id, 'succeeded');
+    await expectHolds(warehouse, target, source);
+  });
+
   it('refuses a connector that is not registered, and bad arguments, before recording anything', async () => {
     const store = freshStore();
     const jobs = runner(store);
