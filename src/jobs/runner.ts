@@ -4,10 +4,11 @@
  * background; the record (never the credentials) is kept in IndexedDB, so a page that reloads lists its jobs
  * again and finishes the unfinished ones from the copy of the table staged in the origin-private file system.
  *
- * One runner ships: src/jobs/worker-runner.ts, a dedicated worker in the page (the main thread is never busy with
- * an upload). Load it lazily; it is not part of the first-load bundle:
+ * One runner ships: src/jobs/worker-runner.ts, a dedicated worker in the page (dist/jobs-worker.js) that slices,
+ * checksums and sends the chunks, so the main thread is not busy with an upload. Import it only from lazily loaded
+ * code (<job-status>, %%dataframe); it is not part of the first-load bundle:
  *
- *     const { jobRunner } = await import('bento-lite/src/jobs/worker-runner.ts');
+ *     const { jobRunner } = await import('../jobs/worker-runner.ts');
  *     const runner = jobRunner();                  // the page's one runner, made on first use
  *     // or: new WorkerJobRunner({ concurrency: 1 }) for a runner of your own (tests)
  *     const job = await runner.submit(table, { connector: 'duckdb', target: 'trips', mode: 'create' });
@@ -92,7 +93,7 @@ export interface JobRecord {
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;
-  /** When the current run started (`staging`), for elapsed time and throughput. */
+  /** When the current run started (`staging`); absent between runs, when `elapsedBeforeMs` holds their total. */
   startedAt?: number;
   finishedAt?: number;
   /** Milliseconds spent running over earlier runs (a resumed job's elapsed time goes on from there). */
