@@ -46,6 +46,8 @@ export type ToWorker =
   | { type: 'sink-reply'; callId: number; ok: false; error: WireError };
 
 export type FromWorker =
+  /** The worker's module ran: from now on an error event is not a failure to load. */
+  | { type: 'hello' }
   | { type: 'staged'; jobId: string; bytes: number }
   | { type: 'stage-failed'; jobId: string; error: WireError }
   | { type: 'progress'; jobId: string; progress: UploadProgress }

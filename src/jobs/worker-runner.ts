@@ -35,9 +35,9 @@ interface Running {
 
 let shared: WorkerJobRunner | undefined;
 
-/** The page's runner, made on first use with default options. */
-export function jobRunner(): WorkerJobRunner {
-  shared ??= new WorkerJobRunner();
+/** The page's runner, made on first use (with `options`, when the page wants other than the defaults). */
+export function jobRunner(options?: JobRunnerOptions): WorkerJobRunner {
+  shared ??= new WorkerJobRunner(options);
   return shared;
 }
 
@@ -60,6 +60,9 @@ export class WorkerJobRunner implements JobRunner {
   /** Store writes in order, one at a time, so a record's last write is its newest state. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private workerStarted = false;
+  /** Why the worker cannot run jobs, once it failed to load. */
+  private broken?: string;
 
   constructor(options: JobRunnerOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, storeName = 'bento-jobs' } = options;
@@ -72,12 +75,19 @@ export class WorkerJobRunner implements JobRunner {
     const url = new URL(options.workerURL ?? '../jobs-worker.js', options.workerURL ? (globalThis.document?.baseURI ?? location.href) : import.meta.url);
     this.worker = new Worker(url, { type: 'module', name: 'bento-jobs' });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => void this.onWorkerMessage(event.data);
+    // Before the worker says it is there, an error means it did not load: every job would wait forever.
+    this.worker.onerror = (event) => {
+      if (this.workerStarted) return;
+      event.preventDefault();
+      void this.workerFailed(`The jobs worker did not load from ${url.href}${event.message ? ` (${event.message})` : ''}; check the job runner's workerURL.`);
+    };
     this.ready = this.start();
   }
 
   async submit(table: ColumnTable, args: UploadJobArguments): Promise<JobRecord> {
     const store = await this.ready;
     this.checkOpen();
+    if (this.broken) throw new Error(this.broken);
     const { connector = 'duckdb', target, mode = 'create', chunkRows, source } = args ?? ({} as UploadJobArguments);
     if (!table || !Array.isArray(table.columns)) throw new TypeError('submit needs a ColumnTable to upload.');
     if (table.columns.length === 0) throw new TypeError(`The table for '${target}' has no columns; there is nothing to upload.`);
@@ -106,7 +116,10 @@ export class WorkerJobRunner implements JobRunner {
     // The worker gets its own copy of the columns (structured clone): the caller keeps its table.
     let settle!: () => void;
     this.staged.set(id, new Promise((resolve) => (settle = resolve)));
-    this.stagedSettlers.set(id, settle);
+    this.stagedSettlers.set(id, () => {
+      this.stagedSettlers.delete(id);
+      settle();
+    });
     this.post({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) });
     // Resolving once the copy is written means a submitted job survives a reload, even one still queued.
     await this.staged.get(id);
@@ -290,7 +303,7 @@ export class WorkerJobRunner implements JobRunner {
   }
 
   private pump(): void {
-    while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) this.run(this.queue.shift()!);
+    while (!this.closed && !this.broken && this.running.size < this.concurrency && this.queue.length > 0) this.run(this.queue.shift()!);
   }
 
   private run(id: string): void {
@@ -334,9 +347,24 @@ export class WorkerJobRunner implements JobRunner {
     return { where: 'page', name: connector.name, kind: connector.kind, label: connector.label };
   }
 
+  /** The worker never started: fails what waits for it, and every job this runner is asked for later. */
+  private async workerFailed(message: string): Promise<void> {
+    this.broken = message;
+    this.queue.length = 0;
+    for (const [id, settle] of this.stagedSettlers) {
+      if (this.records.get(id)?.state === 'queued') await this.update(id, { state: 'failed', finishedAt: Date.now(), error: { message } });
+      await this.unclaim(id);
+      settle();
+    }
+    for (const id of [...this.running.keys()]) await this.finish(id, 'failed', { message });
+  }
+
   private async onWorkerMessage(message: FromWorker): Promise<void> {
     if (this.closed) return;
     switch (message.type) {
+      case 'hello':
+        this.workerStarted = true;
+        break;
       case 'staged': {
         const record = this.records.get(message.jobId);
         if (record && record.state !== 'cancelled') await this.update(message.jobId, { progress: { ...record.progress, stagedBytes: message.bytes } });

@@ -69,6 +69,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
 };
 
+post({ type: 'hello' });
+
 /**
  * Stops a job's run. A sink step without a signal (a query that hangs) would hold the cancel until it times out,
  * so the worker's own connector also aborts what it has in flight; not once the commit started, which finishes.

@@ -298,6 +298,17 @@ describe('upload jobs to ClickHouse', function () {
     await expectHolds(warehouse, target, source);
   });
 
+  it('a worker that does not load fails the job with a message naming its URL, instead of leaving it waiting', async () => {
+    const jobs = runner(freshStore(), { workerURL: '/nowhere/jobs-worker.js' });
+    const said = await jobs.submit(simpleTable(3), { connector: WAREHOUSE, target: freshName('no_worker') }).then(
+      (record) => `${record.state}: ${record.error?.message}`,
+      (error: Error) => `refused: ${error.message}`,
+    );
+    expect(said).to.match(/^(failed|refused): The jobs worker did not load from http:.*\/nowhere\/jobs-worker\.js.*check the job runner's workerURL\.$/);
+    const later = await rejection(jobs.submit(simpleTable(3), { connector: WAREHOUSE, target: freshName('no_worker') }));
+    expect(later).to.match(/The jobs worker did not load/);
+  });
+
   it('refuses a connector that is not registered, and bad arguments, before recording anything', async () => {
     const store = freshStore();
     const jobs = runner(store);
