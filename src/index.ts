@@ -50,7 +50,6 @@ export {
   type MagicPositional,
 } from './magics/magics.ts';
 export { ColumnTable, ColumnBuilder, columnValue, type Column, type ColumnType, type ColumnSchema, type CellValue } from './data/table.ts';
-export { bindValue, readValues } from './kernel/values.ts';
 export { TableError, type TableOptions } from './kernel/table-wire.ts';
 export {
   registerConnector,

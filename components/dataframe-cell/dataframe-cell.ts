@@ -9,9 +9,6 @@ import { jobRunner } from '../../src/jobs/worker-runner.ts';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { TableError } from '../../src/kernel/table-wire.ts';
-// Reached by every other data cell too: importing it keeps the data cells' shared first-load chunk whole (a chunk
-// split off it would cost every page ~200 bytes gzip of the 60 KB budget; see `node scripts/build.mjs --analyze`).
-import '../../src/kernel/values.ts';
 import {
   formatMagicLine,
   invalidIdentifier,
