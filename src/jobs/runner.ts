@@ -150,7 +150,7 @@ export interface JobRunnerOptions {
   concurrency?: number;
   /** The IndexedDB database and the OPFS folder of this runner's jobs. Default `bento-jobs`. */
   storeName?: string;
-  /** URL of the jobs worker bundle. Default: `jobs-worker.js` beside the Bento Lite bundle. */
+  /** URL of the jobs worker bundle. Default: `jobs-worker.js` beside the Bento Lite bundle (src/jobs/worker.ts when run from the sources). */
   workerURL?: string | URL;
   /**
    * What happens to jobs a closed page left running: `auto` (default) resumes them when the runner starts (the

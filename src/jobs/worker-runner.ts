@@ -71,8 +71,12 @@ export class WorkerJobRunner implements JobRunner {
     this.concurrency = concurrency;
     this.storeName = storeName;
     this.options = options;
-    // The chunk that holds this module is in dist/chunks/; the worker bundle is beside the Bento Lite bundle.
-    const url = new URL(options.workerURL ?? '../jobs-worker.js', options.workerURL ? (globalThis.document?.baseURI ?? location.href) : import.meta.url);
+    // Built, this module is in a chunk in dist/chunks/ and the worker bundle beside the Bento Lite bundle; run from
+    // the sources (tests, a dev server that compiles TypeScript) the worker is the module beside this one.
+    const fromSources = import.meta.url.split('?')[0].endsWith('.ts');
+    const url = options.workerURL
+      ? new URL(options.workerURL, globalThis.document?.baseURI ?? location.href)
+      : new URL(fromSources ? './worker.ts' : '../jobs-worker.js', import.meta.url);
     this.worker = new Worker(url, { type: 'module', name: 'bento-jobs' });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => void this.onWorkerMessage(event.data);
     // Before the worker says it is there, an error means it did not load: every job would wait forever.

@@ -5,7 +5,7 @@ import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.t
 import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
 import type { JobRecord, JobRunnerOptions, JobState } from '../../src/jobs/runner.ts';
 import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
-import { WorkerJobRunner } from '../../src/jobs/worker-runner.ts';
+import { jobRunner, WorkerJobRunner } from '../../src/jobs/worker-runner.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
@@ -307,6 +307,17 @@ describe('upload jobs to ClickHouse', function () {
     expect(said).to.match(/^(failed|refused): The jobs worker did not load from http:.*\/nowhere\/jobs-worker\.js.*check the job runner's workerURL\.$/);
     const later = await rejection(jobs.submit(simpleTable(3), { connector: WAREHOUSE, target: freshName('no_worker') }));
     expect(later).to.match(/The jobs worker did not load/);
+  });
+
+  it('jobRunner(), the runner of the page, finds its worker by default', async () => {
+    const jobs = jobRunner();
+    runners.push(jobs);
+    const target = freshName('default_runner');
+    const source = simpleTable(25);
+    const job = await jobs.submit(source, { connector: WAREHOUSE, target });
+    expect(jobRunner(), 'one runner per page').to.equal(jobs);
+    await inState(jobs, job.id, 'succeeded');
+    await expectHolds(warehouse, target, source);
   });
 
   it('refuses a connector that is not registered, and bad arguments, before recording anything', async () => {
