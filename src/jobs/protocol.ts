@@ -24,8 +24,16 @@ export type WireConnector =
   | { where: 'page'; name: string; kind: string; label: string };
 
 export type ToWorker =
-  /** Writes the job's staged copy to OPFS. */
+  /** Writes the job's staged copy to OPFS: the whole table at once (its buffers transferred)... */
   | { type: 'stage'; jobId: string; folder: string; table: WireTable }
+  /**
+   * ...or piece by piece: the columns without their buffers (each buffer's byte length in its place), then
+   * each buffer's bytes in pieces, then the end. A piece is a copy the page makes and transfers, small enough
+   * that no one copy holds the main thread long.
+   */
+  | { type: 'stage-begin'; jobId: string; folder: string; numRows: number; columns: (Omit<Column, 'values' | 'offsets' | 'valid'> & { values: number; offsets?: number; valid?: number })[] }
+  | { type: 'stage-piece'; jobId: string; column: number; part: 'values' | 'offsets' | 'valid'; offset: number; bytes: ArrayBuffer }
+  | { type: 'stage-end'; jobId: string }
   | {
       type: 'run';
       jobId: string;

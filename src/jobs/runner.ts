@@ -108,12 +108,14 @@ export type Unsubscribe = () => void;
  */
 export interface JobRunner {
   /**
-   * Starts an upload of `table`; resolves once the job is recorded (state `queued`), before any row moves. The
-   * runner keeps a copy of the table: the caller may reuse or transfer its buffers afterwards. Refuses at once
+   * Starts an upload of `table`; resolves once the job is recorded (state `queued`) and the table's copy is in the
+   * origin-private file system, before any row moves. The runner copies the table a piece at a time (the page
+   * stays responsive), so the caller may reuse its buffers afterwards; with `{ transfer: true }` it takes them
+   * instead (no copy: the caller's table is unusable afterwards). Refuses at once
    * (and records nothing) when the connector is not registered or cannot receive uploads, or the arguments are
    * wrong; the warehouse's own checks (a target that exists under `create`) fail the job.
    */
-  submit(table: ColumnTable, args: UploadJobArguments): Promise<JobRecord>;
+  submit(table: ColumnTable, args: UploadJobArguments, options?: { transfer?: boolean }): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | undefined>;
   /** Every recorded job, newest first. */
   list(): Promise<JobRecord[]>;

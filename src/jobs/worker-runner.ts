@@ -23,6 +23,9 @@ import { JobStore } from './store.ts';
 /** Connector kinds the worker can make itself (worker.ts WORKER_KINDS); the others are called in the page. */
 const WORKER_KINDS = new Set(['clickhouse']);
 const DEFAULT_CONCURRENCY = 2;
+/** Bytes per piece of a table sent to the worker, and between two yields to the page's other work. */
+const STAGE_PIECE_BYTES = 1 << 20;
+const STAGE_YIELD_BYTES = 2 << 20;
 
 interface Running {
   /** Settles when the job's run ends, with its final record. */
@@ -88,7 +91,7 @@ export class WorkerJobRunner implements JobRunner {
     this.ready = this.start();
   }
 
-  async submit(table: ColumnTable, args: UploadJobArguments): Promise<JobRecord> {
+  async submit(table: ColumnTable, args: UploadJobArguments, options: { transfer?: boolean } = {}): Promise<JobRecord> {
     const store = await this.ready;
     this.checkOpen();
     if (this.broken) throw new Error(this.broken);
@@ -124,7 +127,11 @@ export class WorkerJobRunner implements JobRunner {
       this.stagedSettlers.delete(id);
       settle();
     });
-    this.post({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) });
+    if (options.transfer) {
+      this.worker.postMessage({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) } satisfies ToWorker, table.buffers());
+    } else {
+      await this.sendInPieces(id, table);
+    }
     // Resolving once the copy is written means a submitted job survives a reload, even one still queued.
     await this.staged.get(id);
     const latest = this.records.get(id)!;
@@ -469,6 +476,44 @@ export class WorkerJobRunner implements JobRunner {
     }
   }
 
+  /**
+   * Copies the table to the worker a piece at a time, yielding between pieces: one structured clone of a large
+   * table is one long task (hundreds of milliseconds for tens of megabytes), a piece's copy is a few.
+   */
+  private async sendInPieces(jobId: string, table: ColumnTable): Promise<void> {
+    const parts = ['values', 'offsets', 'valid'] as const;
+    this.post({
+      type: 'stage-begin',
+      jobId,
+      folder: this.storeName,
+      numRows: table.numRows,
+      columns: table.columns.map(({ values, offsets, valid, ...rest }) => ({
+        ...rest,
+        values: values.byteLength,
+        ...(offsets ? { offsets: offsets.byteLength } : {}),
+        ...(valid ? { valid: valid.byteLength } : {}),
+      })),
+    });
+    let sinceYield = 0;
+    for (const [column, data] of table.columns.entries()) {
+      for (const part of parts) {
+        const array = data[part];
+        if (!array) continue;
+        const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+        for (let offset = 0; offset < bytes.length; offset += STAGE_PIECE_BYTES) {
+          const piece = bytes.slice(offset, offset + STAGE_PIECE_BYTES);
+          this.worker.postMessage({ type: 'stage-piece', jobId, column, part, offset, bytes: piece.buffer } satisfies ToWorker, [piece.buffer]);
+          sinceYield += piece.length;
+          if (sinceYield >= STAGE_YIELD_BYTES) {
+            sinceYield = 0;
+            await nextTask();
+          }
+        }
+      }
+    }
+    this.post({ type: 'stage-end', jobId });
+  }
+
   private discardCopy(id: string): Promise<void> {
     return new Promise((resolve) => {
       this.discards.set(id, resolve);
@@ -518,6 +563,18 @@ function errorOf(error: Error): JobError {
 /** Whether a run of the job started before (and so may have left tables on the warehouse). */
 function ranAlready(record: JobRecord): boolean {
   return record.startedAt !== undefined || record.elapsedBeforeMs !== undefined || record.progress.bytes > 0;
+}
+
+/** A macrotask later (a message to ourselves: timers are throttled in a hidden tab, messages are not). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function newJobId(): string {

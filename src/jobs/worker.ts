@@ -12,7 +12,7 @@
  */
 import type { Connector } from '../data/connectors.ts';
 import { discardUpload, uploadTable, UploadError, type UploadPlan, type UploadSink } from '../data/upload.ts';
-import type { ColumnTable } from '../data/table.ts';
+import { ARRAY_OF, ColumnTable, type Column } from '../data/table.ts';
 import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
 import { readStagedCopy, removeStagedCopy, writeStagedCopy } from './staged-copy.ts';
 
@@ -26,6 +26,8 @@ const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, {
 /** Staged copies being written, by job: a run or a discard waits for its job's write. */
 const copies = new Map<string, Promise<unknown>>();
 const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
+/** Tables arriving piece by piece, by job. */
+const assembling = new Map<string, { buffers: { values: ArrayBuffer; offsets?: ArrayBuffer; valid?: ArrayBuffer }[]; finish: () => void }>();
 /** Jobs cancelled before their run message came (the page cancels a job that is about to start). */
 const cancelledEarly = new Set<string>();
 const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -46,6 +48,49 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       copies.set(message.jobId, write);
       break;
     }
+    case 'stage-begin': {
+      const buffers = message.columns.map((column) => ({
+        values: new ArrayBuffer(column.values),
+        ...(column.offsets === undefined ? {} : { offsets: new ArrayBuffer(column.offsets) }),
+        ...(column.valid === undefined ? {} : { valid: new ArrayBuffer(column.valid) }),
+      }));
+      let finish!: () => void;
+      const ended = new Promise<void>((resolve) => (finish = resolve));
+      assembling.set(message.jobId, { buffers, finish });
+      const { jobId, folder, numRows, columns } = message;
+      const write = ended
+        .then(() => {
+          const table = new ColumnTable(
+            columns.map((column, i) => {
+              const { values, offsets, valid } = buffers[i];
+              const Values = column.type === 'string' ? Uint8Array : ARRAY_OF[column.type];
+              return {
+                ...column,
+                values: new Values(values, 0, values.byteLength / Values.BYTES_PER_ELEMENT),
+                ...(offsets ? { offsets: new Int32Array(offsets) } : {}),
+                ...(valid ? { valid: new Uint8Array(valid) } : {}),
+              } as Column;
+            }),
+            numRows,
+          );
+          return writeStagedCopy(folder, jobId, table);
+        })
+        .then(
+          (bytes) => post({ type: 'staged', jobId, bytes }),
+          (error: unknown) => post({ type: 'stage-failed', jobId, error: toWireError(new Error(`Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`)) }),
+        );
+      copies.set(jobId, write);
+      break;
+    }
+    case 'stage-piece': {
+      const target = assembling.get(message.jobId)?.buffers[message.column][message.part];
+      if (target) new Uint8Array(target, message.offset, message.bytes.byteLength).set(new Uint8Array(message.bytes));
+      break;
+    }
+    case 'stage-end':
+      assembling.get(message.jobId)?.finish();
+      assembling.delete(message.jobId);
+      break;
     case 'run':
       void run(message);
       break;

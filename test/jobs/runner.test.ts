@@ -320,6 +320,24 @@ describe('upload jobs to ClickHouse', function () {
     await expectHolds(warehouse, target, source);
   });
 
+  it('a table of several megabytes arrives whole, copied in pieces or with its buffers transferred', async () => {
+    const jobs = runner(freshStore());
+    const source = simpleTable(200_000);
+    const bytes = source.buffers().reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    expect(bytes, 'more than a few pieces').to.be.greaterThan(4 << 20);
+    const copied = freshName('pieces');
+    const first = await jobs.submit(source, { connector: WAREHOUSE, target: copied, chunkRows: 50_000 });
+    expect(source.buffers().every((buffer) => buffer.byteLength > 0), 'the caller keeps its table').to.equal(true);
+    const moved = freshName('transferred');
+    const own = simpleTable(200_000);
+    const second = await jobs.submit(own, { connector: WAREHOUSE, target: moved, chunkRows: 50_000 }, { transfer: true });
+    expect(own.buffers().every((buffer) => buffer.byteLength === 0), 'its buffers went to the worker').to.equal(true);
+    await inState(jobs, first.id, 'succeeded');
+    await inState(jobs, second.id, 'succeeded');
+    await expectHolds(warehouse, copied, source);
+    await expectHolds(warehouse, moved, source);
+  });
+
   it('refuses a connector that is not registered, and bad arguments, before recording anything', async () => {
     const store = freshStore();
     const jobs = runner(store);
