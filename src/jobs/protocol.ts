@@ -28,11 +28,12 @@ export type ToWorker =
   | { type: 'stage'; jobId: string; folder: string; table: WireTable }
   /**
    * ...or piece by piece: the columns without their buffers (each buffer's byte length in its place), then
-   * each buffer's bytes in pieces, then the end. A piece is a copy the page makes and transfers, small enough
-   * that no one copy holds the main thread long.
+   * each buffer's bytes in pieces, then the end. A piece is a Blob the page makes: a copy small enough that no one
+   * copy holds the main thread long, kept outside the JavaScript heap (fresh ArrayBuffers of tens of megabytes
+   * made the page collect garbage for over 100 ms).
    */
   | { type: 'stage-begin'; jobId: string; folder: string; numRows: number; columns: (Omit<Column, 'values' | 'offsets' | 'valid'> & { values: number; offsets?: number; valid?: number })[] }
-  | { type: 'stage-piece'; jobId: string; column: number; part: 'values' | 'offsets' | 'valid'; offset: number; bytes: ArrayBuffer }
+  | { type: 'stage-piece'; jobId: string; column: number; part: 'values' | 'offsets' | 'valid'; offset: number; bytes: Blob }
   | { type: 'stage-end'; jobId: string }
   | {
       type: 'run';

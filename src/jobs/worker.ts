@@ -27,7 +27,7 @@ const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, {
 const copies = new Map<string, Promise<unknown>>();
 const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
 /** Tables arriving piece by piece, by job. */
-const assembling = new Map<string, { buffers: { values: ArrayBuffer; offsets?: ArrayBuffer; valid?: ArrayBuffer }[]; finish: () => void }>();
+const assembling = new Map<string, { buffers: { values: ArrayBuffer; offsets?: ArrayBuffer; valid?: ArrayBuffer }[]; finish: () => void; pieces: Promise<void> }>();
 /** Jobs cancelled before their run message came (the page cancels a job that is about to start). */
 const cancelledEarly = new Set<string>();
 const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -56,7 +56,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       }));
       let finish!: () => void;
       const ended = new Promise<void>((resolve) => (finish = resolve));
-      assembling.set(message.jobId, { buffers, finish });
+      assembling.set(message.jobId, { buffers, finish, pieces: Promise.resolve() });
       const { jobId, folder, numRows, columns } = message;
       const write = ended
         .then(() => {
@@ -83,12 +83,16 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     }
     case 'stage-piece': {
-      const target = assembling.get(message.jobId)?.buffers[message.column][message.part];
-      if (target) new Uint8Array(target, message.offset, message.bytes.byteLength).set(new Uint8Array(message.bytes));
+      const job = assembling.get(message.jobId);
+      const target = job?.buffers[message.column][message.part];
+      if (!job || !target) break;
+      const { offset, bytes } = message;
+      // Read one after another, so the end comes after every piece.
+      job.pieces = job.pieces.then(async () => new Uint8Array(target, offset, bytes.size).set(new Uint8Array(await bytes.arrayBuffer())));
       break;
     }
     case 'stage-end':
-      assembling.get(message.jobId)?.finish();
+      void assembling.get(message.jobId)?.pieces.then(assembling.get(message.jobId)!.finish);
       assembling.delete(message.jobId);
       break;
     case 'run':
