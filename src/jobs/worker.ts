@@ -26,6 +26,8 @@ const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, {
 /** Staged copies being written, by job: a run or a discard waits for its job's write. */
 const copies = new Map<string, Promise<unknown>>();
 const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
+/** Tables staged by this worker and not yet run, by job. */
+const inMemory = new Map<string, ColumnTable>();
 /** Tables arriving piece by piece, by job. */
 const assembling = new Map<string, { buffers: { values: ArrayBuffer; offsets?: ArrayBuffer; valid?: ArrayBuffer }[]; finish: () => void; pieces: Promise<void> }>();
 /** Jobs cancelled before their run message came (the page cancels a job that is about to start). */
@@ -41,7 +43,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
     case 'stage': {
-      const write = writeStagedCopy(message.folder, message.jobId, fromWireTable(message.table)).then(
+      const table = fromWireTable(message.table);
+      inMemory.set(message.jobId, table);
+      const write = writeStagedCopy(message.folder, message.jobId, table).then(
         (bytes) => post({ type: 'staged', jobId: message.jobId, bytes }),
         (error: unknown) => post({ type: 'stage-failed', jobId: message.jobId, error: toWireError(new Error(`Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`)) }),
       );
@@ -73,6 +77,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
             }),
             numRows,
           );
+          inMemory.set(jobId, table);
           return writeStagedCopy(folder, jobId, table);
         })
         .then(
@@ -104,7 +109,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'discard':
       void (copies.get(message.jobId) ?? Promise.resolve())
-        .then(() => removeStagedCopy(message.folder, message.jobId))
+        .then(() => {
+          inMemory.delete(message.jobId);
+          return removeStagedCopy(message.folder, message.jobId);
+        })
         .catch(() => {})
         .then(() => post({ type: 'discarded', jobId: message.jobId }));
       break;
@@ -139,7 +147,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   let connector: Connector | undefined;
   try {
     await copies.get(jobId);
-    const table = await readStagedCopy(folder, jobId);
+    // The table this worker staged itself is still in memory: reading the copy back is for a run after a reload.
+    const table = inMemory.get(jobId) ?? (await readStagedCopy(folder, jobId));
     if (!table) {
       throw new UploadError(`The copy of this job's table kept in the browser's storage is gone (the site's data was cleared, or the page closed before it was written); run the upload again.`, { jobId });
     }
@@ -177,6 +186,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     if (outcome === 'cancelled') await removeStagedCopy(folder, jobId).catch(() => {});
     post({ type: 'ended', jobId, outcome, error: toWireError(error) });
   } finally {
+    // Kept only for the first run: a paused job may wait long, its copy is on disk.
+    inMemory.delete(jobId);
     running.delete(jobId);
     if (message.connector.where === 'worker') await connector?.close?.().catch(() => {});
   }
