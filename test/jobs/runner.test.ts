@@ -4,7 +4,7 @@ import { getConnector, registerConnector, unregisterConnector, type Connector } 
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
 import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
 import type { JobRecord, JobRunnerOptions, JobState } from '../../src/jobs/runner.ts';
-import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
+import { readStagedCopy, removeStagedCopy } from '../../src/jobs/staged-copy.ts';
 import { jobRunner, WorkerJobRunner } from '../../src/jobs/worker-runner.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
@@ -336,6 +336,30 @@ describe('upload jobs to ClickHouse', function () {
     await inState(jobs, second.id, 'succeeded');
     await expectHolds(warehouse, copied, source);
     await expectHolds(warehouse, moved, source);
+  });
+
+  it('a paused job whose staged copy was cleared fails on Resume, saying to run the upload again; forget removes its record', async () => {
+    const store = freshStore();
+    const jobs = runner(store, { retries: 0 });
+    const target = freshName('cleared');
+    await executeServerCommand('clickhouse-crash');
+    let job: JobRecord;
+    try {
+      job = await jobs.submit(simpleTable(20), { connector: WAREHOUSE, target });
+      await inState(jobs, job.id, 'paused');
+    } finally {
+      await executeServerCommand('clickhouse-recover');
+    }
+    expect(await rejection(jobs.forget(job.id))).to.match(/cancel it before forgetting it/);
+    // As when the user clears the site's data: the copy in the origin-private file system is gone.
+    await removeStagedCopy(store, job.id);
+    await jobs.resume(job.id);
+    const failed = await inState(jobs, job.id, 'failed');
+    expect(failed.error?.message).to.match(/copy of this job's table kept in the browser's storage is gone.*run the upload again/);
+    expect(await targetExists(target)).to.equal(false);
+    await jobs.forget(job.id);
+    expect(await jobs.get(job.id)).to.equal(undefined);
+    expect(await storedRecords(store)).to.deep.equal([]);
   });
 
   it('refuses a connector that is not registered, and bad arguments, before recording anything', async () => {
