@@ -330,7 +330,9 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
       await connector.uploads.check(plan, table);
       signal.throwIfAborted();
       const runner = this.runner ?? jobRunner();
-      const record = await runner.submit(table, { connector: request.connector, target: request.target, mode: request.mode, source: request.df, ...(request.chunkRows ? { chunkRows: request.chunkRows } : {}) });
+      // The table was extracted for this job alone: its buffers go to the worker without a copy.
+      const jobArguments = { connector: request.connector, target: request.target, mode: request.mode, source: request.df, ...(request.chunkRows ? { chunkRows: request.chunkRows } : {}) };
+      const record = await runner.submit(table, jobArguments, { transfer: true });
       this.jobId = record.id;
       const bundle = jobBundle(record);
       return { summary: bundle['text/plain'], data: { [JOB_MIME]: bundle[JOB_MIME] } };
