@@ -1,32 +1,16 @@
-import { consume } from '@lit/context';
-import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
+import { css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
 import type { ColumnTable } from '../../src/data/table.ts';
 import { DEFAULT_CHUNK_ROWS, newUploadJobId, type UploadMode } from '../../src/data/upload.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
 import { jobRunner } from '../../src/jobs/worker-runner.ts';
-import { kernelContext } from '../../src/kernel/context.ts';
-import type { Kernel } from '../../src/kernel/kernel.ts';
 import { TableError } from '../../src/kernel/table-wire.ts';
-import {
-  formatMagicLine,
-  invalidIdentifier,
-  MagicArgumentError,
-  parseCellMagic,
-  parseMagicArguments,
-  usageLine,
-  type MagicArguments,
-  type MagicCellElement,
-  type MagicRunContext,
-  type MagicRunResult,
-} from '../../src/magics/magics.ts';
+import { invalidIdentifier, MagicArgumentError, usageLine, type MagicArguments, type MagicRunContext, type MagicRunResult } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
-import type { CellEditor } from '../bento-cell/editor.ts';
-import { loadEditor, openEditorOrReport } from '../bento-cell/editor-loader.ts';
 import { styles as dataCellStyles } from '../shared/data-cell.styles.ts';
-import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
-import { pageKernel } from '../shared/page-kernel.ts';
+import { BentoErrorEvent } from '../shared/events.ts';
+import { MagicCell } from '../shared/magic-cell.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
 import '../job-status/job-status.ts';
 import { JOB_MIME, jobBundle } from '../job-status/job-summary.ts';
@@ -66,25 +50,18 @@ interface UploadRequest {
  * @cssprop [--bento-cell-border=var(--bento-color-border)] - Border when standalone.
  */
 @customElement('dataframe-cell')
-export class DataFrameCell extends LitElement implements MagicCellElement {
+export class DataFrameCell extends MagicCell {
   static override styles = [dataCellStyles, css`.header input { max-width: 24ch; }`];
 
-  private text?: string;
-  private applyingSource = false;
-  private editor?: CellEditor;
-  private editorOpening?: Promise<CellEditor>;
-  private controller?: AbortController;
+  protected readonly spec = DATAFRAME_MAGIC;
+  protected readonly language = 'text';
+  protected readonly badge = 'Upload';
+  protected readonly label = 'Upload cell';
+  protected readonly noun = 'magic line';
+  protected readonly lineProperties = ['df', 'to', 'connection', 'mode', 'chunkRows'];
   private unsubscribeConnectors?: () => void;
 
-  @query('.editor') private editorHost?: HTMLElement;
-
-  @consume({ context: kernelContext, subscribe: true })
-  @state()
-  private contextKernel?: Kernel;
-  @state() private editing = false;
   @state() private submitting = false;
-  @state() private error?: string;
-  @state() private editorError?: string;
   /** The job this element submitted last. */
   @state() private jobId?: string;
 
@@ -98,66 +75,43 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
   @property({ reflect: true }) mode: UploadMode = 'create';
   /** Rows per chunk (`--chunk-rows`); default 100 000. */
   @property({ type: Number, attribute: 'chunk-rows' }) chunkRows?: number;
-  /** Show and edit the `%%dataframe` line, as a notebook cell does (set by `<bento-cell>`). */
-  @property({ type: Boolean, reflect: true, attribute: 'show-magic' }) showMagic = false;
-  /** The kernel `df` is read from; default: the notebook's, or the page's default session. */
-  @property({ attribute: false }) kernel?: Kernel;
   /** The runner the job goes to; default: the page's runner (`jobRunner()`). */
   @property({ attribute: false }) runner?: JobRunner;
 
   override connectedCallback(): void {
-    super.connectedCallback();
+    // The slotted text may be the whole `%%dataframe` line rather than a body.
     if (this.text === undefined) {
       const slotted = slottedSource(this);
       if (slotted.startsWith('%%')) this.source = slotted;
-      else this.text = this.magicLine();
     }
+    super.connectedCallback();
     this.unsubscribeConnectors = onConnectorsChange(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.cancel();
     this.unsubscribeConnectors?.();
-    this.editor?.destroy();
-    this.editor = undefined;
-    this.editorOpening = undefined;
   }
 
-  protected override willUpdate(changed: PropertyValues): void {
-    // The form changed an argument: the magic line follows (a line read from the source is the user's and stays).
-    const fields = ['df', 'to', 'connection', 'mode', 'chunkRows'];
-    if (!this.applyingSource && this.text !== undefined && fields.some((name) => changed.has(name)) && !this.parsed().error) {
-      this.setText(`${this.magicLine()}${this.bodyText()}`, false);
-    }
+  /** A `%%dataframe` cell has no body: its text is the line alone. */
+  protected override joinLine(line: string, body: string): string {
+    return body ? `${line}\n${body}` : line;
   }
 
-  protected override updated(): void {
-    this.applyingSource = false;
-  }
-
-  private magicLine(): string {
-    return formatMagicLine(DATAFRAME_MAGIC, {
+  protected argumentsFromProperties(): MagicArguments {
+    return {
       positionals: { df: this.df || undefined },
       options: { to: this.to || undefined, conn: this.connection === DEFAULT_CONNECTOR ? undefined : this.connection, mode: this.mode === 'create' ? undefined : this.mode, 'chunk-rows': this.chunkRows },
-    });
+    };
   }
 
-  /** What follows the magic line, newline included (nothing, normally). */
-  private bodyText(): string {
-    const magic = parseCellMagic(this.text ?? '');
-    return magic?.body ? `\n${magic.body}` : '';
-  }
-
-  private parsed(): { args?: MagicArguments; error?: MagicArgumentError } {
-    const magic = parseCellMagic(this.text ?? '');
-    if (!magic || magic.name !== DATAFRAME_MAGIC.name) return { error: new MagicArgumentError('The cell must start with the %%dataframe line.', usageLine(DATAFRAME_MAGIC)) };
-    try {
-      return { args: parseMagicArguments(DATAFRAME_MAGIC, magic.argText) };
-    } catch (error) {
-      if (error instanceof MagicArgumentError) return { error };
-      throw error;
-    }
+  protected applyArgumentsToProperties(args: MagicArguments): void {
+    this.df = args.positionals.df ?? '';
+    this.to = (args.options.to as string | undefined) ?? '';
+    this.connection = (args.options.conn as string | undefined) ?? DEFAULT_CONNECTOR;
+    const mode = args.options.mode as UploadMode | undefined;
+    this.mode = mode && MODES.includes(mode) ? mode : 'create';
+    this.chunkRows = args.options['chunk-rows'] as number | undefined;
   }
 
   /** The request a parsed line makes, or a MagicArgumentError naming the argument that is wrong. */
@@ -171,70 +125,8 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
     if (!MODES.includes(mode as UploadMode)) throw new MagicArgumentError(`--mode must be create, append or replace, not '${mode}'.`, usage);
     const chunkRows = args.options['chunk-rows'] as number | undefined;
     if (chunkRows !== undefined && chunkRows < 1) throw new MagicArgumentError('--chunk-rows must be at least 1.', usage);
-    if (this.bodyText().trim()) throw new MagicArgumentError('%%dataframe takes no text below its line; remove it (put Python in a cell of its own).', usage);
+    if (this.body.trim()) throw new MagicArgumentError('%%dataframe takes no text below its line; remove it (put Python in a cell of its own).', usage);
     return { df, target, connector: (args.options.conn as string | undefined) ?? DEFAULT_CONNECTOR, mode: mode as UploadMode, chunkRows };
-  }
-
-  private setText(text: string, fromUser: boolean): void {
-    this.text = text;
-    if (!fromUser) this.editor?.setText(text);
-    this.dispatchEvent(new BentoChangeEvent());
-    this.requestUpdate();
-  }
-
-  /** Reflects a hand-edited magic line in the form. */
-  private applyArguments(): void {
-    const { args } = this.parsed();
-    if (!args) return;
-    this.applyingSource = true;
-    this.df = args.positionals.df ?? '';
-    this.to = (args.options.to as string | undefined) ?? '';
-    this.connection = (args.options.conn as string | undefined) ?? DEFAULT_CONNECTOR;
-    const mode = args.options.mode as UploadMode | undefined;
-    this.mode = mode && MODES.includes(mode) ? mode : 'create';
-    this.chunkRows = args.options['chunk-rows'] as number | undefined;
-  }
-
-  private activeKernel(): Kernel {
-    return this.kernel ?? this.contextKernel ?? pageKernel();
-  }
-
-  private async openEditor(): Promise<CellEditor> {
-    if (this.editor) return this.editor;
-    this.editorOpening ??= (async () => {
-      const { createEditor } = await loadEditor().catch((error: unknown) => {
-        this.editorOpening = undefined;
-        throw error;
-      });
-      this.editing = true;
-      await this.updateComplete;
-      this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.text ?? '', 'text', {
-        onChange: (text) => {
-          this.setText(text, true);
-          this.applyArguments();
-        },
-        onCommand: (command) => {
-          this.dispatchEvent(new BentoCellCommandEvent(command));
-          if (!this.showMagic && command.startsWith('run')) void this.submitFromButton();
-          return true;
-        },
-        complete: async () => undefined,
-      });
-      return this.editor;
-    })();
-    return this.editorOpening;
-  }
-
-  private async submitFromButton(): Promise<void> {
-    if (this.showMagic) {
-      this.dispatchEvent(new BentoCellCommandEvent('run'));
-      return;
-    }
-    try {
-      await this.run();
-    } catch {
-      // Shown in the element.
-    }
   }
 
   private onField(name: 'df' | 'to' | 'connection' | 'mode' | 'chunkRows', event: Event): void {
@@ -253,22 +145,6 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
     else this[name] = value || (name === 'connection' ? DEFAULT_CONNECTOR : '');
   }
 
-  /** The whole cell text as a notebook saves it: the `%%dataframe` line. */
-  get source(): string {
-    return this.text ?? '';
-  }
-
-  set source(text: string) {
-    this.text = text;
-    this.editor?.setText(text);
-    this.applyArguments();
-    this.requestUpdate();
-  }
-
-  get isEditing(): boolean {
-    return Boolean(this.editor?.view.hasFocus);
-  }
-
   /** True while the element itself shows the job it submitted (standalone; in a notebook the output shows it). */
   get hasResult(): boolean {
     return !this.showMagic && this.jobId !== undefined;
@@ -277,23 +153,6 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
   /** The id of the job submitted last. */
   get lastJobId(): string | undefined {
     return this.jobId;
-  }
-
-  async edit(): Promise<void> {
-    const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));
-    if (!editor) return;
-    this.editing = true;
-    await this.updateComplete;
-    editor.focus();
-  }
-
-  stopEditing(): void {
-    this.editor?.view.contentDOM.blur();
-  }
-
-  /** Stops a submission in progress (reading the variable, the checks). A job already submitted goes on: its own Cancel stops it. */
-  cancel(): void {
-    this.controller?.abort();
   }
 
   /**
@@ -311,7 +170,7 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
     this.submitting = true;
     this.error = undefined;
     try {
-      const { args, error } = this.parsed();
+      const { args, error } = this.parsedArguments();
       if (!args) throw error;
       const request = this.requestFrom(args);
       const connector = await getConnector(request.connector);
@@ -351,7 +210,7 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
   }
 
   private renderHeader() {
-    const locked = this.parsed().error !== undefined || this.submitting;
+    const locked = this.parsedArguments().error !== undefined || this.submitting;
     const names = connectorNames();
     if (!names.includes(this.connection)) names.push(this.connection);
     const field = (name: 'df' | 'to', label: string, placeholder: string) =>
@@ -374,33 +233,20 @@ export class DataFrameCell extends LitElement implements MagicCellElement {
       >
       ${this.submitting
         ? html`<span class="status" role="status">checking…</span>`
-        : html`<button class="run" @click=${this.submitFromButton} aria-label="Upload the table">▲ Upload</button>`}
+        : html`<button class="run" @click=${this.runFromButton} aria-label="Upload the table">▲ Upload</button>`}
     </div>`;
   }
 
-  private renderInput() {
-    if (!this.showMagic && !this.editing) return nothing;
-    return html`
-      <div class="editor" part="input" ?hidden=${!this.editing}></div>
-      ${this.editing
-        ? nothing
-        : html`<pre
-            class="static"
-            part="input"
-            tabindex="-1"
-            title="Click or press Enter to edit"
-            aria-label="Upload cell: magic line"
-            @click=${() => this.edit()}
-            .textContent=${this.text ?? ''}
-          ></pre>`}
-    `;
+  protected override renderInput() {
+    // Alone on a page the form is the whole cell; the line shows while it is edited, and in a notebook.
+    if (!this.showMagic && !this.isEditorOpen) return nothing;
+    return super.renderInput();
   }
 
   override render() {
     return html`<div class="cell" part="cell" role="group" aria-label="Upload cell">
       ${this.renderHeader()} ${this.renderInput()}
-      ${this.editorError ? html`<div class="error" role="alert">${this.editorError}</div>` : nothing}
-      ${this.error && !this.showMagic ? html`<pre class="error" part="error" role="alert">${this.error}</pre>` : nothing}
+      ${this.renderErrors()}
       ${this.jobId && !this.showMagic ? html`<job-status part="job" job-id=${this.jobId} .runner=${this.runner}></job-status>` : nothing}
     </div>`;
   }

@@ -40,7 +40,7 @@ export class GoogleSheetCell extends DataCell {
   protected readonly badge = 'Sheet';
   protected readonly label = 'Google Sheet cell';
   protected readonly noun = 'sheet';
-  protected readonly lineProperties = ['sheet', 'range', 'header', 'noHeader', 'sourceName'];
+  protected readonly lineProperties = ['into', 'sheet', 'range', 'header', 'noHeader', 'sourceName'];
   private unsubscribeSources?: () => void;
 
   /** The tab to read; default: the one the URL's `#gid=` names, else the first. */

@@ -43,7 +43,7 @@ export class GraphQLCell extends DataCell {
   protected readonly badge = 'GraphQL';
   protected readonly label = 'GraphQL cell';
   protected readonly noun = 'query';
-  protected readonly lineProperties = ['endpoint', 'path', 'paginate', 'maxPages', 'vars', 'allowPartial'];
+  protected readonly lineProperties = ['into', 'endpoint', 'path', 'paginate', 'maxPages', 'vars', 'allowPartial'];
   private unsubscribeEndpoints?: () => void;
 
   /** The endpoint's name (registered with `registerGraphQLEndpoint`); empty: the one called `default`, or the only one. */

@@ -4,33 +4,16 @@
  * into the kernel (a table, or a value such as a GraphQL answer) and its preview. A subclass says which magic it
  * owns and how it fetches (`fetchData`); the fetch runs in the page, so the same cell works on every kernel.
  */
-import { consume } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import { QueryError } from '../../src/data/connectors.ts';
 import type { ColumnTable } from '../../src/data/table.ts';
-import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { bindValue } from '../../src/kernel/values.ts';
-import {
-  formatMagicLine,
-  invalidIdentifier,
-  MagicArgumentError,
-  parseCellMagic,
-  parseMagicArguments,
-  usageLine,
-  type CellMagicSpec,
-  type MagicArguments,
-  type MagicCellElement,
-  type MagicRunContext,
-  type MagicRunResult,
-} from '../../src/magics/magics.ts';
+import { invalidIdentifier, type MagicArguments, type MagicRunContext, type MagicRunResult } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
-import type { CellEditor, EditorLanguage } from '../bento-cell/editor.ts';
-import { loadEditor, openEditorOrReport } from '../bento-cell/editor-loader.ts';
-import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent } from './events.ts';
-import { pageKernel } from './page-kernel.ts';
-import { slottedSource } from './slotted-source.ts';
+import { BentoErrorEvent } from './events.ts';
+import { MagicCell } from './magic-cell.ts';
 import { BentoQueryEvent, RENDERED_ROWS_CAP } from './data-cell-api.ts';
 import '../bento-table-view/bento-table-view.ts';
 
@@ -77,45 +60,16 @@ interface Shown {
  * The base class of data cells. A subclass is registered with `@customElement`, owns one magic (`spec`) whose
  * first positional is the variable (`var`), and implements the abstract members below.
  */
-export abstract class DataCell extends LitElement implements MagicCellElement {
-  protected text?: string;
-  private applyingSource = false;
-  private editor?: CellEditor;
-  private editorOpening?: Promise<CellEditor>;
-  private controller?: AbortController;
-
-  @query('.editor') private editorHost?: HTMLElement;
-
-  @consume({ context: kernelContext, subscribe: true })
-  @state()
-  private contextKernel?: Kernel;
-  @state() private editing = false;
+export abstract class DataCell extends MagicCell {
   @state() protected running = false;
   @state() private progress = '';
-  @state() private error?: string;
-  @state() private editorError?: string;
   @state() private shown?: Shown;
 
   /** Python variable that receives the result, in the notebook's kernel or the page's default session. */
   @property({ reflect: true }) into = '';
   /** Run once when the element appears (a docs page that shows a result right away). */
   @property({ type: Boolean }) autorun = false;
-  /** Show and edit the `%%magic` line with the body, as a notebook cell does (set by `<bento-cell>`). */
-  @property({ type: Boolean, reflect: true, attribute: 'show-magic' }) showMagic = false;
-  /** A kernel of its own for `into`; default: the notebook's, or the page's default session. */
-  @property({ attribute: false }) kernel?: Kernel;
 
-  /** The magic this element owns. */
-  protected abstract readonly spec: CellMagicSpec;
-  /** The editor's language for the body. */
-  protected abstract readonly language: EditorLanguage;
-  /** The short badge at the left of the header ("SQL"), and the group's accessible name ("SQL cell"). */
-  protected abstract readonly badge: string;
-  protected abstract readonly label: string;
-  /** What Run fetches, for buttons and messages: "query", "sheet". */
-  protected abstract readonly noun: string;
-  /** Properties that appear in the magic line: a change to one rewrites it. */
-  protected abstract readonly lineProperties: readonly string[];
   /** The magic line's options from the element's properties (the variable is added from `into`). */
   protected abstract optionsFromProperties(): MagicArguments['options'];
   /** The element's properties from a hand-edited magic line's options. */
@@ -125,116 +79,18 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
   /** Fetches. Throws a MagicArgumentError for wrong arguments, a QueryError (or TableError) when the source said no. */
   protected abstract fetchData(args: MagicArguments, body: string, context: DataFetchContext): Promise<DataResult>;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (this.text === undefined) this.text = `${this.magicLine()}\n${slottedSource(this)}`;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.cancel();
-    this.editor?.destroy();
-    this.editor = undefined;
-    this.editorOpening = undefined;
-  }
-
-  protected override willUpdate(changed: PropertyValues): void {
-    // A host page or the form changed an argument: the magic line follows. (Arguments read from a new source
-    // must not rewrite it: that text is the user's.)
-    const lineChanged = changed.has('into') || this.lineProperties.some((name) => changed.has(name));
-    if (!this.applyingSource && lineChanged && this.text !== undefined) {
-      if (!this.parsedArguments().error) this.setText(`${this.magicLine()}\n${this.body}`, false);
-    }
-  }
-
   protected override updated(changed: PropertyValues): void {
-    this.applyingSource = false;
+    super.updated(changed);
     if (changed.has('autorun') && this.autorun && !this.running && !this.shown) void this.runFromButton();
   }
 
-  protected magicLine(): string {
-    return formatMagicLine(this.spec, { positionals: { var: this.into || undefined }, options: this.optionsFromProperties() });
+  protected argumentsFromProperties(): MagicArguments {
+    return { positionals: { var: this.into || undefined }, options: this.optionsFromProperties() };
   }
 
-  /** The body below the magic line (the query, the sheet, ...). */
-  get body(): string {
-    const text = this.text ?? '';
-    return parseCellMagic(text)?.body ?? text;
-  }
-
-  protected parsedArguments(): { args?: MagicArguments; error?: MagicArgumentError } {
-    const magic = parseCellMagic(this.text ?? '');
-    if (!magic || magic.name !== this.spec.name) return { error: new MagicArgumentError(`The cell must start with the %%${this.spec.name} line.`, usageLine(this.spec)) };
-    try {
-      return { args: parseMagicArguments(this.spec, magic.argText) };
-    } catch (error) {
-      if (error instanceof MagicArgumentError) return { error };
-      throw error;
-    }
-  }
-
-  /** Replaces the text; `fromUser` keeps the editor as is (it is where the text came from). */
-  protected setText(text: string, fromUser: boolean): void {
-    this.text = text;
-    if (!fromUser) this.editor?.setText(this.editorText());
-    this.dispatchEvent(new BentoChangeEvent());
-    this.requestUpdate();
-  }
-
-  private editorText(): string {
-    return this.showMagic ? (this.text ?? '') : this.body;
-  }
-
-  private activeKernel(): Kernel {
-    return this.kernel ?? this.contextKernel ?? pageKernel();
-  }
-
-  private async openEditor(): Promise<CellEditor> {
-    if (this.editor) return this.editor;
-    this.editorOpening ??= (async () => {
-      const { createEditor } = await loadEditor().catch((error: unknown) => {
-        this.editorOpening = undefined; // not kept: the next edit tries again
-        throw error;
-      });
-      this.editing = true;
-      await this.updateComplete;
-      this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.editorText(), this.language, {
-        onChange: (text) => {
-          this.setText(this.showMagic ? text : `${this.magicLine()}\n${text}`, true);
-          if (this.showMagic) this.applyArguments();
-        },
-        onCommand: (command) => {
-          this.dispatchEvent(new BentoCellCommandEvent(command));
-          if (!this.showMagic && command.startsWith('run')) void this.runFromButton();
-          return true;
-        },
-        complete: async () => undefined,
-      });
-      return this.editor;
-    })();
-    return this.editorOpening;
-  }
-
-  /** Reflects a hand-edited magic line in the form. */
-  private applyArguments(): void {
-    const { args } = this.parsedArguments();
-    if (!args) return;
-    this.applyingSource = true;
+  protected applyArgumentsToProperties(args: MagicArguments): void {
     this.into = args.positionals.var ?? '';
     this.applyOptions(args.options);
-  }
-
-  protected async runFromButton(): Promise<void> {
-    // In a cell, the cell runs it: in its turn, with its outputs.
-    if (this.showMagic) {
-      this.dispatchEvent(new BentoCellCommandEvent('run'));
-      return;
-    }
-    try {
-      await this.run();
-    } catch {
-      // Shown in the element (standalone) or as the cell's output (in a notebook).
-    }
   }
 
   private onIntoChange(event: Event): void {
@@ -247,22 +103,6 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
       return;
     }
     this.into = name;
-  }
-
-  /** The source as a notebook saves it: the magic line, then the body. */
-  get source(): string {
-    return this.text ?? '';
-  }
-
-  set source(text: string) {
-    this.text = text;
-    this.editor?.setText(this.editorText());
-    this.applyArguments();
-    this.requestUpdate();
-  }
-
-  get isEditing(): boolean {
-    return Boolean(this.editor?.view.hasFocus);
   }
 
   /** Whether a fetch is running. */
@@ -282,18 +122,6 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
   /** The value on show, if the result is not a table. */
   get resultValue(): unknown {
     return this.shown?.value;
-  }
-
-  async edit(): Promise<void> {
-    const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));
-    if (!editor) return;
-    this.editing = true;
-    await this.updateComplete;
-    editor.focus();
-  }
-
-  stopEditing(): void {
-    this.editor?.view.contentDOM.blur();
   }
 
   /**
@@ -372,10 +200,6 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
     return `${what} from ${result.from} in ${formatMs(result.elapsedMs)}${bound ? `, bound to ${bound}` : ''}${notes}`;
   }
 
-  cancel(): void {
-    this.controller?.abort();
-  }
-
   private renderHeader() {
     // While the magic line does not parse, the form would overwrite what the user wrote: it waits.
     const locked = this.parsedArguments().error !== undefined;
@@ -407,29 +231,6 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
     return nothing;
   }
 
-  private renderInput() {
-    return html`
-      <div class="editor" part="input" ?hidden=${!this.editing}></div>
-      ${this.editing
-        ? nothing
-        : html`<pre
-            class="static"
-            part="input"
-            tabindex=${this.showMagic ? -1 : 0}
-            title="Click or press Enter to edit"
-            aria-label=${`${this.label}: ${this.noun}`}
-            @click=${() => this.edit()}
-            @keydown=${(event: KeyboardEvent) => {
-              if (event.key === 'Enter') {
-                event.preventDefault();
-                void this.edit();
-              }
-            }}
-            .textContent=${this.editorText()}
-          ></pre>`}
-    `;
-  }
-
   private renderResult() {
     const shown = this.shown;
     if (!shown) return nothing;
@@ -454,10 +255,7 @@ export abstract class DataCell extends LitElement implements MagicCellElement {
   override render() {
     return html`
       <div class="cell ${this.frameClass()}" part="cell" role="group" aria-label=${this.label}>
-        ${this.renderHeader()} ${this.renderInput()}
-        ${this.editorError ? html`<div class="error" role="alert">${this.editorError}</div>` : nothing}
-        ${this.error && !this.showMagic ? html`<pre class="error" part="error" role="alert">${this.error}</pre>` : nothing}
-        ${this.renderResult()}
+        ${this.renderHeader()} ${this.renderInput()} ${this.renderErrors()} ${this.renderResult()}
       </div>
     `;
   }

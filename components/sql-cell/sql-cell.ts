@@ -39,7 +39,7 @@ export class SqlCell extends DataCell {
   protected readonly badge = 'SQL';
   protected readonly label = 'SQL cell';
   protected readonly noun = 'query';
-  protected readonly lineProperties = ['connection', 'limit'];
+  protected readonly lineProperties = ['into', 'connection', 'limit'];
   private unsubscribeConnectors?: () => void;
 
   @state() private dropNote?: string;
