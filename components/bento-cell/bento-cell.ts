@@ -587,7 +587,9 @@ export class BentoCell extends LitElement {
       } finally {
         clearInterval(this.timer);
       }
-      const count = await this.countInKernel(kernel);
+      // An interrupted magic is not recorded in the kernel: the notebook's Interrupt also sends the kernel a SIGINT,
+      // and one landing while ipykernel handles that record can leave the request without a reply.
+      const count = controller.signal.aborted ? null : await this.countInKernel(kernel);
       content.execution_count = count ?? 0;
       this.endRun(run, content.status, count);
       const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
