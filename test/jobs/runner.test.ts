@@ -254,6 +254,26 @@ describe('upload jobs to ClickHouse', function () {
     expect(await leftovers(job.id)).to.deep.equal([]);
   });
 
+  it("a chunk the server refuses fails the job with ClickHouse's words, the target is not made; Retry lands it once", async () => {
+    const store = freshStore();
+    const jobs = runner(store, { retries: 0 });
+    const target = freshName('refused');
+    const source = simpleTable(40_000);
+    const job = await jobs.submit(source, { connector: WAREHOUSE, target, chunkRows: 100 });
+    await until(jobs, job.id, (r) => r.progress.chunksDone >= 1, 'a first chunk');
+    // Someone changes the staging table under the job: the chunks after this no longer fit it.
+    await warehouse.query(`ALTER TABLE ${DB}.bento_stage_${job.id} MODIFY COLUMN x String`);
+    const failed = await inState(jobs, job.id, 'failed');
+    expect(failed.error?.serverMessage).to.match(/^Code: 368, e\.displayText\(\) = DB::Exception: Bad cast from type DB::ColumnVector<double> to DB::ColumnString/);
+    expect(failed.error?.message).to.contain(failed.error!.serverMessage!);
+    expect(await targetExists(target), 'the target after the refusal').to.equal(false);
+    await jobs.retry(job.id);
+    const done = await inState(jobs, job.id, 'succeeded');
+    expect(done.result?.rows).to.equal(40_000);
+    await expectHolds(warehouse, target, source);
+    expect(await leftovers(job.id)).to.deep.equal([]);
+  });
+
   it('at most `concurrency` jobs run at once; the others wait queued and then run', async () => {
     const store = freshStore();
     const jobs = runner(store, { concurrency: 1 });
