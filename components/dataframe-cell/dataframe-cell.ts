@@ -59,7 +59,7 @@ export class DataFrameCell extends MagicCell {
   protected readonly label = 'Upload cell';
   protected readonly noun = 'magic line';
   protected readonly lineProperties = ['df', 'to', 'connection', 'mode', 'chunkRows'];
-  private unsubscribeConnectors?: () => void;
+  protected override readonly pickerRegistry = onConnectorsChange;
 
   @state() private submitting = false;
   /** The job this element submitted last. */
@@ -85,12 +85,6 @@ export class DataFrameCell extends MagicCell {
       if (slotted.startsWith('%%')) this.source = slotted;
     }
     super.connectedCallback();
-    this.unsubscribeConnectors = onConnectorsChange(() => this.requestUpdate());
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unsubscribeConnectors?.();
   }
 
   /** A `%%dataframe` cell has no body: its text is the line alone. */

@@ -41,7 +41,7 @@ export class GoogleSheetCell extends DataCell {
   protected readonly label = 'Google Sheet cell';
   protected readonly noun = 'sheet';
   protected readonly lineProperties = ['into', 'sheet', 'range', 'header', 'noHeader', 'sourceName'];
-  private unsubscribeSources?: () => void;
+  protected override readonly pickerRegistry = onSheetSourcesChange;
 
   /** The tab to read; default: the one the URL's `#gid=` names, else the first. */
   @property({ reflect: true }) sheet = '';
@@ -53,16 +53,6 @@ export class GoogleSheetCell extends DataCell {
   @property({ type: Boolean, reflect: true, attribute: 'no-header' }) noHeader = false;
   /** The sheet source (registered with `registerSheetSource`); default `public`, for sheets shared by link. */
   @property({ reflect: true, attribute: 'source' }) sourceName = DEFAULT_SHEET_SOURCE;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.unsubscribeSources = onSheetSourcesChange(() => this.requestUpdate());
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unsubscribeSources?.();
-  }
 
   protected optionsFromProperties(): MagicArguments['options'] {
     return {

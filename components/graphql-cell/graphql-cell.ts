@@ -44,7 +44,7 @@ export class GraphQLCell extends DataCell {
   protected readonly label = 'GraphQL cell';
   protected readonly noun = 'query';
   protected readonly lineProperties = ['into', 'endpoint', 'path', 'paginate', 'maxPages', 'vars', 'allowPartial'];
-  private unsubscribeEndpoints?: () => void;
+  protected override readonly pickerRegistry = onGraphQLEndpointsChange;
 
   /** The endpoint's name (registered with `registerGraphQLEndpoint`); empty: the one called `default`, or the only one. */
   @property({ reflect: true }) endpoint = '';
@@ -58,16 +58,6 @@ export class GraphQLCell extends DataCell {
   @property() vars = '';
   /** Keep data that came with errors (nulls where they happened); otherwise errors bind nothing. */
   @property({ type: Boolean, attribute: 'allow-partial' }) allowPartial = false;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.unsubscribeEndpoints = onGraphQLEndpointsChange(() => this.requestUpdate());
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unsubscribeEndpoints?.();
-  }
 
   protected optionsFromProperties(): MagicArguments['options'] {
     return {

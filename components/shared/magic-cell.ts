@@ -34,6 +34,9 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
   private editorOpening?: Promise<CellEditor>;
   /** The run in progress: `cancel()` aborts it. */
   protected controller?: AbortController;
+  /** The registry the form's picker lists (connectors, endpoints, sources): the form follows its changes. */
+  protected readonly pickerRegistry?: (listener: () => void) => () => void;
+  private unsubscribePicker?: () => void;
 
   @query('.editor') private editorHost?: HTMLElement;
 
@@ -70,10 +73,12 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.text === undefined) this.text = this.joinLine(this.magicLine(), slottedSource(this));
+    this.unsubscribePicker = this.pickerRegistry?.(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.unsubscribePicker?.();
     this.cancel();
     this.editor?.destroy();
     this.editor = undefined;

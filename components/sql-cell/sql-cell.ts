@@ -40,7 +40,7 @@ export class SqlCell extends DataCell {
   protected readonly label = 'SQL cell';
   protected readonly noun = 'query';
   protected readonly lineProperties = ['into', 'connection', 'limit'];
-  private unsubscribeConnectors?: () => void;
+  protected override readonly pickerRegistry = onConnectorsChange;
 
   @state() private dropNote?: string;
   @state() private dragging = false;
@@ -52,7 +52,6 @@ export class SqlCell extends DataCell {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.unsubscribeConnectors = onConnectorsChange(() => this.requestUpdate());
     this.addEventListener('dragover', this.onDragOver);
     this.addEventListener('dragleave', this.onDragLeave);
     this.addEventListener('drop', this.onDrop);
@@ -60,7 +59,6 @@ export class SqlCell extends DataCell {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.unsubscribeConnectors?.();
     this.removeEventListener('dragover', this.onDragOver);
     this.removeEventListener('dragleave', this.onDragLeave);
     this.removeEventListener('drop', this.onDrop);
