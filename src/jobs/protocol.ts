@@ -5,7 +5,7 @@
  */
 import { QueryError, type ConnectorConfig } from '../data/connectors.ts';
 import { ColumnTable, type Column } from '../data/table.ts';
-import { UploadError, type UploadMode, type UploadProgress, type UploadResult } from '../data/upload.ts';
+import { UploadError, type StringHash, type UploadMode, type UploadProgress, type UploadResult } from '../data/upload.ts';
 
 export interface WireTable {
   columns: Column[];
@@ -21,7 +21,7 @@ export interface WireError {
 /** Where a job's connector runs: in the worker (made from its config, credentials included), or in the page. */
 export type WireConnector =
   | { where: 'worker'; config: ConnectorConfig }
-  | { where: 'page'; name: string; kind: string; label: string };
+  | { where: 'page'; name: string; kind: string; label: string; stringHash?: StringHash };
 
 export type ToWorker =
   /** Writes the job's staged copy to OPFS: the whole table at once (its buffers transferred)... */

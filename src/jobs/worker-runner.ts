@@ -130,7 +130,9 @@ export class WorkerJobRunner implements JobRunner {
       this.stagedSettlers.delete(id);
       settle();
     });
-    if (options.transfer) {
+    // The worker may have failed to load while the record was written: then nothing would ever answer.
+    if (this.broken) await this.workerFailed(this.broken);
+    else if (options.transfer) {
       this.worker.postMessage({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) } satisfies ToWorker, table.buffers());
     } else {
       await this.sendInPieces(id, table);
@@ -358,7 +360,8 @@ export class WorkerJobRunner implements JobRunner {
       return { where: 'worker', config: { ...config, options } };
     }
     const connector = await getConnector(config.name);
-    return { where: 'page', name: connector.name, kind: connector.kind, label: connector.label };
+    const stringHash = connector.uploads?.stringHash;
+    return { where: 'page', name: connector.name, kind: connector.kind, label: connector.label, ...(stringHash ? { stringHash } : {}) };
   }
 
   /** The worker never started: fails what waits for it, and every job this runner is asked for later. */

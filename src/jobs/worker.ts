@@ -11,7 +11,7 @@
  * copied). The page then only hands each chunk to DuckDB-WASM, which runs in its own worker.
  */
 import type { Connector } from '../data/connectors.ts';
-import { discardUpload, uploadTable, UploadError, type UploadPlan, type UploadSink } from '../data/upload.ts';
+import { discardUpload, uploadTable, UploadError, type StringHash, type UploadPlan, type UploadSink } from '../data/upload.ts';
 import { ARRAY_OF, ColumnTable, type Column } from '../data/table.ts';
 import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
 import { readStagedCopy, removeStagedCopy, writeStagedCopy } from './staged-copy.ts';
@@ -204,12 +204,12 @@ async function connectorFor(wire: WireConnector): Promise<Connector> {
     kind: wire.kind,
     label: wire.label,
     query: () => Promise.reject(new Error('The jobs worker does not query.')),
-    uploads: pageSink(wire.name),
+    uploads: pageSink(wire.name, wire.stringHash),
   };
 }
 
 /** The page connector's UploadSink, called by message. */
-function pageSink(connector: string): UploadSink {
+function pageSink(connector: string, stringHash?: StringHash): UploadSink {
   const call = <T>(method: keyof UploadSink, args: unknown[], transfer: Transferable[] = [], signal?: AbortSignal): Promise<T> => {
     const callId = nextCall++;
     return new Promise<T>((resolve, reject) => {
@@ -220,6 +220,7 @@ function pageSink(connector: string): UploadSink {
   };
   const slim = (plan: UploadPlan) => ({ ...plan, schema: [...plan.schema] });
   return {
+    ...(stringHash ? { stringHash } : {}),
     // The page's sink gets the schema, not the rows: its value checks happen as chunks are written.
     check: (plan: UploadPlan, table: ColumnTable) => call('check', [slim(plan), toWireTable(table.slice(0, 0))]),
     createStaging: (plan) => call('createStaging', [slim(plan)]),

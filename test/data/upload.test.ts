@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
+import { murmur3 } from '../../src/util/murmur3.ts';
 import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
 import { columnValues } from '../helpers.ts';
 
@@ -70,10 +71,23 @@ before(async () => {
 });
 
 describe('checksums', () => {
+  it("digest strings with ClickHouse's own murmurHash3_32 when the sink says so", async () => {
+    const texts = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'héllo wörld', '日本語のテキスト', 'x'.repeat(1000)];
+    const { table: server } = await warehouse.query(`SELECT ${texts.map((text, i) => `toString(murmurHash3_32('${text}')) AS h${i}`).join(', ')}`);
+    const bytes = texts.map((text) => new TextEncoder().encode(text));
+    const ours = bytes.map((b) => String(murmur3(b, 0, b.length)));
+    expect(ours).to.deep.equal(texts.map((_, i) => server.value(0, i)));
+    // And inside a checksum: a string column's sum is the sum of the digests.
+    const table = ColumnTable.fromArrays([{ name: 's', type: 'string', values: ['abc', 'héllo wörld'] }]);
+    const sum = tableChecksum(table, 'murmur3').columns[0].sum;
+    expect(sum).to.equal(BigInt(ours[3]) + BigInt(ours[6]));
+    expect(sum).to.not.equal(tableChecksum(table).columns[0].sum);
+  });
+
   it('are the same for the same values however the table is cut, and differ when one value does', () => {
     const table = simpleTable(1000);
     const whole = tableChecksum(table);
-    const parts = [table.slice(0, 333), table.slice(333, 900), table.slice(900)].map(tableChecksum);
+    const parts = [table.slice(0, 333), table.slice(333, 900), table.slice(900)].map((part) => tableChecksum(part));
     const summed = whole.columns.map((c, i) => ({ ...c, sum: parts.reduce((s, p) => (s + p.columns[i].sum) & ((1n << 64n) - 1n), 0n), nonNull: parts.reduce((n, p) => n + p.columns[i].nonNull, 0) }));
     expect(summed).to.deep.equal(whole.columns);
     const changed = table.slice(0);
@@ -264,7 +278,7 @@ describe('uploads to ClickHouse', () => {
     const plan: UploadPlan = { jobId, target, mode: 'append', schema: source.schema, chunkRows: 5, totalRows: 5 };
     await warehouse.uploads!.createStaging(plan);
     await warehouse.uploads!.writeChunk(plan, 0, source);
-    expect(await leftovers(jobId)).to.deep.equal([`bento_stage_${jobId}`]);
+    expect(await leftovers(jobId)).to.deep.equal([`bento_stage_${jobId}_c0`]);
     await discardUpload(warehouse, { jobId, target });
     expect(await leftovers(jobId)).to.deep.equal([]);
     expect((await readBack(target)).numRows).to.equal(0);
@@ -317,8 +331,8 @@ describe('uploads to ClickHouse', () => {
         jobId,
         chunkRows: 20,
         onProgress: async ({ chunk }) => {
-          // Someone changes the staging table under the job: the next chunks no longer fit it.
-          if (chunk === 1) await sql(`ALTER TABLE ${DB}.bento_stage_${jobId} MODIFY COLUMN x String`);
+          // Someone makes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
+          if (chunk === 1) await sql(`CREATE TABLE ${DB}.bento_stage_${jobId}_c6 (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
         },
       }),
     );
@@ -392,14 +406,15 @@ describe('uploads to ClickHouse', () => {
       await recover();
 
       // Chunks may land out of order (two in flight): the staged ones are what the server says; 0, 1 and 4 at least.
-      const stage = `${DB}.bento_stage_${jobId}`;
-      const staged = values(await sql(`SELECT bento_chunk FROM ${stage} GROUP BY bento_chunk ORDER BY bento_chunk`), 'bento_chunk') as number[];
+      const chunkTables = await sql(`SELECT table FROM system.parts WHERE active AND database = '${DB}' AND match(table, '^bento_stage_${jobId}_c[0-9]+$') GROUP BY table`);
+      const staged = (values(chunkTables, 'table') as string[]).map((name) => Number(name.split('_c').at(-1))).sort((a, b) => a - b);
       expect(staged).to.include.members([0, 1, 4]);
       expect(Number(said![1])).to.be.within(100, staged.length * 25);
       const missing = Array.from({ length: 12 }, (_, chunk) => chunk).filter((chunk) => !staged.includes(chunk));
       expect(missing.length).to.be.greaterThan(5);
       // A chunk that landed only in part (as a cut connection could leave it): the resume writes it again.
-      await sql(`INSERT INTO ${stage} (id, x, s, bento_chunk, bento_row) VALUES (${missing[0] * 25}, 0, 'half', ${missing[0]}, 0)`);
+      await sql(`CREATE TABLE IF NOT EXISTS ${DB}.bento_stage_${jobId}_c${missing[0]} AS ${DB}.bento_stage_${jobId}_c0`);
+      await sql(`INSERT INTO ${DB}.bento_stage_${jobId}_c${missing[0]} (id, x, s) VALUES (${missing[0] * 25}, 0, 'half')`);
 
       const written: number[] = [];
       const result = await upload(source, { target, jobId, chunkRows: 25, onProgress: ({ chunk }) => void (chunk === undefined || written.push(chunk)) });
@@ -441,6 +456,28 @@ describe('uploads to ClickHouse', () => {
       expect(await executeServerCommand('clickhouse-cut-fired'), 'the answer was lost').to.deep.equal({ fired: true });
       expect(result).to.include({ chunks: 7, chunksWritten: 7 });
       await expectHolds(target, source);
+    });
+
+    it('a chunk that lands twice (as a browser resends a POST) is written again once before the verification', async () => {
+      const target = freshName('twice');
+      const source = simpleTable(200);
+      const jobId = freshJob();
+      const chunk2 = `${DB}.bento_stage_${jobId}_c2`;
+      let doubled = 0;
+      const result = await upload(source, {
+        target,
+        jobId,
+        chunkRows: 30,
+        onProgress: async ({ chunk }) => {
+          if (chunk !== 2) return;
+          await sql(`INSERT INTO ${chunk2} SELECT * FROM ${chunk2}`);
+          doubled = Number((await sql(`SELECT count() AS n FROM ${chunk2}`)).value(0, 0));
+        },
+      });
+      expect(doubled, 'chunk 2 held twice its rows before the verification').to.equal(60);
+      expect(result).to.include({ chunks: 7, chunksWritten: 7 });
+      await expectHolds(target, source);
+      expect(await leftovers(jobId)).to.deep.equal([]);
     });
 
     it('an append whose answer is lost is not applied twice', async () => {
