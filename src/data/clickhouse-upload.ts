@@ -204,7 +204,8 @@ export class ClickHouseUploads implements UploadSink {
       const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
       await this.run(`DROP TABLE IF EXISTS ${names.building}`);
       await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
-      for (const chunk of chunks) await this.run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`);
+      // At once: each is a few milliseconds on the server, and the round trips were most of the commit's time.
+      await Promise.all(chunks.map((chunk) => this.run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`)));
       const built = await this.count(names.building);
       if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });
       await this.rename(`${names.building} TO ${names.final}`, names.building, names.final);
@@ -280,7 +281,7 @@ export class ClickHouseUploads implements UploadSink {
     // A cancelled lane's statements may still run on the server after the page gave up on them (a chunk table made
     // after this listed the tables would stay): every statement of the job ends first.
     await this.waitUntilFinished(names.queryPrefix, true);
-    for (const chunk of await this.chunkTables(names)) await this.run(`DROP TABLE IF EXISTS ${names.chunk(chunk)}`);
+    await Promise.all((await this.chunkTables(names)).map((chunk) => this.run(`DROP TABLE IF EXISTS ${names.chunk(chunk)}`)));
   }
 
   /**

@@ -2,8 +2,12 @@
  * A job's copy of its table in the origin-private file system (OPFS), so the job can run again after the page
  * reloads without the kernel that held the table. One file per job, `<folder>/<jobId>.table`: 8 bytes of magic,
  * a 4-byte length, a JSON header (row count, each column's schema and where its buffers are), then the buffers,
- * each on an 8-byte boundary so they are read back as views without copying. The file is written through a
- * writable stream, which replaces the file only when closed: a copy is whole or absent.
+ * each on an 8-byte boundary so they are read back as views without copying.
+ *
+ * Written in the jobs worker through a synchronous access handle, in place: the buffers first, then the header,
+ * magic last, then flushed. A copy cut short (the tab closed mid-write) has no magic and reads as absent; a copy is
+ * whole or absent. (A writable stream writes a swap file and copies it over on close: 30 MB took ~300 ms that way,
+ * against ~60 ms in place.) Where there is no synchronous access (the page's main thread), the stream is used.
  */
 import { ARRAY_OF, ColumnTable, type Column, type ColumnValues } from '../data/table.ts';
 
@@ -54,7 +58,22 @@ export async function writeStagedCopy(folder: string, jobId: string, table: Colu
   new DataView(start.buffer).setUint32(8, json.length, true);
   start.set(json, 12);
   const file = await (await folderHandle(folder)).getFileHandle(`${jobId}.table`, { create: true });
-  const writable = await file.createWritable();
+  if ('createSyncAccessHandle' in file) {
+    const handle = await (file as unknown as SyncFile).createSyncAccessHandle();
+    try {
+      handle.truncate(0);
+      let at = start.length;
+      for (const part of parts) at += handle.write(part, { at });
+      // The magic goes in last: until then the file reads as no copy at all.
+      handle.write(start.subarray(8), { at: 8 });
+      handle.write(start.subarray(0, 8), { at: 0 });
+      handle.flush();
+    } finally {
+      handle.close();
+    }
+    return start.length + offset;
+  }
+  const writable = await (file as FileSystemFileHandle).createWritable();
   try {
     await writable.write(start);
     for (const part of parts) await writable.write(part as unknown as BufferSource);
@@ -64,6 +83,16 @@ export async function writeStagedCopy(folder: string, jobId: string, table: Colu
     throw error;
   }
   return start.length + offset;
+}
+
+/** The synchronous access a worker has to an OPFS file (not in the DOM typings this project builds with). */
+interface SyncFile {
+  createSyncAccessHandle(): Promise<{
+    write(data: ArrayBufferView, options: { at: number }): number;
+    truncate(size: number): void;
+    flush(): void;
+    close(): void;
+  }>;
 }
 
 /** Job `jobId`'s staged copy, or undefined when there is none. */
@@ -77,6 +106,8 @@ export async function readStagedCopy(folder: string, jobId: string): Promise<Col
   }
   const buffer = await file.arrayBuffer();
   const bytes = new Uint8Array(buffer);
+  // Written in place and cut short: the magic, written last, is not there; no copy was made.
+  if (buffer.byteLength < 8 || bytes.subarray(0, 8).every((byte) => byte === 0)) return undefined;
   if (buffer.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     throw new Error(`The staged copy of job ${jobId} is not a table this version of Bento Lite wrote.`);
   }

@@ -4,7 +4,7 @@ import { getConnector, registerConnector, unregisterConnector, type Connector } 
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
 import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
 import type { JobRecord, JobRunnerOptions, JobState } from '../../src/jobs/runner.ts';
-import { readStagedCopy, removeStagedCopy } from '../../src/jobs/staged-copy.ts';
+import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
 import { jobRunner, WorkerJobRunner } from '../../src/jobs/worker-runner.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
@@ -358,7 +358,7 @@ describe('upload jobs to ClickHouse', function () {
     await expectHolds(warehouse, moved, source);
   });
 
-  it('a paused job whose staged copy was cleared fails on Resume, saying to run the upload again; forget removes its record', async () => {
+  it('a paused job whose staged copy was cut short fails on Resume, saying to run the upload again; forget removes its record', async () => {
     const store = freshStore();
     const jobs = runner(store, { retries: 0 });
     const target = freshName('cleared');
@@ -371,8 +371,14 @@ describe('upload jobs to ClickHouse', function () {
       await executeServerCommand('clickhouse-recover');
     }
     expect(await rejection(jobs.forget(job.id))).to.match(/cancel it before forgetting it/);
-    // As when the user clears the site's data: the copy in the origin-private file system is gone.
-    await removeStagedCopy(store, job.id);
+    // The worker writes the copy in place, magic last: a copy whose write was cut short (the tab closed) has none.
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(store);
+    const file = await (await folder.getFileHandle(`${job.id}.table`)).getFile();
+    expect(new TextDecoder().decode(new Uint8Array(await file.slice(0, 8).arrayBuffer())), 'a whole copy starts with its magic').to.equal('BENTOTB1');
+    const cutShort = await (await folder.getFileHandle(`${job.id}.table`)).createWritable({ keepExistingData: true });
+    await cutShort.write({ type: 'write', position: 0, data: new Uint8Array(8) });
+    await cutShort.close();
+    expect(await readStagedCopy(store, job.id), 'a copy cut short reads as none').to.equal(undefined);
     await jobs.resume(job.id);
     const failed = await inState(jobs, job.id, 'failed');
     expect(failed.error?.message).to.match(/copy of this job's table kept in the browser's storage is gone.*run the upload again/);
