@@ -488,7 +488,8 @@ export function tableChecksum(table: ColumnTable, stringHash: StringHash = 'md5'
   return { rows: table.numRows, columns };
 }
 
-function addChecksums(a: TableChecksum, b: TableChecksum): TableChecksum {
+/** Two checksums of disjoint rows as one (same columns). */
+export function addChecksums(a: TableChecksum, b: TableChecksum): TableChecksum {
   return {
     rows: a.rows + b.rows,
     columns: a.columns.map((column, i) => ({ name: column.name, nonNull: column.nonNull + b.columns[i].nonNull, sum: (column.sum + b.columns[i].sum) & MASK_64 })),

@@ -471,7 +471,7 @@ export class WorkerJobRunner implements JobRunner {
       const sink = connector.uploads as UploadSink & Record<string, (...args: unknown[]) => Promise<unknown>>;
       const [plan, ...rest] = message.args as [UploadPlan, ...unknown[]];
       const args = rest.map((arg) => (arg && typeof arg === 'object' && 'columns' in arg && 'numRows' in arg ? fromWireTable(arg as never) : arg));
-      if (message.method === 'writeChunk') args[2] = controller.signal;
+      if (message.method === 'writeChunk' || message.method === 'writeEncodedChunk') args[2] = controller.signal;
       // A sink without `committed` never recognises a committed job: it answers false, as uploadTable expects.
       const value = message.method === 'committed' && typeof sink.committed !== 'function' ? false : await sink[message.method](plan, ...args);
       if (!this.closed) this.post({ type: 'sink-reply', callId: message.callId, ok: true, value });

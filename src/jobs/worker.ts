@@ -26,6 +26,13 @@ const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, {
 /** Staged copies being written, by job: a run or a discard waits for its job's write. */
 const copies = new Map<string, Promise<unknown>>();
 const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
+/**
+ * Kinds whose chunks this worker encodes before handing them to the page's sink (`writeEncodedChunk`), so the page
+ * only passes bytes on.
+ */
+const CHUNK_ENCODERS: Record<string, () => Promise<(chunk: number, rows: ColumnTable) => Uint8Array>> = {
+  duckdb: async () => (await import('../data/duckdb-upload.ts')).encodeChunk,
+};
 /** Tables staged by this worker and not yet run, by job. */
 const inMemory = new Map<string, ColumnTable>();
 /** Tables arriving piece by piece, by job. */
@@ -204,13 +211,13 @@ async function connectorFor(wire: WireConnector): Promise<Connector> {
     kind: wire.kind,
     label: wire.label,
     query: () => Promise.reject(new Error('The jobs worker does not query.')),
-    uploads: pageSink(wire.name, wire.stringHash),
+    uploads: pageSink(wire.name, wire.stringHash, await CHUNK_ENCODERS[wire.kind]?.()),
   };
 }
 
 /** The page connector's UploadSink, called by message. */
-function pageSink(connector: string, stringHash?: StringHash): UploadSink {
-  const call = <T>(method: keyof UploadSink, args: unknown[], transfer: Transferable[] = [], signal?: AbortSignal): Promise<T> => {
+function pageSink(connector: string, stringHash?: StringHash, encode?: (chunk: number, rows: ColumnTable) => Uint8Array): UploadSink {
+  const call = <T>(method: keyof UploadSink | 'writeEncodedChunk', args: unknown[], transfer: Transferable[] = [], signal?: AbortSignal): Promise<T> => {
     const callId = nextCall++;
     return new Promise<T>((resolve, reject) => {
       calls.set(callId, { resolve: resolve as (value: unknown) => void, reject });
@@ -226,7 +233,12 @@ function pageSink(connector: string, stringHash?: StringHash): UploadSink {
     createStaging: (plan) => call('createStaging', [slim(plan)]),
     stagedChunks: (plan) => call('stagedChunks', [slim(plan)]),
     // uploadTable's chunks share no buffers with the staged copy (ColumnTable.slice), so they can be transferred.
-    writeChunk: (plan, chunk, rows, signal) => (signal?.aborted ? Promise.reject(signal.reason) : call('writeChunk', [slim(plan), chunk, toWireTable(rows)], rows.buffers(), signal)),
+    writeChunk: (plan, chunk, rows, signal) => {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (!encode) return call('writeChunk', [slim(plan), chunk, toWireTable(rows)], rows.buffers(), signal);
+      const bytes = encode(chunk, rows);
+      return call('writeEncodedChunk', [slim(plan), chunk, bytes], [bytes.buffer], signal);
+    },
     dropChunk: (plan, chunk) => call('dropChunk', [slim(plan), chunk]),
     stagedChecksum: (plan) => call('stagedChecksum', [slim(plan)]),
     commit: (plan) => call('commit', [slim(plan)]),

@@ -575,6 +575,31 @@ describe('uploads to DuckDB-WASM', function () {
     expect(await stagingTables(jobId)).to.deep.equal([]);
   });
 
+  it('a value DuckDB stored differently fails the verification, whichever column it is in', async () => {
+    // The staged table changed under the job after its first chunk: one value in a column DuckDB sums itself (the
+    // string), or in one whose stored values come back to be summed here (the float).
+    for (const [column, change] of [
+      ['s', `UPDATE {stage} SET s = 'changed' WHERE id = 3`],
+      ['x', `UPDATE {stage} SET x = x + 1e-9 WHERE id = 2`],
+    ]) {
+      const target = `verify_${freshJob()}`;
+      const jobId = freshJob();
+      const error = await failure(
+        embeddedUpload(simpleTable(40), {
+          target,
+          jobId,
+          chunkRows: 10,
+          parallel: 1,
+          onProgress: async ({ chunk }) => {
+            if (chunk === 0) await embedded.query(change.replace('{stage}', `bento_stage_${jobId}`));
+          },
+        }),
+      );
+      expect(error.message, column).to.contain(`differ from those sent in column '${column}'`);
+      expect(await stagingTables(jobId)).to.deep.equal([]);
+    }
+  });
+
   it('append and replace change the target at the commit only', async () => {
     const target = `modes_${freshJob()}`;
     const first = simpleTable(70);
