@@ -8,6 +8,9 @@
  * moves `running` with 64-bit stores that clear the signal too. So a SIGINT meant for an execution that ended
  * before the exchange fails the exchange, and one that landed just before the end is cleared with it: the next
  * execution is never interrupted in its place.
+ *
+ * Pyodide reads the signal word and then stores 0 in it, two steps: a SIGINT written between them was erased and the
+ * cell ran on. So Pyodide is given `forPyodide()`, through which the read takes the signal in one atomic step.
  */
 export const SIGINT = 2;
 
@@ -22,8 +25,13 @@ function pair(signal: number, running: number): bigint {
   return scratchWide[0];
 }
 
+function words(value: bigint): [signal: number, running: number] {
+  scratchWide[0] = value;
+  return [scratchWords[0], scratchWords[1]];
+}
+
 export class InterruptControl {
-  /** Pyodide's interrupt buffer (`setInterruptBuffer`): the signal word alone. */
+  /** The signal word alone (Pyodide reads it through `forPyodide()`). */
   readonly signal: Int32Array;
   private readonly words: Int32Array;
   private readonly wide: BigInt64Array;
@@ -52,6 +60,32 @@ export class InterruptControl {
   /** Worker: drops a pending SIGINT (the execution was cancelled another way). */
   clearSignal(): void {
     Atomics.store(this.signal, 0, 0);
+  }
+
+  /** Worker: the pending signal (0 if none), cleared in the same atomic step, so none written meanwhile is lost. */
+  takeSignal(): number {
+    // Python asks every few dozen bytecodes: the common answer costs one plain atomic load.
+    if (Atomics.load(this.signal, 0) === 0) return 0;
+    for (;;) {
+      const seen = Atomics.load(this.wide, 0);
+      const [signal, running] = words(seen);
+      if (signal === 0 || Atomics.compareExchange(this.wide, 0, seen, pair(0, running)) === seen) return signal;
+    }
+  }
+
+  /**
+   * Worker: the interrupt buffer for Pyodide's `setInterruptBuffer`. Pyodide only reads index 0 and then stores 0
+   * there; here the read is `takeSignal()` and the store does nothing, as the read already cleared the word.
+   */
+  forPyodide(): Int32Array {
+    const take = () => this.takeSignal();
+    const buffer = {
+      get 0() {
+        return take();
+      },
+      set 0(_cleared: number) {},
+    };
+    return buffer as unknown as Int32Array;
   }
 
   /**

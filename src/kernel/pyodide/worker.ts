@@ -291,7 +291,7 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   // Everything JavaScript-side is attached only now, after any snapshot was taken or restored.
   if (opts.interruptControl) {
     interrupts = new InterruptControl(opts.interruptControl);
-    pyodide.setInterruptBuffer(interrupts.signal);
+    pyodide.setInterruptBuffer(interrupts.forPyodide());
   }
   endOnFatalError(pyodide);
   if (python.source === 'plain') installKernelFiles(pyodide);

@@ -60,4 +60,21 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
     expect(worker.signal[0]).to.equal(0);
     expect(worker.running).to.equal(7);
   });
+
+  it("keeps a SIGINT that lands between Pyodide's read of the signal and its store of 0", () => {
+    const page = new InterruptControl(allocate());
+    const worker = new InterruptControl(page.buffer);
+    const pyodide = worker.forPyodide();
+    worker.setRunning(3);
+    // What Pyodide does at every check, in two steps: read index 0, then store 0 there. The page signals between them.
+    expect(pyodide[0]).to.equal(0);
+    expect(page.interrupt(3)).to.be.true;
+    pyodide[0] = 0;
+    // The next check finds it, and takes it: the one after finds nothing.
+    expect(pyodide[0]).to.equal(SIGINT);
+    pyodide[0] = 0;
+    expect(pyodide[0]).to.equal(0);
+    expect(worker.running).to.equal(3);
+    expect(page.interrupt(3)).to.be.true;
+  });
 });
