@@ -36,7 +36,11 @@ export interface PyodideRuntimeOptions {
   bootTimeoutMs?: number;
   /** How long one package load may take. Default 60 s. */
   packageTimeoutMs?: number;
-  /** Without cross-origin isolation: how long an interrupt waits for a suspended cell before restarting the runtime. */
+  /**
+   * How long an interrupt waits for the cell to stop before it restarts the runtime, losing its state. Default 300 ms
+   * on a plain page, where only a suspended cell can stop in place; 2 s when cross-origin isolated, where SIGINT stops
+   * any cell running Python code but not one inside a long call into compiled code.
+   */
   interruptGraceMs?: number;
   /**
    * Start from a memory snapshot of Python with the kernel loaded, kept in origin-private storage (default true): a repeat
@@ -145,6 +149,7 @@ export class PyodideRuntime {
 
   constructor(options: PyodideRuntimeOptions = {}) {
     const indexURL = absolute(options.indexURL ?? defaultAssetURL('./pyodide/'), true);
+    const sigint = (options.mode ?? 'worker') === 'worker' && globalThis.crossOriginIsolated === true;
     this.options = {
       workerURL: absolute(options.workerURL ?? defaultAssetURL('./worker.js')),
       indexURL,
@@ -154,7 +159,7 @@ export class PyodideRuntime {
       sharedWorkerName: options.sharedWorkerName ?? 'bento-lite-python',
       bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
       packageTimeoutMs: options.packageTimeoutMs ?? 60_000,
-      interruptGraceMs: options.interruptGraceMs ?? 300,
+      interruptGraceMs: options.interruptGraceMs ?? (sigint ? 2000 : 300),
       snapshot: options.snapshot ?? true,
     };
   }
@@ -267,8 +272,9 @@ export class PyodideRuntime {
 
   /**
    * The interrupt ladder: SharedArrayBuffer interrupt when cross-origin isolated; otherwise cancel the cell if
-   * it is suspended (await, input()), and if it is computing, terminate the worker and start a fresh runtime,
-   * telling every session that its state was lost.
+   * it is suspended (await, input()). A cell that has not stopped after `interruptGraceMs` (computing without
+   * isolation, or deaf to SIGINT inside compiled code) is stopped by terminating the worker and starting a fresh
+   * runtime, telling every session that its state was lost.
    */
   async interrupt(execId: string): Promise<InterruptOutcome> {
     const execution = this.inflight.get(execId);
@@ -282,17 +288,20 @@ export class PyodideRuntime {
         // Blocked in input(): waking it with "cancelled" raises KeyboardInterrupt there.
         Atomics.store(incarnation.inputBuffer, 0, INPUT_STATE.cancelled);
         Atomics.notify(incarnation.inputBuffer, 0);
-        return { result: 'interrupted' };
+      } else {
+        const soft = incarnation.api.softInterrupt(execId).catch(() => false);
+        const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
+        // Not cancelled by message: it computes, or the worker answered in a gap between two of its steps (then
+        // "not suspended" says nothing about what comes next). SIGINT in one compare-and-exchange, which lands only
+        // if this very execution still runs (interrupt-control.ts). If it does not, it ended or has not started:
+        // there is nothing to stop.
+        if (answer !== true && !(execution.seq !== undefined && incarnation.interrupts.interrupt(execution.seq))) {
+          return { result: 'interrupted' };
+        }
       }
-      const soft = incarnation.api.softInterrupt(execId).catch(() => false);
-      const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
-      // Not cancelled by message: it computes, or the worker answered in a gap between two of its steps (then
-      // "not suspended" says nothing about what comes next). SIGINT in one compare-and-exchange, which lands only
-      // if this very execution still runs (interrupt-control.ts).
-      if (answer !== true && execution.seq !== undefined) incarnation.interrupts.interrupt(execution.seq);
-      return { result: 'interrupted' };
+    } else {
+      void incarnation.api.softInterrupt(execId).catch(() => {});
     }
-    void incarnation.api.softInterrupt(execId).catch(() => {});
     const settled = await Promise.race([
       execution.settled.then(
         () => true,
@@ -303,9 +312,12 @@ export class PyodideRuntime {
     if (settled) return { result: 'interrupted' };
     if (this.options.mode === 'shared-worker') return { result: 'impossible' };
     if (incarnation !== this.current) return { result: 'idle' };
+    const why = incarnation.interrupts
+      ? `it did not stop within ${this.options.interruptGraceMs / 1000} s of the interrupt (a long call into ` +
+        'compiled code does not check for interrupts).'
+      : 'this page is not cross-origin isolated, so Python cannot be interrupted in place.';
     this.replace(
-      'The Python runtime was restarted to stop a running cell: this page is not cross-origin isolated, so ' +
-        'Python cannot be interrupted in place. Variables of every notebook on this page were lost.',
+      `The Python runtime was restarted to stop a running cell: ${why} Variables of every notebook on this page were lost.`,
       'interrupted',
     );
     return { result: 'restarted' };

@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import type { KernelStatusChange } from '../../../src/kernel/kernel.ts';
 import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION, type PyodideRuntimeOptions, type RuntimeBootInfo } from '../../../src/kernel/pyodide/runtime.ts';
 import { checksum, decodeEntryHead, encodeEntry, SNAPSHOT_DIRECTORY, snapshotFileName } from '../../../src/kernel/pyodide/snapshot-cache.ts';
@@ -333,6 +334,32 @@ describe('Pyodide memory snapshot cache', () => {
       expect(errorOf(await run(kernel, 'kept'))?.ename).to.equal('NameError');
       expect(runtime.bootInfo!.source).to.equal('restored');
     }
+  });
+
+  it('restarts from the snapshot when a cell does not stop on interrupt, tells the user, and runs the next cell', async () => {
+    await seed();
+    const { runtime, kernel, info } = await start();
+    expect(info.source).to.equal('restored');
+    await run(kernel, 'kept = "yes"');
+    const changes: KernelStatusChange[] = [];
+    kernel.onStatusChange((c) => changes.push(c));
+    let started!: () => void;
+    const printed = new Promise<void>((resolve) => (started = resolve));
+    // sum() over an endless iterator loops in C and never checks for signals: SIGINT does not stop it.
+    const stuck = run(kernel, 'import itertools\nprint("stuck")\nsum(itertools.repeat(0))', {
+      onIOPub: (m) => m.header.msg_type === 'stream' && started(),
+    });
+    await printed;
+    await kernel.interrupt();
+    const error = errorOf(await stuck);
+    expect(error?.ename).to.equal('KeyboardInterrupt');
+    expect(error?.evalue).to.match(/restarted to stop a running cell/);
+    const lost = changes.find((c) => c.stateLost)!;
+    expect(lost.message).to.match(isolated ? /did not stop within 2 s of the interrupt/ : /not cross-origin isolated/);
+    expect(lost.message).to.match(/lost/);
+    expect(resultText(await run(kernel, '6 * 7'))).to.equal('42');
+    expect(errorOf(await run(kernel, 'kept'))?.ename).to.equal('NameError');
+    expect(runtime.bootInfo!.source).to.equal('restored');
   });
 
   it('answers input() after a restore, and interrupts a cell waiting for it', async () => {
