@@ -25,6 +25,7 @@ async function buildRunnerBundle() {
         "export { WorkerJobRunner } from './src/jobs/worker-runner.ts';",
         "export { registerConnector, getConnector } from './src/data/connectors.ts';",
         "export { ColumnTable } from './src/data/table.ts';",
+        "export { nativeBlock } from './src/data/clickhouse-upload.ts';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -115,7 +116,7 @@ export async function measure({ runs }) {
     const columns = uploadColumns(ROWS);
     /** Rows and a checksum of every value, computed by ClickHouse; the two tables must agree. */
     const contents = (table) => query(`SELECT count(), sum(cityHash64(id, value, label, ts)) FROM ${table} FORMAT TSV`);
-    const samples = { bento: [], insert: [], encodeAndInsert: [], longestTaskMs: [], maxFrameGapMs: [], maxBeatLateMs: [], bytes: [], phases: [] };
+    const samples = { bento: [], insert: [], encodeAndInsert: [], barePage: [], longestTaskMs: [], maxFrameGapMs: [], maxBeatLateMs: [], bytes: [], phases: [] };
     for (let run = 0; run < runs; run++) {
       const pageTable = `bench_upload_page_${run}`;
       const nodeTable = `bench_upload_node_${run}`;
@@ -130,7 +131,13 @@ export async function measure({ runs }) {
       await query(`INSERT INTO ${nodeTable} FORMAT Native`, body);
       const insertEnded = performance.now();
 
-      const [pageContents, nodeContents] = [await contents(pageTable), await contents(nodeTable)];
+      const bareTable = `bench_upload_bare_${run}`;
+      const bare = await measurePage(`${site.origin}/bench/pages/upload.html?bare&table=${bareTable}&rows=${ROWS}`, { timeoutMs: 600_000 });
+      samples.barePage.push(bare.ms);
+
+      const [pageContents, nodeContents, bareContents] = [await contents(pageTable), await contents(nodeTable), await contents(bareTable)];
+      if (bareContents !== nodeContents) throw new Error(`The bare page's INSERT holds ${bareContents}, Node's ${nodeContents} (count, checksum).`);
+      await query(`DROP TABLE ${bareTable}`);
       const [pageRows] = pageContents.split('\t');
       if (Number(pageRows) !== ROWS || pageContents !== nodeContents) {
         throw new Error(`The tables differ: the page's upload holds ${pageContents}, Node's INSERT ${nodeContents} (count, checksum); expected ${ROWS} rows in both.`);
@@ -145,7 +152,7 @@ export async function measure({ runs }) {
       samples.phases.push(page.phases);
       console.log(
         `  run ${run + 1}: upload job ${page.ms.toFixed(0)} ms (${page.chunks} chunks, ${(page.bytes / 2 ** 20).toFixed(1)} MB sent); ` +
-          `INSERT ${(insertEnded - insertStarted).toFixed(0)} ms (+ ${(insertStarted - encodeStarted).toFixed(0)} ms encoding); ` +
+          `INSERT ${(insertEnded - insertStarted).toFixed(0)} ms (+ ${(insertStarted - encodeStarted).toFixed(0)} ms encoding); the same INSERT from a bare page ${bare.ms.toFixed(0)} ms; ` +
           `main thread: longest task ${page.longestTaskMs.toFixed(0)} ms (${page.longTasks} over 50 ms), longest frame gap ${page.maxFrameGapMs.toFixed(0)} ms\n` +
           `    job states reached at (ms after submit): ${JSON.stringify(page.phases)}; long tasks [start, ms]: ${JSON.stringify(page.tasks)}`,
       );
@@ -175,6 +182,8 @@ export async function measure({ runs }) {
         baselines: [
           { label: 'one INSERT … FORMAT Native from Node, body ready', value: median(samples.insert) },
           { label: 'the same, encoding the body included', value: median(samples.encodeAndInsert) },
+          // Not a target: the floor a page starts from (browser, loopback proxy), on the same machine in the same run.
+          { label: 'the same INSERT POSTed from a bare page via the proxy', value: median(samples.barePage), floor: true },
         ],
         ratioTarget: 1.5,
         samples,

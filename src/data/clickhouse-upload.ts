@@ -77,6 +77,8 @@ const UNWRITABLE = /^(Array|Tuple|Nested|Map|AggregateFunction|SimpleAggregateFu
  */
 const TRANSIENT_CODES = new Set([159, 160, 202, 209, 210, 216, 241, 252, 394, 473]);
 const HUGE = '1000000000000000000';
+/** ClickHouse's "Table ... doesn't exist". */
+const UNKNOWN_TABLE = 60;
 
 const quoteName = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 const quoteString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -136,8 +138,10 @@ export class ClickHouseUploads implements UploadSink {
   }
 
   async createStaging(plan: UploadPlan): Promise<void> {
-    // The first chunk's table marks the job as staged even when it has no rows (an empty upload makes an empty target).
-    await this.chunkTable(plan, 0);
+    // Every chunk's table up front, at once, so writing a chunk is one round trip. The first one marks the job as
+    // staged even when it has no rows (an empty upload makes an empty target).
+    const chunks = Math.max(1, Math.ceil(plan.totalRows / plan.chunkRows));
+    await Promise.all(Array.from({ length: chunks }, (_, chunk) => this.chunkTable(plan, chunk)));
   }
 
   async stagedChunks(plan: UploadPlan): Promise<Map<number, number>> {
@@ -155,10 +159,18 @@ export class ClickHouseUploads implements UploadSink {
   async writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number> {
     // Again here: check() may have seen the schema only, and the Native encoding would round what it cannot hold.
     checkValues(rows, (message) => this.refuse(message.replace(/ row (\d+):/, (_, row: string) => ` row ${chunk * plan.chunkRows + Number(row)}:`)));
-    const table = await this.chunkTable(plan, chunk);
+    const names = await this.names(plan);
     const body = nativeBlock(plan.schema, rows);
     // The chunk's own query id: ClickHouse refuses a second copy (a retry, a browser's resend) while the first runs.
-    await this.run(`INSERT INTO ${table} FORMAT Native`, { body, signal, queryId: chunkQueryId(plan, chunk) });
+    const insert = () => this.run(`INSERT INTO ${names.chunk(chunk)} FORMAT Native`, { body, signal, queryId: chunkQueryId(plan, chunk) });
+    try {
+      await insert();
+    } catch (error) {
+      // Its table was dropped since createStaging (dropChunk, to write it again): made anew.
+      if (serverCode(error) !== UNKNOWN_TABLE) throw error;
+      await this.chunkTable(plan, chunk);
+      await insert();
+    }
     return body.size;
   }
 
@@ -194,32 +206,40 @@ export class ClickHouseUploads implements UploadSink {
       await this.append(plan, names);
       return;
     }
-    const chunks = await this.chunkTables(names);
-    if (chunks.length > 0 || (await this.exists(names.final))) await this.writeLedger(names, 0n, plan.totalRows);
-    if (chunks.length > 0 && !(await this.exists(names.final))) {
+    // Which of the job's tables exist, in one question: each step below would otherwise ask, one round trip each.
+    const tables = await this.jobTables(names, plan);
+    const has = (qualified: string) => tables.has(unqualified(qualified));
+    const chunks = chunkNumbers(tables, names);
+    let final = has(names.final);
+    if (chunks.length > 0 || final) await this.writeLedger(names, 0n, plan.totalRows, has(names.ledger));
+    if (chunks.length > 0 && !final) {
       // Built under another name from the chunks' own parts (ATTACH PARTITION ... FROM links them, nothing is
       // copied), and renamed when whole: `final` existing means it holds every row. A build cut short (a retry, an
       // ALTER the browser sent twice) is made again from the start.
       const staged = await this.count(names.staged);
       const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
-      await this.run(`DROP TABLE IF EXISTS ${names.building}`);
+      if (has(names.building)) await this.run(`DROP TABLE IF EXISTS ${names.building}`);
       await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
       // At once: each is a few milliseconds on the server, and the round trips were most of the commit's time.
       await Promise.all(chunks.map((chunk) => this.run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`)));
       const built = await this.count(names.building);
       if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });
       await this.rename(`${names.building} TO ${names.final}`, names.building, names.final);
+      final = true;
     }
-    await this.dropChunkTables(names);
-    if (await this.exists(names.final)) {
-      if (plan.mode === 'replace' && (await this.exists(names.target))) {
+    const moveIn = async () => {
+      if (!final) return;
+      if (plan.mode === 'replace' && has(names.target)) {
         await this.rename(`${names.target} TO ${names.old}, ${names.final} TO ${names.target}`, names.final, names.target);
+        await this.run(`DROP TABLE IF EXISTS ${names.old}`);
       } else {
         // Under create, a table made by someone else meanwhile makes this fail: theirs stays.
         await this.rename(`${names.final} TO ${names.target}`, names.final, names.target);
       }
-    }
-    await this.run(`DROP TABLE IF EXISTS ${names.old}`);
+    };
+    // The chunk tables no longer hold anything the new table needs (its parts are its own links): dropped meanwhile.
+    await Promise.all([moveIn(), this.dropChunkTables(names)]);
+    if (has(names.old)) await this.run(`DROP TABLE IF EXISTS ${names.old}`);
   }
 
   async dropStaging(plan: UploadPlan): Promise<void> {
@@ -274,7 +294,15 @@ export class ClickHouseUploads implements UploadSink {
   /** The numbers of the job's chunk tables, in order. */
   private async chunkTables(names: Names): Promise<number[]> {
     const { table } = await this.ask(`SELECT name FROM system.tables WHERE database = ${quoteString(names.database)} AND match(name, ${quoteString(names.chunkPattern)})`);
-    return Array.from({ length: table.numRows }, (_, row) => chunkNumber(String(table.value(row, 0)))).sort((a, b) => a - b);
+    return chunkNumbers(new Set(Array.from({ length: table.numRows }, (_, row) => String(table.value(row, 0)))), names);
+  }
+
+  /** The (unqualified) names of the tables the job made, and the target's when it exists. */
+  private async jobTables(names: Names, plan: UploadPlan): Promise<Set<string>> {
+    const { table } = await this.ask(
+      `SELECT name FROM system.tables WHERE database = ${quoteString(names.database)} AND (match(name, ${quoteString(`^bento_stage_${plan.jobId}_`)}) OR name = ${quoteString(plainName(plan.target))})`,
+    );
+    return new Set(Array.from({ length: table.numRows }, (_, row) => String(table.value(row, 0))));
   }
 
   private async dropChunkTables(names: Names): Promise<void> {
@@ -288,8 +316,8 @@ export class ClickHouseUploads implements UploadSink {
    * The job's ledger, made as its commit starts and kept after it (dropStaging removes it): the target's row count
    * before an append and the rows to add. With the staging tables gone, it says the commit went through.
    */
-  private async writeLedger(names: Names, targetRows: bigint, stagedRows: number): Promise<void> {
-    if ((await this.exists(names.ledger)) && (await this.count(names.ledger)) === 1) return;
+  private async writeLedger(names: Names, targetRows: bigint, stagedRows: number, exists?: boolean): Promise<void> {
+    if ((exists ?? (await this.exists(names.ledger))) && (await this.count(names.ledger)) === 1) return;
     // Empty only when a crash came between its creation and its row: made again.
     await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
     await this.run(`CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT toUInt64(${targetRows}) AS target_rows, toUInt64(${stagedRows}) AS staged_rows`);
@@ -385,6 +413,24 @@ function classify(error: unknown): unknown {
 /** The number at the end of a chunk table's name (`bento_stage_<job>_c<n>`). */
 function chunkNumber(table: string): number {
   return Number(table.slice(table.lastIndexOf('_c') + 2));
+}
+
+/** The numbers of the job's chunk tables among `tables` (unqualified names), in order. */
+function chunkNumbers(tables: Set<string>, names: Names): number[] {
+  const pattern = new RegExp(names.chunkPattern);
+  return [...tables].filter((name) => pattern.test(name)).map(chunkNumber).sort((a, b) => a - b);
+}
+
+/** `db`.`name` → name (names here never hold a backtick). */
+function unqualified(qualified: string): string {
+  return qualified.slice(qualified.lastIndexOf('.') + 1).replace(/`/g, '');
+}
+
+/** ClickHouse's error code in a failure's server message, if any. */
+function serverCode(error: unknown): number | undefined {
+  const message = error instanceof UploadError || error instanceof QueryError ? error.detail.serverMessage : undefined;
+  const code = /^Code: (\d+)/.exec(message ?? '')?.[1];
+  return code === undefined ? undefined : Number(code);
 }
 
 /** The query id of chunk `chunk`'s insert: the same for every copy of it. */

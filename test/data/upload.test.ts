@@ -331,8 +331,10 @@ describe('uploads to ClickHouse', () => {
         jobId,
         chunkRows: 20,
         onProgress: async ({ chunk }) => {
-          // Someone makes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
-          if (chunk === 1) await sql(`CREATE TABLE ${DB}.bento_stage_${jobId}_c6 (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
+          // Someone remakes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
+          if (chunk !== 1) return;
+          await sql(`DROP TABLE ${DB}.bento_stage_${jobId}_c6`);
+          await sql(`CREATE TABLE ${DB}.bento_stage_${jobId}_c6 (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
         },
       }),
     );

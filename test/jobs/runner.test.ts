@@ -261,7 +261,8 @@ describe('upload jobs to ClickHouse', function () {
     const source = simpleTable(40_000);
     const job = await jobs.submit(source, { connector: WAREHOUSE, target, chunkRows: 1000 });
     await until(jobs, job.id, (r) => r.progress.chunksDone >= 1, 'a first chunk');
-    // Someone makes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
+    // Someone remakes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
+    await warehouse.query(`DROP TABLE ${DB}.bento_stage_${job.id}_c39`);
     await warehouse.query(`CREATE TABLE ${DB}.bento_stage_${job.id}_c39 (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
     const failed = await inState(jobs, job.id, 'failed');
     expect(failed.error?.serverMessage).to.match(/^Code: 368, e\.displayText\(\) = DB::Exception: Bad cast from type DB::ColumnVector<double> to DB::ColumnString/);
