@@ -161,6 +161,11 @@ export interface JobRunnerOptions {
    * (after uploadTable's own retries) always waits for `resume`: a person decides when to try again.
    */
   resumeOnStart?: 'auto' | 'manual';
+  /**
+   * Days a failed job keeps its staged copy (for Retry) before a runner starting on the page removes it; default
+   * 7. The record stays (a Retry then says to run the upload again). Copies no record owns are removed at once.
+   */
+  keepFailedCopiesDays?: number;
   /** Passed to uploadTable: tries per step after a transient failure, and the first wait. */
   retries?: number;
   retryDelayMs?: number;

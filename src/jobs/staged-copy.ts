@@ -125,6 +125,15 @@ export async function readStagedCopy(folder: string, jobId: string): Promise<Col
   return new ColumnTable(columns, header.numRows);
 }
 
+/** The job ids of the staged copies in `folder`. */
+export async function listStagedCopies(folder: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const name of (await folderHandle(folder) as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    if (name.endsWith('.table')) ids.push(name.slice(0, -'.table'.length));
+  }
+  return ids;
+}
+
 /** Removes job `jobId`'s staged copy; nothing when there is none. */
 export async function removeStagedCopy(folder: string, jobId: string): Promise<void> {
   try {

@@ -17,6 +17,7 @@ import { connectorConfig, getConnector, type Connector, type ConnectorConfig } f
 import type { ColumnTable } from '../data/table.ts';
 import { DEFAULT_CHUNK_ROWS, discardUpload, UploadError, type UploadPlan, type UploadProgress, type UploadSink } from '../data/upload.ts';
 import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
+import { listStagedCopies, removeStagedCopy } from './staged-copy.ts';
 import { ACTIVE_JOB_STATES, type JobError, type JobRecord, type JobRunner, type JobRunnerOptions, type JobState, type UploadJobArguments, type Unsubscribe } from './runner.ts';
 import { JobStore } from './store.ts';
 
@@ -254,7 +255,30 @@ export class WorkerJobRunner implements JobRunner {
       }
     }
     queueMicrotask(() => this.pump());
+    void this.sweepCopies(store).catch(() => {});
     return store;
+  }
+
+  /**
+   * Removes staged copies nobody will use: a failed job's after `keepFailedCopiesDays`, and copies no record owns
+   * (a page closed between forgetting a job and removing its copy). A copy whose job's lock another runner holds is
+   * left alone: that runner (another tab) may be submitting it right now, its record not yet visible here.
+   */
+  private async sweepCopies(store: JobStore): Promise<void> {
+    const keepMs = (this.options.keepFailedCopiesDays ?? 7) * 86_400_000;
+    for (const id of await listStagedCopies(this.storeName)) {
+      if (this.claims.has(id)) continue;
+      const record = await store.get(id);
+      const stale = !record || (record.state === 'failed' && Date.now() - (record.finishedAt ?? record.updatedAt) > keepMs) || record.state === 'succeeded' || record.state === 'cancelled';
+      if (!stale || !(await this.claim(id))) continue;
+      try {
+        // Asked again under the lock: the record may have been written meanwhile.
+        const now = await store.get(id);
+        if (!now || now.state === record?.state) await removeStagedCopy(this.storeName, id);
+      } finally {
+        await this.unclaim(id);
+      }
+    }
   }
 
   /** Takes the job's lock unless another runner holds it; resolves with whether this runner has it now. */

@@ -4,7 +4,8 @@ import { getConnector, registerConnector, unregisterConnector, type Connector } 
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
 import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
 import type { JobRecord, JobRunnerOptions, JobState } from '../../src/jobs/runner.ts';
-import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
+import { listStagedCopies, readStagedCopy, writeStagedCopy } from '../../src/jobs/staged-copy.ts';
+import { JobStore } from '../../src/jobs/store.ts';
 import { jobRunner, WorkerJobRunner } from '../../src/jobs/worker-runner.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
@@ -357,6 +358,38 @@ describe('upload jobs to ClickHouse', function () {
     await inState(jobs, second.id, 'succeeded');
     await expectHolds(warehouse, copied, source);
     await expectHolds(warehouse, moved, source);
+  });
+
+  it("a runner starting removes the copies nobody will use: one no record owns, a failed job's after keepFailedCopiesDays", async () => {
+    const store = freshStore();
+    const records = await JobStore.open(store);
+    const day = 86_400_000;
+    const failed = (id: string, daysAgo: number): JobRecord => ({
+      id,
+      kind: 'upload',
+      state: 'failed',
+      arguments: { connector: WAREHOUSE, target: freshName('swept') },
+      schema: simpleTable(1).schema,
+      progress: { rows: 0, totalRows: 3, bytes: 0, stagedBytes: 0, chunks: 1, chunksDone: 0 },
+      createdAt: Date.now() - daysAgo * day,
+      updatedAt: Date.now() - daysAgo * day,
+      finishedAt: Date.now() - daysAgo * day,
+      error: { message: 'refused' },
+    });
+    await records.put(failed('old_failure', 8));
+    await records.put(failed('recent_failure', 2));
+    for (const id of ['old_failure', 'recent_failure', 'nobody_s']) await writeStagedCopy(store, id, simpleTable(3));
+    expect((await listStagedCopies(store)).sort()).to.deep.equal(['nobody_s', 'old_failure', 'recent_failure']);
+
+    const jobs = runner(store);
+    await jobs.list();
+    for (let tries = 0; (await listStagedCopies(store)).length > 1 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await listStagedCopies(store), 'the copies left').to.deep.equal(['recent_failure']);
+    expect((await jobs.get('old_failure'))?.state, 'the record stays').to.equal('failed');
+    // With nothing to retry from, Retry says so.
+    await jobs.retry('old_failure');
+    const again = await inState(jobs, 'old_failure', 'failed');
+    expect(again.error?.message).to.match(/copy of this job's table kept in the browser's storage is gone.*run the upload again/);
   });
 
   it('a paused job whose staged copy was cut short fails on Resume, saying to run the upload again; forget removes its record', async () => {
