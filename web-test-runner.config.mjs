@@ -320,8 +320,10 @@ const failOnUnhandledRejection = `window.addEventListener('unhandledrejection', 
 
 export default {
   // The isolated run repeats what behaves differently under COOP/COEP: the kernels (interrupt, input()) and
-  // the DuckDB worker a SQL cell starts.
-  files: isolated ? ['test/kernel/**/*.test.ts', 'test/data/duckdb.test.ts', 'test/components/sql-cell.test.ts'] : ['test/**/*.test.ts'],
+  // the DuckDB worker a SQL cell starts, and a real reload of a page with jobs and a kept DuckDB (as the demo is served).
+  files: isolated
+    ? ['test/kernel/**/*.test.ts', 'test/data/duckdb.test.ts', 'test/components/sql-cell.test.ts', 'test/jobs/reload.test.ts']
+    : ['test/**/*.test.ts'],
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
