@@ -70,6 +70,8 @@ async function openPage(store: string, connectors: ConnectorConfig[]): Promise<{
   const load = loaded(frame);
   document.body.append(frame);
   await load;
+  // In the cross-origin isolated run the page is isolated too, as the demo is.
+  expect(frame.contentWindow!.crossOriginIsolated, 'the page is cross-origin isolated as this run is').to.equal(window.crossOriginIsolated);
   return { frame, page: await pageIn(frame) };
 }
 
