@@ -244,8 +244,11 @@ export class ClickHouseUploads implements UploadSink {
 
   async dropStaging(plan: UploadPlan): Promise<void> {
     const names = await this.names(plan);
-    await this.dropChunkTables(names);
-    for (const table of [names.building, names.final, names.ledger, names.old]) await this.run(`DROP TABLE IF EXISTS ${table}`);
+    // Only what exists, at once: after a success that is the ledger alone, one statement.
+    const tables = await this.jobTables(names, plan);
+    if (chunkNumbers(tables, names).length > 0) await this.waitUntilFinished(names.queryPrefix, true);
+    const job = [...tables].filter((name) => name !== plainName(plan.target));
+    await Promise.all(job.map((name) => this.run(`DROP TABLE IF EXISTS ${quoteName(names.database)}.${quoteName(name)}`)));
   }
 
   /**
@@ -300,7 +303,7 @@ export class ClickHouseUploads implements UploadSink {
   /** The (unqualified) names of the tables the job made, and the target's when it exists. */
   private async jobTables(names: Names, plan: UploadPlan): Promise<Set<string>> {
     const { table } = await this.ask(
-      `SELECT name FROM system.tables WHERE database = ${quoteString(names.database)} AND (match(name, ${quoteString(`^bento_stage_${plan.jobId}_`)}) OR name = ${quoteString(plainName(plan.target))})`,
+      `SELECT name FROM system.tables WHERE database = ${quoteString(names.database)} AND (match(name, ${quoteString(`^bento_stage_${plan.jobId}_(c[0-9]+|building|final|old|ledger)$`)}) OR name = ${quoteString(plainName(plan.target))})`,
     );
     return new Set(Array.from({ length: table.numRows }, (_, row) => String(table.value(row, 0))));
   }

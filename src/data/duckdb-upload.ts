@@ -20,7 +20,9 @@
  * | date             | DATE                                                                               |
  * | timestamp        | TIMESTAMP (the UTC instant; the column's zone is not kept: TIMESTAMPTZ needs ICU)   |
  *
- * The tables live in the connector's own in-memory database, so an upload lasts as long as the page.
+ * The tables live in the connector's database: in memory (an upload lasts as long as the page), or with
+ * `persist: true` in the origin-private file system (it lasts across reloads; the connector checkpoints after every
+ * write, see duckdb.ts).
  */
 import { tableToIPC } from 'apache-arrow';
 import { tableToArrow } from './arrow.ts';
