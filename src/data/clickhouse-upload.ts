@@ -547,8 +547,14 @@ export function nativeBlock(schema: readonly ColumnSchema[], rows: ColumnTable):
             length >>>= 7;
           }
           out[at++] = length;
-          out.set(bytes.subarray(offsets[row], offsets[row + 1]), at);
-          at += offsets[row + 1] - offsets[row];
+          const start = offsets[row];
+          const end = offsets[row + 1];
+          // Short strings byte by byte: a subarray per row (a new view object each) cost more than the copy.
+          if (end - start < 64) for (let i = start; i < end; i++) out[at++] = bytes[i];
+          else {
+            out.set(bytes.subarray(start, end), at);
+            at += end - start;
+          }
         }
         parts.push(out.subarray(0, at));
         break;

@@ -84,7 +84,8 @@ export function encodeChunk(chunk: number, rows: ColumnTable): Uint8Array {
   const n = rows.numRows;
   const withPosition = new ColumnTable(
     [
-      ...rows.columns,
+      // A copy: the chunk may be a view whose string offsets do not start at 0, which Arrow's writer would not cut.
+      ...rows.slice(0).columns,
       { name: CHUNK_COLUMN, type: 'uint32', values: new Uint32Array(n).fill(chunk) },
       { name: ROW_COLUMN, type: 'uint32', values: Uint32Array.from({ length: n }, (_, row) => row) },
     ],

@@ -88,7 +88,10 @@ export interface UploadSink {
   createStaging(plan: UploadPlan): Promise<void>;
   /** Chunk number → rows the staging table holds of it. */
   stagedChunks(plan: UploadPlan): Promise<Map<number, number>>;
-  /** Writes chunk `chunk` (`rows`, a slice of the table) whole or not at all; resolves with the bytes sent. */
+  /**
+   * Writes chunk `chunk` whole or not at all; resolves with the bytes sent. `rows` is a view of the table
+   * (ColumnTable.view: its buffers are the whole table's), to read, not to keep or transfer.
+   */
   writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number>;
   /** Removes one chunk's rows, so it can be written again. */
   dropChunk(plan: UploadPlan, chunk: number): Promise<void>;
@@ -216,7 +219,8 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   let chunksWritten = 0;
   const report = async (phase: UploadProgress['phase'], chunk?: number) =>
     await onProgress?.({ jobId: plan.jobId, phase, rows, totalRows: plan.totalRows, bytes, chunks, ...(chunk === undefined ? {} : { chunk }) });
-  const chunkOf = (n: number) => table.slice(n * plan.chunkRows, (n + 1) * plan.chunkRows);
+  // Views, not copies: copying each chunk's columns cost the jobs worker ~16 ms a chunk of 100,000 rows.
+  const chunkOf = (n: number) => table.view(n * plan.chunkRows, (n + 1) * plan.chunkRows);
   const checksumOf = (rows: ColumnTable) => tableChecksum(rows, sink.stringHash);
   const expectedRows = (n: number) => Math.min(plan.chunkRows, plan.totalRows - n * plan.chunkRows);
 

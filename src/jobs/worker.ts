@@ -232,10 +232,13 @@ function pageSink(connector: string, stringHash?: StringHash, encode?: (chunk: n
     check: (plan: UploadPlan, table: ColumnTable) => call('check', [slim(plan), toWireTable(table.slice(0, 0))]),
     createStaging: (plan) => call('createStaging', [slim(plan)]),
     stagedChunks: (plan) => call('stagedChunks', [slim(plan)]),
-    // uploadTable's chunks share no buffers with the staged copy (ColumnTable.slice), so they can be transferred.
+    // uploadTable's chunks are views of the staged copy: a chunk the page takes as a table is copied out first.
     writeChunk: (plan, chunk, rows, signal) => {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (!encode) return call('writeChunk', [slim(plan), chunk, toWireTable(rows)], rows.buffers(), signal);
+      if (!encode) {
+        const own = rows.slice(0);
+        return call('writeChunk', [slim(plan), chunk, toWireTable(own)], own.buffers(), signal);
+      }
       const bytes = encode(chunk, rows);
       return call('writeEncodedChunk', [slim(plan), chunk, bytes], [bytes.buffer], signal);
     },

@@ -70,6 +70,20 @@ before(async () => {
   await warehouse.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
 });
 
+describe('chunks as views', () => {
+  it('ColumnTable.view reads the same rows as slice, without copying a buffer', () => {
+    const table = simpleTable(50);
+    const view = table.view(17, 33);
+    const copy = table.slice(17, 33);
+    for (const name of table.columnNames) expect(values(view, name), name).to.deep.equal(values(copy, name));
+    expect(view.buffers().every((buffer) => table.buffers().includes(buffer)), 'every buffer is the table\'s').to.equal(true);
+    expect(copy.buffers().some((buffer) => table.buffers().includes(buffer))).to.equal(false);
+    // What uploads compute from a chunk is the same from a view as from a copy.
+    expect(tableChecksum(view, 'murmur3')).to.deep.equal(tableChecksum(copy, 'murmur3'));
+    expect(tableChecksum(view)).to.deep.equal(tableChecksum(copy));
+  });
+});
+
 describe('checksums', () => {
   it("digest strings with ClickHouse's own murmurHash3_32 when the sink says so", async () => {
     const texts = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'héllo wörld', '日本語のテキスト', 'x'.repeat(1000)];
