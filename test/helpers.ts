@@ -2,6 +2,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import type { BentoCell } from '../components/bento-cell/bento-cell.ts';
 import { QueryError } from '../src/data/connectors.ts';
 import { columnValue, type CellValue, type ColumnTable } from '../src/data/table.ts';
+import { compareChecksums, tableChecksum } from '../src/data/upload.ts';
 import { joinSource } from '../src/notebook/nbformat.ts';
 import type { ExecuteOptions, Kernel } from '../src/kernel/kernel.ts';
 import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
@@ -130,6 +131,19 @@ export function columnValues(table: ColumnTable, name: string): CellValue[] {
   const column = table.column(name);
   if (!column) throw new Error(`no column ${name} in ${table.columnNames.join(', ')}`);
   return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
+}
+
+/**
+ * What every upload test demands of its target: `stored` (read back in id order) holds exactly the source rows,
+ * once each (their ids, and a checksum of every value).
+ */
+export function expectSameRows(stored: ColumnTable, source: ColumnTable): void {
+  if (stored.numRows !== source.numRows) throw new Error(`rows in the target: expected ${source.numRows}, found ${stored.numRows}`);
+  const [ids, sent] = [columnValues(stored, 'id'), columnValues(source, 'id')];
+  const differs = ids.findIndex((id, row) => id !== sent[row]);
+  if (differs >= 0) throw new Error(`each id once, none missing: row ${differs} holds id ${ids[differs]} where ${sent[differs]} was sent`);
+  const difference = compareChecksums(tableChecksum(source), tableChecksum(stored));
+  if (difference) throw new Error(`checksum of the target against the source: ${difference}`);
 }
 
 /**

@@ -4,7 +4,7 @@ import { getConnector, registerConnector, type Connector } from '../../src/data/
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
 import { murmur3 } from '../../src/util/murmur3.ts';
 import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
-import { columnValues } from '../helpers.ts';
+import { columnValues, expectSameRows } from '../helpers.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; readonlyUser: string; password: string } }).__bentoClickHouse;
@@ -45,10 +45,7 @@ async function readBack(target: string): Promise<ColumnTable> {
 }
 
 async function expectHolds(target: string, source: ColumnTable): Promise<void> {
-  const stored = await readBack(target);
-  expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
-  expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
-  expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
+  expectSameRows(await readBack(target), source);
 }
 
 async function failure(promise: Promise<unknown>): Promise<UploadError> {
@@ -546,12 +543,7 @@ describe('uploads to DuckDB-WASM', function () {
   this.timeout(120_000);
   let embedded: Connector;
   const readBackFrom = async (target: string) => (await embedded.query(`SELECT * FROM ${target} ORDER BY id`)).table;
-  const holds = async (target: string, source: ColumnTable) => {
-    const stored = await readBackFrom(target);
-    expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
-    expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
-    expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
-  };
+  const holds = async (target: string, source: ColumnTable) => expectSameRows(await readBackFrom(target), source);
   const stagingTables = async (jobId: string) => {
     const { table } = await embedded.query(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'bento_stage_${jobId}%'`);
     return values(table, 'table_name');

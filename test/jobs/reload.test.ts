@@ -8,7 +8,7 @@
 import { expect } from '@open-wc/testing';
 import { getConnector, registerConnector, type Connector, type ConnectorConfig } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
-import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
+import { expectSameRows } from '../helpers.ts';
 import { ACTIVE_JOB_STATES, type JobRecord, type JobState } from '../../src/jobs/runner.ts';
 import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
 import type { PlainColumn, ReloadPage } from './reload-page.ts';
@@ -39,16 +39,18 @@ function values(table: ColumnTable, name: string): CellValue[] {
   return Array.from({ length: table.numRows }, (_, row) => columnValue(column, row));
 }
 
-function expectSame(stored: ColumnTable, source: ColumnTable): void {
-  expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
-  expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
-  expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
-}
 
 /** The tables a job made on ClickHouse and left (staging, ledger, ...). */
 async function leftovers(jobId: string): Promise<CellValue[]> {
   const { table } = await warehouse.query(`SELECT name FROM system.tables WHERE database = '${DB}' AND name LIKE 'bento_%${jobId}%'`);
   return values(table, 'name');
+}
+
+/** The ClickHouse target holds every source row once; nothing of the job is left on ClickHouse or in OPFS. */
+async function expectLandedOnce(store: string, jobId: string, target: string, source: ColumnTable): Promise<void> {
+  expectSameRows((await warehouse.query(`SELECT * FROM ${target} ORDER BY id`)).table, source);
+  expect(await leftovers(jobId), 'staging tables left on ClickHouse').to.deep.equal([]);
+  expect(await readStagedCopy(store, jobId), 'the staged copy in OPFS').to.equal(undefined);
 }
 
 /** The page in `frame`, once its script has registered its connectors and made its runner. */
@@ -150,9 +152,7 @@ describe('upload jobs across a real page reload', function () {
       foundLeftRunning(page, job.id);
       const done = await inState(page, job.id, 'succeeded');
       expect(done.result?.rows).to.equal(12_000);
-      expectSame((await warehouse.query(`SELECT * FROM ${target} ORDER BY id`)).table, source);
-      expect(await leftovers(job.id), 'staging tables left on ClickHouse').to.deep.equal([]);
-      expect(await readStagedCopy(store, job.id), 'the staged copy in OPFS').to.equal(undefined);
+      await expectLandedOnce(store, job.id, target, source);
     } finally {
       await removePage(frame, store);
       await warehouse.query(`DROP TABLE IF EXISTS ${target}`).catch(() => {});
@@ -177,9 +177,7 @@ describe('upload jobs across a real page reload', function () {
       expect(found.progress.chunksDone).to.equal(0);
       const done = await inState(page, job.id, 'succeeded');
       expect(done.result).to.deep.include({ rows: 3000, chunks: 6 });
-      expectSame((await warehouse.query(`SELECT * FROM ${target} ORDER BY id`)).table, source);
-      expect(await leftovers(job.id), 'staging tables left on ClickHouse').to.deep.equal([]);
-      expect(await readStagedCopy(store, job.id), 'the staged copy in OPFS').to.equal(undefined);
+      await expectLandedOnce(store, job.id, target, source);
     } finally {
       await removePage(frame, store);
       await warehouse.query(`DROP TABLE IF EXISTS ${target}`).catch(() => {});
@@ -208,7 +206,7 @@ describe('upload jobs across a real page reload', function () {
       const done = await inState(page, job.id, 'succeeded');
       expect(done.result?.rows).to.equal(20_000);
       expect(await page.connectorState(name), 'the reloaded page keeps its tables in the file, not in memory').to.deep.equal({ label: 'DuckDB (in browser)', persisted: true });
-      expectSame(ColumnTable.fromArrays(await page.query(name, `SELECT * FROM ${target} ORDER BY id`)), source);
+      expectSameRows(ColumnTable.fromArrays(await page.query(name, `SELECT * FROM ${target} ORDER BY id`)), source);
       const staging = await page.query(name, `SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name LIKE 'bento_%${job.id}%'`);
       expect(staging[0].values, 'staging tables left in DuckDB').to.deep.equal([0]);
       expect(await readStagedCopy(store, job.id), 'the staged copy in OPFS').to.equal(undefined);

@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, unregisterConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
-import { compareChecksums, tableChecksum } from '../../src/data/upload.ts';
+import { expectSameRows } from '../helpers.ts';
 import type { JobRecord, JobRunnerOptions, JobState } from '../../src/jobs/runner.ts';
 import { listStagedCopies, readStagedCopy, writeStagedCopy } from '../../src/jobs/staged-copy.ts';
 import { JobStore } from '../../src/jobs/store.ts';
@@ -59,10 +59,7 @@ function simpleTable(rows: number, offset = 0): ColumnTable {
 }
 
 async function expectHolds(connector: Connector, target: string, source: ColumnTable): Promise<void> {
-  const stored = (await connector.query(`SELECT * FROM ${target} ORDER BY id`)).table;
-  expect(stored.numRows, 'rows in the target').to.equal(source.numRows);
-  expect(values(stored, 'id'), 'each id once, none missing').to.deep.equal(values(source, 'id'));
-  expect(compareChecksums(tableChecksum(source), tableChecksum(stored)), 'checksum of the target against the source').to.equal(undefined);
+  expectSameRows((await connector.query(`SELECT * FROM ${target} ORDER BY id`)).table, source);
 }
 
 /** The tables a job made on ClickHouse and left (staging, ledger, ...). */
