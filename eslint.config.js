@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'test/data/fixtures/', 'bench/results.json'] },
+  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'test/data/fixtures/', 'bench/results.json', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   lit.configs['flat/recommended'],
