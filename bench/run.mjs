@@ -42,7 +42,7 @@ function print(comparison) {
   const targets = baselines.filter((b) => !b.floor);
   const best = Math.min(...targets.map((b) => b.value));
   const ratio = bento.value / best;
-  const width = Math.max(...[bento, ...baselines].map((row) => row.label.length)) + 12;
+  const width = Math.max(...[bento, ...baselines].map((row) => row.label.length + (row.floor ? 20 : 0))) + 12;
   const verdicts = [];
   if (ratioTarget !== undefined) verdicts.push(`target <= ${ratioTarget}x: ${ratio <= ratioTarget ? 'met' : 'NOT met'}`);
   if (absoluteTarget !== undefined) verdicts.push(`target <= ${format(absoluteTarget, unit).trim()}: ${bento.value <= absoluteTarget ? 'met' : 'NOT met'}`);
@@ -51,7 +51,7 @@ function print(comparison) {
   for (const baseline of baselines) console.log(`  ${`${baseline.floor ? 'floor' : 'baseline'}: ${baseline.label}`.padEnd(width)}${format(baseline.value, unit)}`);
   console.log(`  ${'ratio (to the best baseline)'.padEnd(width)}${ratio.toFixed(2).padStart(8)}x   ${verdicts.join('; ')}`);
   for (const floor of baselines.filter((b) => b.floor)) {
-    console.log(`  ${'ratio to the floor'.padEnd(width)}${(bento.value / floor.value).toFixed(2).padStart(8)}x   (the floor is ${(floor.value / best).toFixed(2)}x the best baseline)`);
+    console.log(`  ${`ratio to the floor: ${floor.label}`.padEnd(width)}${(bento.value / floor.value).toFixed(2).padStart(8)}x   (the floor is ${(floor.value / best).toFixed(2)}x the best baseline)`);
   }
   return { ...comparison, ratio, met: verdicts.every((v) => v.endsWith(': met')) };
 }
