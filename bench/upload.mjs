@@ -26,6 +26,7 @@ async function buildRunnerBundle() {
         "export { registerConnector, getConnector } from './src/data/connectors.ts';",
         "export { ColumnTable } from './src/data/table.ts';",
         "export { nativeBlock } from './src/data/clickhouse-upload.ts';",
+        "export { rowsView } from './src/data/upload.ts';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',

@@ -156,24 +156,6 @@ export class ColumnTable {
     );
   }
 
-  /**
-   * Rows `[start, end)` without copying: every column a view of this table's buffers. A string column keeps all of
-   * this table's bytes and a window of its offsets, which therefore need not start at 0 (readers index the bytes
-   * with them, as `value()` does). For reading in place; `slice` makes a table of its own (to transfer, to keep).
-   */
-  view(start: number, end: number = this.numRows): ColumnTable {
-    const from = Math.max(0, Math.min(start, this.numRows));
-    const to = Math.max(from, Math.min(end, this.numRows));
-    return new ColumnTable(
-      this.columns.map((c) => ({
-        ...c,
-        ...(c.type === 'string' ? { offsets: c.offsets!.subarray(from, to + 1) } : { values: c.values.subarray(from, to) as ColumnValues }),
-        ...(c.valid ? { valid: c.valid.subarray(from, to) } : {}),
-      })),
-      to - from,
-    );
-  }
-
   /** Every distinct ArrayBuffer behind this table, for a `postMessage` transfer list. */
   buffers(): ArrayBuffer[] {
     const set = new Set<ArrayBuffer>();

@@ -3,7 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue, type ColumnType } from '../../src/data/table.ts';
 import { murmur3 } from '../../src/util/murmur3.ts';
-import { compareChecksums, discardUpload, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
+import { compareChecksums, discardUpload, rowsView, tableChecksum, uploadTable, UploadError, type UploadOptions, type UploadPlan, type UploadResult } from '../../src/data/upload.ts';
 import { columnValues, expectSameRows } from '../helpers.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
@@ -68,9 +68,9 @@ before(async () => {
 });
 
 describe('chunks as views', () => {
-  it('ColumnTable.view reads the same rows as slice, without copying a buffer', () => {
+  it('rowsView reads the same rows as slice, without copying a buffer', () => {
     const table = simpleTable(50);
-    const view = table.view(17, 33);
+    const view = rowsView(table, 17, 33);
     const copy = table.slice(17, 33);
     for (const name of table.columnNames) expect(values(view, name), name).to.deep.equal(values(copy, name));
     expect(view.buffers().every((buffer) => table.buffers().includes(buffer)), 'every buffer is the table\'s').to.equal(true);
