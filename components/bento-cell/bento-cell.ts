@@ -19,7 +19,7 @@ import { renderSimpleMarkdown } from '../shared/markdown.ts';
 import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
 import { styles } from './bento-cell.styles.ts';
 import type { CellEditor, EditorCommand } from './editor.ts';
-import { loadEditor, openEditorOrReport } from './editor-loader.ts';
+import { EditorSlot, openEditorOrReport } from './editor-loader.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
@@ -128,8 +128,7 @@ export class BentoCell extends LitElement {
 
   /** Output of this cell; rendered by the output area, saved in .ipynb. */
   readonly outputs = new OutputModel();
-  private editor?: CellEditor;
-  private editorOpening?: Promise<CellEditor>;
+  private readonly editorSlot = new EditorSlot();
   private sourceText?: string;
   private cellMetadata: JSONObject = {};
   private extraFields: Record<string, unknown> = {};
@@ -193,9 +192,7 @@ export class BentoCell extends LitElement {
     super.disconnectedCallback();
     this.unsubscribeOutputs?.();
     this.inputRequest?.cancel();
-    this.editor?.destroy();
-    this.editor = undefined;
-    this.editorOpening = undefined;
+    this.editorSlot.close();
     clearInterval(this.timer);
   }
 
@@ -293,9 +290,7 @@ export class BentoCell extends LitElement {
         if (!this.closest('bento-notebook') && (event as BentoCellCommandEvent).command.startsWith('run')) void this.run();
       });
       this.magicElement = element;
-      this.editor?.destroy();
-      this.editor = undefined;
-      this.editorOpening = undefined;
+      this.editorSlot.close();
       this.editing = false;
     }
     this.requestUpdate();
@@ -346,16 +341,15 @@ export class BentoCell extends LitElement {
     this.runState = this.runsPending > 0 ? 'queued' : status === 'ok' ? 'done' : 'error';
   }
 
-  private async openEditor(): Promise<CellEditor> {
-    if (this.editor) return this.editor;
-    this.editorOpening ??= (async () => {
-      const { createEditor } = await loadEditor().catch((error: unknown) => {
-        this.editorOpening = undefined; // not kept: the next edit tries again
-        throw error;
-      });
+  private get editor(): CellEditor | undefined {
+    return this.editorSlot.editor;
+  }
+
+  private openEditor(): Promise<CellEditor> {
+    return this.editorSlot.open(async ({ createEditor }) => {
       this.editing = true;
       await this.updateComplete;
-      this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.source, this.language(), {
+      return createEditor(this.editorHost!, this.shadowRoot!, this.source, this.language(), {
         onChange: (text) => {
           this.sourceText = text;
           this.dispatchEvent(new BentoChangeEvent());
@@ -368,9 +362,7 @@ export class BentoCell extends LitElement {
           return { from: toUtf16Offset(code, reply.cursor_start), to: toUtf16Offset(code, reply.cursor_end), matches: reply.matches };
         },
       });
-      return this.editor;
-    })();
-    return this.editorOpening;
+    });
   }
 
   private onEditorCommand(command: EditorCommand): boolean {

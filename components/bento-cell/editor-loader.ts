@@ -5,6 +5,7 @@
 import { BentoErrorEvent } from '../shared/events.ts';
 
 export type EditorModule = typeof import('./editor.ts');
+type CellEditor = import('./editor.ts').CellEditor;
 
 let loading: Promise<EditorModule> | undefined;
 
@@ -32,5 +33,34 @@ export async function openEditorOrReport<T>(host: HTMLElement, open: () => Promi
     setError(message);
     host.dispatchEvent(new BentoErrorEvent({ message, source: 'editor' }));
     return undefined;
+  }
+}
+
+/**
+ * A cell's editor: opened once (calls while it opens share the opening; a failed chunk load is not kept, so the
+ * next edit tries again), and closed when the cell no longer shows it.
+ */
+export class EditorSlot {
+  editor?: CellEditor;
+  private opening?: Promise<CellEditor>;
+
+  /** The editor, made by `create` once the chunk is loaded the first time. */
+  open(create: (module: EditorModule) => Promise<CellEditor>): Promise<CellEditor> {
+    if (this.editor) return Promise.resolve(this.editor);
+    this.opening ??= loadEditor().then(
+      async (module) => (this.editor = await create(module)),
+      (error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  /** Destroys the editor; the next `open` makes a new one. */
+  close(): void {
+    this.editor?.destroy();
+    this.editor = undefined;
+    this.opening = undefined;
   }
 }

@@ -22,7 +22,7 @@ import {
   type MagicRunResult,
 } from '../../src/magics/magics.ts';
 import type { CellEditor, EditorLanguage } from '../bento-cell/editor.ts';
-import { loadEditor, openEditorOrReport } from '../bento-cell/editor-loader.ts';
+import { EditorSlot, openEditorOrReport } from '../bento-cell/editor-loader.ts';
 import { BentoCellCommandEvent, BentoChangeEvent } from './events.ts';
 import { pageKernel } from './page-kernel.ts';
 import { slottedSource } from './slotted-source.ts';
@@ -30,8 +30,7 @@ import { slottedSource } from './slotted-source.ts';
 export abstract class MagicCell extends LitElement implements MagicCellElement {
   protected text?: string;
   private applyingSource = false;
-  private editor?: CellEditor;
-  private editorOpening?: Promise<CellEditor>;
+  private readonly editorSlot = new EditorSlot();
   /** The run in progress: `cancel()` aborts it. */
   protected controller?: AbortController;
   /** The registry the form's picker lists (connectors, endpoints, sources): the form follows its changes. */
@@ -80,9 +79,7 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
     super.disconnectedCallback();
     this.unsubscribePicker?.();
     this.cancel();
-    this.editor?.destroy();
-    this.editor = undefined;
-    this.editorOpening = undefined;
+    this.editorSlot.close();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -139,16 +136,15 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
     return this.kernel ?? this.contextKernel ?? pageKernel();
   }
 
-  private async openEditor(): Promise<CellEditor> {
-    if (this.editor) return this.editor;
-    this.editorOpening ??= (async () => {
-      const { createEditor } = await loadEditor().catch((error: unknown) => {
-        this.editorOpening = undefined; // not kept: the next edit tries again
-        throw error;
-      });
+  private get editor(): CellEditor | undefined {
+    return this.editorSlot.editor;
+  }
+
+  private openEditor(): Promise<CellEditor> {
+    return this.editorSlot.open(async ({ createEditor }) => {
       this.editing = true;
       await this.updateComplete;
-      this.editor = createEditor(this.editorHost!, this.shadowRoot!, this.editorText(), this.language, {
+      return createEditor(this.editorHost!, this.shadowRoot!, this.editorText(), this.language, {
         onChange: (text) => {
           this.setText(this.showMagic ? text : this.joinLine(this.magicLine(), text), true);
           if (this.showMagic) this.applyArguments();
@@ -160,9 +156,7 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
         },
         complete: async () => undefined,
       });
-      return this.editor;
-    })();
-    return this.editorOpening;
+    });
   }
 
   /** Reflects a hand-edited magic line in the form. */
