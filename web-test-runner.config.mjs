@@ -8,6 +8,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
 import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
@@ -107,12 +108,14 @@ async function wrongWasmType(context, next) {
  */
 let jupyter = null;
 let jupyterOrigin = '*';
+// A library only the server has (the placement tests import it there; the browser's Python cannot).
+const serverOnlyLibraries = [fileURLToPath(new URL('./test/placement/server-only', import.meta.url))];
 const jupyterServer = {
   name: 'jupyter-server',
   async serverStart({ config, logger }) {
     const origin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
     jupyterOrigin = origin;
-    jupyter = await startJupyter({ allowOrigin: origin });
+    jupyter = await startJupyter({ allowOrigin: origin, pythonPath: serverOnlyLibraries });
     logger.log(`Jupyter Server for the remote-kernel tests: ${jupyter.url} (${jupyter.python}, ${jupyter.startMs} ms)`);
   },
   async serverStop() {
@@ -132,7 +135,7 @@ const jupyterServer = {
     }
     if (command === 'jupyter-start') {
       const port = Number(new URL(jupyter.url).port);
-      jupyter = await startJupyter({ allowOrigin: jupyterOrigin, port, token: jupyter.token });
+      jupyter = await startJupyter({ allowOrigin: jupyterOrigin, port, token: jupyter.token, pythonPath: serverOnlyLibraries });
       return true;
     }
     return undefined;

@@ -110,20 +110,21 @@ export function ensureJupyter() {
  * directory and with no configuration, extensions or kernelspecs of the user's. Resolves once the REST API
  * answers and a `python3` kernelspec exists.
  *
- * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number }} [options]
+ * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number, pythonPath?: string[] }} [options]
  *   allowOrigin: the page origin allowed for CORS and the WebSocket Origin check ('*' by default);
- *   python: the interpreter (default: ensureJupyter()'s); timeoutMs: how long to wait for the API (60 s).
+ *   python: the interpreter (default: ensureJupyter()'s); timeoutMs: how long to wait for the API (60 s);
+ *   pythonPath: absolute directories put first on the kernels' PYTHONPATH (libraries only the server has).
  * @returns {Promise<{ url: string, token: string, python: string, kernelspec: object, logs: () => string, stop: () => Promise<void> }>}
  *   url has no trailing slash; logs() is the server's recent output; stop() kills the server's process group
  *   and removes the temporary directory.
  */
-export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000, port, token } = {}) {
+export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000, port, token, pythonPath = [] } = {}) {
   python ??= ensureJupyter().executable;
   let lastError;
   // A given port (a test restarting "the same" server) is not retried elsewhere.
   for (let attempt = 0; attempt < (port ? 1 : 3); attempt++) {
     try {
-      return await startOnce({ allowOrigin, python, timeoutMs, port, token });
+      return await startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath });
     } catch (error) {
       lastError = error;
       if (!error.portTaken) throw error;
@@ -132,7 +133,7 @@ export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_0
   throw lastError;
 }
 
-async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
+async function startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath }) {
   const started = Date.now();
   port ??= await freePort();
   token ??= randomBytes(24).toString('hex');
@@ -173,6 +174,8 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token }) {
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
   };
   delete env.JUPYTER_CONFIG_DIR;
+  // Kernels inherit the server's environment (a kernelspec's `env` only adds to it).
+  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
   delete env.JUPYTER_PATH;
 
   // Stopping sends SIGTERM first: Jupyter shuts its kernels down on it.
