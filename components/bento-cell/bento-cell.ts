@@ -49,15 +49,15 @@ export class BentoDisplayUpdateEvent extends Event {
 
 type Attachments = Record<string, Record<string, unknown>>;
 
-/** The kernel a run uses, and what to call when the run finished. */
-interface KernelLease {
+/** The kernel a run uses, and what to call when the run finished (with its reply, and the bytes of tables it brought in). */
+export interface KernelLease {
   kernel: Kernel;
-  done: () => void;
+  done: (reply?: ExecuteReply, tableBytes?: number) => void;
 }
 
 /** A notebook hands its cells its kernel when they run (BentoNotebook.kernelForRun). */
 interface KernelLender extends Element {
-  kernelForRun?(): Promise<KernelLease>;
+  kernelForRun?(cell: BentoCell): Promise<KernelLease>;
 }
 
 /** The data: URL of an image the cell keeps as an attachment (where nbformat keeps pasted images), if any. */
@@ -146,6 +146,8 @@ export class BentoCell extends LitElement {
   /** Runs asked for so far, and the one whose outputs the cell shows (a later run replaces them when it starts). */
   private runsAsked = 0;
   private shownRun = 0;
+  /** Bytes of the tables the last run of a magic brought into the kernel (for placement's size rule). */
+  private tableBytes?: number;
   /** Settles once the sanitizer a Markdown cell waits for has loaded (or failed to). */
 
   @query('.editor') private editorHost?: HTMLElement;
@@ -317,7 +319,7 @@ export class BentoCell extends LitElement {
   /** The kernel for a run: the cell's own, else its notebook's (once the notebook knows which), else the page's. */
   private kernelLease(): Promise<KernelLease> {
     const notebook = this.closest<KernelLender>('bento-notebook');
-    if (!this.kernel && notebook?.kernelForRun) return notebook.kernelForRun();
+    if (!this.kernel && notebook?.kernelForRun) return notebook.kernelForRun(this);
     return Promise.resolve({ kernel: this.kernel ?? this.contextKernel ?? defaultKernel(), done: () => {} });
   }
 
@@ -497,9 +499,9 @@ export class BentoCell extends LitElement {
   /**
    * Runs the cell: code goes to the kernel; Markdown renders. Resolves when the run finished. Asked for again while
    * it runs, the cell runs again after, as Jupyter queues it: the second run's outputs replace the first's once it
-   * starts.
+   * starts. With `kernel`, the run goes there at once instead of waiting for its turn in the notebook (a replay).
    */
-  async run(): Promise<ExecuteReply | undefined> {
+  async run(kernel?: Kernel): Promise<ExecuteReply | undefined> {
     if (this.type !== 'code') {
       this.editing = false;
       return undefined;
@@ -515,9 +517,11 @@ export class BentoCell extends LitElement {
     const magic = this.magicElement || this.magicLoading ? new AbortController() : undefined;
     if (magic) this.magicRuns.add(magic);
     let lease: KernelLease | undefined;
+    let reply: ExecuteReply | undefined;
+    this.tableBytes = undefined;
     try {
-      lease = await this.kernelLease();
-      return magic ? await this.runMagic(lease.kernel, run, magic) : await this.runCode(lease.kernel, run);
+      lease = kernel ? { kernel, done() {} } : await this.kernelLease();
+      return (reply = magic ? await this.runMagic(lease.kernel, run, magic) : await this.runCode(lease.kernel, run));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.endRun(run, 'error', this.executionCount);
@@ -525,7 +529,7 @@ export class BentoCell extends LitElement {
       throw error;
     } finally {
       if (magic) this.magicRuns.delete(magic);
-      lease?.done();
+      lease?.done(reply, this.tableBytes);
     }
   }
 
@@ -569,7 +573,8 @@ export class BentoCell extends LitElement {
         const element = this.magicElement;
         if (!element) throw this.magicLoadError ?? new Error('The element of this magic is not defined.');
         controller.signal.throwIfAborted();
-        const { summary, data } = await element.run({ kernel: () => kernel, signal: controller.signal });
+        const { summary, data, tableBytes } = await element.run({ kernel: () => kernel, signal: controller.signal });
+        this.tableBytes = tableBytes;
         publish('display_data', { data: { ...data, 'text/plain': summary }, metadata: { bento: { magic: 'summary' } }, transient: {} });
         content = { status: 'ok', execution_count: 0, user_expressions: {}, payload: [] };
       } catch (error) {

@@ -10,6 +10,7 @@ import { QueryError } from '../../src/data/connectors.ts';
 import type { ColumnTable } from '../../src/data/table.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { bindValue } from '../../src/kernel/values.ts';
+import { transferables } from '../../src/kernel/table-wire.ts';
 import { invalidIdentifier, type MagicArguments, type MagicRunContext, type MagicRunResult } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import { BentoErrorEvent } from './events.ts';
@@ -175,6 +176,7 @@ export abstract class DataCell extends MagicCell {
       const view = bound || table.numRows > RENDERED_ROWS_CAP ? table.head(RENDERED_ROWS_CAP) : table;
       const totalRows = table.numRows;
       const columns = table.columns.length;
+      const tableBytes = transferables(table.columns).reduce((sum, buffer) => sum + buffer.byteLength, 0);
       if (bound) {
         signal.throwIfAborted();
         await kernel!.inject(bound, table);
@@ -182,7 +184,7 @@ export abstract class DataCell extends MagicCell {
       this.shown = { table: view, totalRows, elapsedMs: result.elapsedMs, truncated: result.truncated, notes, boundTo: bound };
       this.dispatchEvent(new BentoQueryEvent({ rows: totalRows, columns, elapsedMs: result.elapsedMs, truncated: Boolean(result.truncated), boundTo: bound }));
       const what = `${count(totalRows, 'row')} × ${count(columns, 'column')}${result.truncated ? ` (${result.truncated})` : ''}`;
-      return { summary: this.summary(what, result, bound) };
+      return { summary: this.summary(what, result, bound), tableBytes: bound ? tableBytes : undefined };
     }
     if (bound) {
       signal.throwIfAborted();

@@ -65,6 +65,8 @@ export interface MagicRunResult {
   summary: string;
   /** More formats of the same output, by MIME type (e.g. a job's `application/vnd.bento.job+json`); saved beside the summary. */
   data?: Record<string, unknown>;
+  /** Bytes of the tables the run brought into the kernel (the notebook's placement rules weigh them). */
+  tableBytes?: number;
 }
 
 /**

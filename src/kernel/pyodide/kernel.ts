@@ -131,6 +131,11 @@ export class PyodideKernel implements Kernel {
     return JSON.parse(await this.runtime.call((api) => api.inspect(this.session, code, cursorPos, detailLevel)));
   }
 
+  /** Bytes of the runtime's WebAssembly heap now (one heap for every session on the runtime). */
+  heapBytes(): Promise<number> {
+    return this.runtime.call((api) => api.heapBytes());
+  }
+
   async isComplete(code: string): Promise<IsCompleteReplyContent> {
     this.assertUsable();
     return JSON.parse(await this.runtime.call((api) => api.isComplete(code)));

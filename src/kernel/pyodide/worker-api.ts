@@ -139,6 +139,8 @@ export interface WorkerApi {
   dropSession(sessionId: string): Promise<void>;
   /** Resolves once a snapshot made at boot is stored, or says why none was stored. */
   snapshotSaved(): Promise<SnapshotSaveResult>;
+  /** Bytes of the WebAssembly heap now. */
+  heapBytes(): Promise<number>;
 }
 
 /** Layout of the input SharedArrayBuffer's control words. */

@@ -551,6 +551,11 @@ const api: WorkerApi = {
     await booting;
     return snapshotSaving!;
   },
+
+  async heapBytes() {
+    await booting;
+    return (pyodide as unknown as { _module: { HEAP8: Int8Array } })._module.HEAP8.byteLength;
+  },
 };
 
 const scope = self as unknown as { onconnect?: unknown };
