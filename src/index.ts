@@ -14,6 +14,7 @@ export { DraftStore, StorageUnavailableError } from './notebook/autosave.ts';
 export { OutputModel, droppedText, STREAM_TEXT_LIMIT } from './notebook/output-model.ts';
 export { ansiToHtml, stripAnsi } from './notebook/ansi.ts';
 export type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from './kernel/kernel.ts';
+export type { PlacementPolicy, PlacementOptions, PlacementRule, PlacementThresholds, PlacementFacts, BeforeRunFacts, AfterRunFacts, Verdict } from './placement/placement.ts';
 export * from './kernel/protocol.ts';
 export { kernelContext } from './kernel/context.ts';
 export { PyodideKernel, type PyodideKernelOptions } from './kernel/pyodide/kernel.ts';

@@ -233,6 +233,12 @@ export const styles = [
   .notice span {
     flex: 1;
   }
+  /* An offer waits for an answer: it stays in view under the toolbar while the person is down at the cell. */
+  .notice.offer {
+    position: sticky;
+    top: 2.6rem;
+    z-index: 1;
+  }
   .notice.error {
     border-color: var(--_error);
     background: var(--_error-bg);

@@ -1,5 +1,5 @@
 import { ContextProvider } from '@lit/context';
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
@@ -11,7 +11,9 @@ import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
-import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType } from '../bento-cell/bento-cell.ts';
+import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType, type KernelLease } from '../bento-cell/bento-cell.ts';
+import type { PlacementOptions, PlacementPolicy } from '../../src/placement/placement.ts';
+import type { NotebookPlacement } from './placement.ts';
 import '../kernel-selector/kernel-selector.ts';
 import { icons } from '../shared/icons.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
@@ -35,6 +37,15 @@ export class BentoLoadEvent extends Event {
   }
 }
 
+
+/** A message above the cells; each action is a button (its label, what it does). */
+export interface Notice {
+  text: string;
+  kind: 'info' | 'error';
+  actions?: Array<[string, () => void]>;
+  /** Called when the message goes without one of its actions taken (closed, or replaced by another). */
+  dismiss?: () => void;
+}
 
 const AUTOSAVE_DELAY_MS = 400;
 const DOUBLE_KEY_MS = 800;
@@ -81,7 +92,8 @@ export class BentoNotebook extends LitElement {
   private unsubscribeKernel: Array<() => void> = [];
   private loading = false;
   private changedWhileLoading = false;
-  private notebookMetadata: Notebook['metadata'] = {};
+  /** @internal The metadata to save (placement records a switch in it). */
+  notebookMetadata: Notebook['metadata'] = {};
   private notebookExtra: Record<string, unknown> = {};
   /** The kernelspec to save once the person switched kernels (until then, the loaded one is kept). */
   private chosenKernelspec?: { name: string; display_name: string; language: string };
@@ -89,19 +101,22 @@ export class BentoNotebook extends LitElement {
   private currentKernel?: Kernel;
   /** Settles once the notebook knows which kernel its cells run on (a switch, automatic or chosen, is under way). */
   private kernelDecided: Promise<void> = Promise.resolve();
-  /** Bumped by every load and every choice of kernel: an automatic switch applies only when nothing came after it. */
-  private kernelChoiceId = 0;
+  /** @internal Bumped by every load and every choice of kernel: an automatic switch applies only when nothing came after it. */
+  kernelChoiceId = 0;
   /** The last kernel handed to a run: the next one is handed out after it, in the order runs were asked for. */
   private lastLease: Promise<unknown> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private initialised: Promise<void> = Promise.resolve();
+  /** Where cells should run (./placement.ts): a chunk of its own, loaded once the kernel starts unless placement is off. */
+  private placer?: Promise<NotebookPlacement>;
 
   @query('.more > button') private moreButton?: HTMLButtonElement;
 
   @state() private status: KernelStatus = 'unknown';
   @state() private menuOpen = false;
   @state() private progress?: StartupProgress;
-  @state() private notice?: { text: string; kind: 'info' | 'error' };
+  /** @internal The message above the cells (placement's offers: `actions` become buttons). */
+  @state() notice?: Notice;
   @state() private draftOffer?: { notebook: Notebook; savedAt: number };
   @state() private activeIndex = 0;
   @state() private choice: KernelChoice = { kind: 'pyodide' };
@@ -137,6 +152,13 @@ export class BentoNotebook extends LitElement {
   @property({ attribute: 'server-url' }) serverUrl?: string;
   /** Token of `server-url`. */
   @property() token?: string;
+  /**
+   * When a cell is not "lite" (it imports a library with no browser build, runs out of memory, ...): offer a server
+   * kernel (`ask`), switch to it by itself (`auto`), or never look (`off`). README: *Where a notebook runs*.
+   */
+  @property() placement: PlacementPolicy = 'ask';
+  /** Placement's thresholds and the host's own rules. */
+  placementOptions: PlacementOptions = {};
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -153,6 +175,8 @@ export class BentoNotebook extends LitElement {
     clearTimeout(this.autosaveTimer);
     document.removeEventListener('pointerdown', this.onPointerDownOutside, true);
     this.menuOpen = false;
+    void this.placer?.then((placer) => placer.dispose(), () => {});
+    this.placer = undefined;
   }
 
   /** Also waits for the cells to render (a Markdown cell waits for its renderer, a `%%sql` cell for its element). */
@@ -160,6 +184,11 @@ export class BentoNotebook extends LitElement {
     const complete = await super.getUpdateComplete();
     await Promise.all(this.cells.map((cell) => cell.updateComplete));
     return complete;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    // A message replaced (or closed) without one of its actions taken.
+    (changed.get('notice') as Notice | undefined)?.dismiss?.();
   }
 
   protected override updated(): void {
@@ -220,6 +249,18 @@ export class BentoNotebook extends LitElement {
     await this.initialised.catch(() => {});
     await this.kernelSettled();
     if (this.isConnected && !this.currentKernel) this.useKernel(new PyodideKernel());
+    if (this.placement !== 'off') void this.loadPlacer().catch(() => {});
+  }
+
+  /** Placement's chunk; a failed load is tried again by the next call. */
+  private loadPlacer(): Promise<NotebookPlacement> {
+    return (this.placer ??= import('./placement.ts').then(
+      (module) => new module.NotebookPlacement(this, { configuredServers, listKernelspecs, createKernel }),
+      (error: unknown) => {
+        this.placer = undefined;
+        throw error;
+      },
+    ));
   }
 
   /** Resolves once no switch of kernel is under way. */
@@ -236,8 +277,8 @@ export class BentoNotebook extends LitElement {
     this.kernelDecided = Promise.all([this.kernelDecided, decision.catch(() => {})]).then(() => {});
   }
 
-  /** Resolves once no cell of this notebook is running. */
-  private cellsIdle(): Promise<void> {
+  /** @internal Resolves once no cell of this notebook is running. */
+  whenCellsIdle(): Promise<void> {
     if (this.runningCells === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -282,7 +323,8 @@ export class BentoNotebook extends LitElement {
     }
   }
 
-  private reportError(error: unknown, source: string, prefix = ''): void {
+  /** @internal Shows what failed above the cells and fires `bento-error`. */
+  reportError(error: unknown, source: string, prefix = ''): void {
     const message = prefix + (error instanceof Error ? error.message : String(error));
     this.notice = { text: message, kind: 'error' };
     this.dispatchEvent(new BentoErrorEvent({ message, source }));
@@ -314,7 +356,8 @@ export class BentoNotebook extends LitElement {
     this.autosaveTimer = setTimeout(() => void this.autosave(), AUTOSAVE_DELAY_MS);
   };
 
-  private changed(): void {
+  /** @internal Fires `bento-change`. */
+  changed(): void {
     this.dispatchEvent(new BentoChangeEvent());
   }
 
@@ -334,22 +377,14 @@ export class BentoNotebook extends LitElement {
   };
 
   /**
-   * A notebook saved with a server kernel opens on that kernel again, when a configured server offers it; not under
-   * a running cell, and not when a kernel was chosen or another notebook loaded meanwhile (`choiceId` is then old).
+   * A notebook saved with a server kernel opens on that kernel again when a server is configured (the rest is
+   * placement's: ./placement.ts); `choiceId` tells whether a kernel was chosen or another notebook loaded meanwhile.
    */
   private async honourKernelspec(choiceId: number): Promise<void> {
     const wanted = (this.notebookMetadata.kernelspec as { name?: string } | undefined)?.name;
-    const servers = configuredServers(this.servers, this.serverUrl, this.token);
-    if (!wanted || wanted === PYODIDE_KERNELSPEC.name || servers.length === 0) return;
-    for (const { server, specs } of await listKernelspecs(servers)) {
-      const spec = specs?.kernelspecs[wanted];
-      if (spec) {
-        await this.cellsIdle();
-        if (choiceId === this.kernelChoiceId) await this.replaceKernel({ kind: 'remote', server, kernelName: wanted, displayName: spec.spec.display_name }, choiceId, false);
-        return;
-      }
+    if (wanted && wanted !== PYODIDE_KERNELSPEC.name && configuredServers(this.servers, this.serverUrl, this.token).length > 0) {
+      await (await this.loadPlacer()).honourKernelspec(wanted, choiceId);
     }
-    if (choiceId === this.kernelChoiceId) this.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info' };
   }
 
   private readonly onKernelChangeRequest = (event: BentoKernelChangeRequestEvent): void => {
@@ -365,39 +400,21 @@ export class BentoNotebook extends LitElement {
    * for meanwhile wait for the new kernel; the last choice wins.
    */
   async switchKernel(choice: KernelChoice, announce = true): Promise<void> {
-    const switching = this.replaceKernel(choice, ++this.kernelChoiceId, announce);
+    const choiceId = ++this.kernelChoiceId;
+    const switching = this.loadPlacer()
+      .then((placer) => placer.replaceKernel(choice, choiceId, announce))
+      .catch((error: unknown) => this.reportError(error, 'kernel', 'Could not switch kernels: '));
     this.decideKernel(switching);
     return switching;
   }
 
-  private async replaceKernel(choice: KernelChoice, choiceId: number, announce: boolean): Promise<void> {
-    let kernel: Kernel;
-    try {
-      kernel = await createKernel(choice);
-    } catch (error) {
-      this.reportError(error, 'kernel', 'Could not switch kernels: ');
-      return;
-    }
-    if (choiceId !== this.kernelChoiceId) {
-      // Another choice came while this kernel was made (nothing has started it yet).
-      void kernel.shutdown().catch(() => {});
-      return;
-    }
+  /** @internal Makes `kernel` (of `choice`) the notebook's; returns the one it replaces (placement shuts it down). */
+  adoptKernel(kernel: Kernel, choice: KernelChoice): Kernel | undefined {
     const previous = this.currentKernel;
     this.useKernel(kernel);
     this.choice = choice;
-    this.chosenKernelspec =
-      choice.kind === 'pyodide' ? PYODIDE_KERNELSPEC : { name: choice.kernelName, display_name: choice.displayName, language: 'python' };
-    if (announce) {
-      this.notice = {
-        text: `Switched to ${choice.kind === 'pyodide' ? 'Python (in browser)' : choice.displayName}. It starts fresh: variables from the previous kernel did not move, so run the cells again.`,
-        kind: 'info',
-      };
-      this.changed();
-    }
-    // Only once the notebook listens to the new kernel: the old one's "shut down" is not news to anyone.
-    await this.updateComplete;
-    void previous?.shutdown().catch(() => {});
+    this.chosenKernelspec = choice.kind === 'pyodide' ? PYODIDE_KERNELSPEC : { name: choice.kernelName, display_name: choice.displayName, language: 'python' };
+    return previous;
   }
 
   private readonly onFocusIn = (event: FocusEvent): void => {
@@ -613,36 +630,15 @@ export class BentoNotebook extends LitElement {
 
   private async openFile(): Promise<void> {
     try {
-      const picker = (window as { showOpenFilePicker?: (options: unknown) => Promise<FileSystemFileHandle[]> }).showOpenFilePicker;
-      let text: string;
-      if (picker) {
-        const [handle] = await picker({ types: [{ description: 'Jupyter notebook', accept: { 'application/x-ipynb+json': ['.ipynb'] } }] });
-        this.fileHandle = handle;
-        const file = await handle.getFile();
-        this.name = file.name;
-        text = await file.text();
-      } else {
-        const file = await this.pickFileWithInput();
-        if (!file) return;
-        this.name = file.name;
-        text = await file.text();
-      }
-      this.load(parseNotebook(text), 'file');
+      const picked = await (await import('./notebook-files.ts')).pickNotebookFile();
+      if (!picked) return;
+      this.fileHandle = picked.handle;
+      this.name = picked.name;
+      this.load(parseNotebook(picked.text), 'file');
     } catch (error) {
       if (error instanceof DOMException && error.name === 'AbortError') return;
       this.reportError(error, 'open', 'Could not open the file: ');
     }
-  }
-
-  private pickFileWithInput(): Promise<File | undefined> {
-    return new Promise((resolve) => {
-      const input = document.createElement('input');
-      input.type = 'file';
-      input.accept = '.ipynb,application/x-ipynb+json,application/json';
-      input.addEventListener('change', () => resolve(input.files?.[0]));
-      input.addEventListener('cancel', () => resolve(undefined));
-      input.click();
-    });
   }
 
   private onProgressText(): string {
@@ -686,18 +682,25 @@ export class BentoNotebook extends LitElement {
    * for, once the notebook knows which kernel it uses: runs asked for right after opening a notebook saved with a
    * server kernel run there. `done()` says the run finished: the notebook never switches by itself under a run.
    */
-  kernelForRun(): Promise<{ kernel: Kernel; done: () => void }> {
+  kernelForRun(cell?: BentoCell): Promise<KernelLease> {
     const lease = this.lastLease
       .then(() => this.kernelSettled())
-      .then(() => {
+      .then(async () => {
+        let kernel = this.kernel;
+        // Placement may offer a server kernel first, switch to one, or farm this cell out (`%%remote` always).
+        // A chunk that fails to load leaves placement out of this run: it never stops one.
+        const placer = cell && (this.placement !== 'off' || cell.source.startsWith('%%remote')) ? await this.loadPlacer().catch(() => undefined) : undefined;
+        if (placer) kernel = await placer.beforeRun(cell!, kernel);
         this.runningCells++;
+        const started = performance.now();
         let finished = false;
-        const done = () => {
+        const done: KernelLease['done'] = (reply, tableBytes) => {
           if (finished) return;
           finished = true;
           if (--this.runningCells === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+          placer?.afterRun(cell!, kernel, started, reply, tableBytes);
         };
-        return { kernel: this.kernel, done };
+        return { kernel, done };
       });
     this.lastLease = lease.catch(() => {});
     return lease;
@@ -822,32 +825,13 @@ export class BentoNotebook extends LitElement {
    */
   async save(): Promise<'file' | 'download' | 'cancelled'> {
     const text = serializeNotebook(this.toJSON());
-    try {
-      const savePicker = (window as { showSaveFilePicker?: (options: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
-      if (!this.fileHandle && savePicker && navigator.userActivation?.isActive) {
-        this.fileHandle = await savePicker({ suggestedName: this.name, types: [{ description: 'Jupyter notebook', accept: { 'application/x-ipynb+json': ['.ipynb'] } }] });
-      }
-      if (this.fileHandle) {
-        const writable = await this.fileHandle.createWritable();
-        await writable.write(text);
-        await writable.close();
-        this.notice = { text: `Saved ${this.fileHandle.name}.`, kind: 'info' };
-        return 'file';
-      }
-    } catch (error) {
-      if (error instanceof DOMException && error.name === 'AbortError') return 'cancelled';
-      this.reportError(error, 'save', 'Could not save to the file; downloading instead. ');
-    }
-    const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ipynb+json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = this.name;
-    link.hidden = true;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    return 'download';
+    const files = await import('./notebook-files.ts');
+    const { saved, handle } = await files.writeNotebookFile(text, this.name, this.fileHandle, (error) =>
+      this.reportError(error, 'save', 'Could not save to the file; downloading instead. '),
+    );
+    this.fileHandle = handle;
+    if (saved === 'file') this.notice = { text: `Saved ${handle!.name}.`, kind: 'info' };
+    return saved;
   }
 
   private renderToolbar() {
@@ -923,8 +907,9 @@ export class BentoNotebook extends LitElement {
           </div>`
         : nothing}
       ${this.notice
-        ? html`<div class="notice ${this.notice.kind}" part="notice" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
+        ? html`<div class="notice ${this.notice.kind} ${this.notice.actions ? 'offer' : ''}" part="notice" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
             <span>${this.notice.text}</span>
+            ${this.notice.actions?.map(([label, action]) => html`<button @click=${action}>${label}</button>`)}
             <button @click=${() => (this.notice = undefined)} aria-label="Dismiss">✕</button>
           </div>`
         : nothing}
