@@ -140,7 +140,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let jupyter;
   if (python) {
     try {
-      jupyter = await startJupyter({ allowOrigin: origin, python: python.executable });
+      // demo/server-only holds a library only the server has: the demo notebook's placement cells import it.
+      jupyter = await startJupyter({ allowOrigin: origin, python: python.executable, pythonPath: [join(ROOT, 'demo', 'server-only')] });
       config.jupyter = { baseUrl: jupyter.url, token: jupyter.token };
     } catch (error) {
       console.warn(`Jupyter Server did not start, so the demo runs in the browser only: ${error.message.split('\n')[0]}`);

@@ -202,6 +202,24 @@ const SAMPLES: Sample[] = [
     },
   },
   {
+    find: '<bento-notebook placement="auto" server-url="https://jupyter.internal.example/" token="…"></bento-notebook>',
+    rewrite: ({ jupyter }) => [
+      ['https://jupyter.internal.example/', jupyter.url],
+      ['token="…"', `token="${jupyter.token}"`],
+    ],
+    async check(win) {
+      const notebook = win.document.querySelector('bento-notebook')!;
+      expect(notebook.placement).to.equal('auto');
+      // The host's rule speaks for a cell the shipped rules find lite: with placement="auto" the notebook switches.
+      notebook.insertCell(0, 'code', 'prod_warehouse = "orders"\nimport sys; sys.version_info[0]');
+      const reply = await notebook.run(0);
+      expect(reply?.content.status).to.equal('ok');
+      expect(notebook.kernel).not.to.be.instanceOf(win.bento.PyodideKernel);
+      expect(notebook.shadowRoot!.querySelector('.notice')!.textContent).to.include('reads prod_warehouse, which only the servers can reach');
+      await notebook.kernel.shutdown();
+    },
+  },
+  {
     find: 'const { RemoteKernel } = await loadRemoteKernel();',
     rewrite: ({ jupyter }) => [["'https://jupyter.internal.example/'", JSON.stringify(jupyter.url)]],
     preamble: ({ jupyter }) => `const token = ${JSON.stringify(jupyter.token)};`,
