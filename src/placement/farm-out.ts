@@ -206,17 +206,31 @@ export class FarmOutKernel implements Kernel {
           if (message.header.msg_type !== 'status') options.onIOPub?.(message);
         },
       });
-      if (reply.content.status !== 'ok') return reply;
+      if (reply.content.status !== 'ok') return await this.numberedLocally(reply, code);
       executionCount = reply.content.execution_count;
       this.checkInterrupt();
       await this.move('bring', plan.outputs);
-      return reply;
+      return await this.numberedLocally(reply, code);
     } catch (error) {
       return this.failed(error, executionCount, publish, parent);
     } finally {
       this.running--;
       publish('status', { execution_state: 'idle' });
     }
+  }
+
+  /**
+   * Gives a farmed-out cell its number in the notebook's own count (recorded in the local kernel's history as a
+   * comment, as a magic cell is), not the server session's, so the prompts of a notebook stay in one sequence.
+   */
+  private async numberedLocally(reply: ExecuteReply, code: string): Promise<ExecuteReply> {
+    try {
+      const local = await this.local.execute(code.replace(/^/gm, '# '), { storeHistory: true });
+      if (local.content.status === 'ok') reply.content.execution_count = local.content.execution_count;
+    } catch {
+      // The server's number stays: a notebook without a usable local kernel has no count of its own to keep.
+    }
+    return reply;
   }
 
   complete(code: string, cursorPos: number): Promise<CompleteReplyContent> {

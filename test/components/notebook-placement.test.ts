@@ -101,6 +101,10 @@ describe('placement in a notebook', function () {
     expect(outputText(notebook, 1)).to.include('1.0');
     expect((await notebook.run(2))?.content.status).to.equal('ok');
     expect(outputText(notebook, 2)).to.equal('42');
+    // The farmed-out cell is numbered in the notebook's own sequence, not the server session's.
+    const counts = notebook.toJSON().cells.map((c) => (c as { execution_count: number }).execution_count);
+    expect(counts[1]).to.equal(counts[0] + 1);
+    expect(counts[2]).to.equal(counts[1] + 1);
   });
 
   it('Stay runs the cell in the browser (where the import fails) and does not ask again', async () => {
