@@ -117,7 +117,6 @@ export class BentoNotebook extends LitElement {
   @state() private progress?: StartupProgress;
   /** @internal The message above the cells (placement's offers: `actions` become buttons). */
   @state() notice?: Notice;
-  @state() private draftOffer?: { notebook: Notebook; savedAt: number };
   @state() private activeIndex = 0;
   @state() private choice: KernelChoice = { kind: 'pyodide' };
   /** Runs of this notebook's cells that have their kernel and have not finished. */
@@ -249,7 +248,6 @@ export class BentoNotebook extends LitElement {
     await this.initialised.catch(() => {});
     await this.kernelSettled();
     if (this.isConnected && !this.currentKernel) this.useKernel(new PyodideKernel());
-    if (this.placement !== 'off') void this.loadPlacer().catch(() => {});
   }
 
   /** Placement's chunk; a failed load is tried again by the next call. */
@@ -300,7 +298,7 @@ export class BentoNotebook extends LitElement {
         return;
       }
       if (!draft) return;
-      if (this.src) this.draftOffer = draft;
+      if (this.src) this.offerDraft(draft);
       else {
         this.applyNotebook(draft.notebook);
         this.dispatchEvent(new BentoLoadEvent('draft'));
@@ -656,7 +654,6 @@ export class BentoNotebook extends LitElement {
   /** Loads nbformat 4 JSON (an object or text); throws NotebookFormatError with a clear message if it is not one. */
   load(notebook: Notebook | string | object, source: 'api' | 'file' = 'api'): void {
     this.applyNotebook(parseNotebook(notebook));
-    this.draftOffer = undefined;
     this.notice = undefined;
     this.dispatchEvent(new BentoLoadEvent(source));
     this.changed();
@@ -680,17 +677,22 @@ export class BentoNotebook extends LitElement {
   /**
    * The kernel for a run of one of this notebook's cells (a cell asks when it runs), handed out in the order asked
    * for, once the notebook knows which kernel it uses: runs asked for right after opening a notebook saved with a
-   * server kernel run there. `done()` says the run finished: the notebook never switches by itself under a run.
+   * server kernel run there. Placement may first offer `cell` a server kernel or farm it out. `done()` says the run
+   * finished (with its reply): the notebook never switches by itself under a run.
    */
-  kernelForRun(cell?: BentoCell): Promise<KernelLease> {
+  kernelForRun(cell: BentoCell): Promise<KernelLease> {
     const lease = this.lastLease
       .then(() => this.kernelSettled())
       .then(async () => {
         let kernel = this.kernel;
-        // Placement may offer a server kernel first, switch to one, or farm this cell out (`%%remote` always).
-        // A chunk that fails to load leaves placement out of this run: it never stops one.
-        const placer = cell && (this.placement !== 'off' || cell.source.startsWith('%%remote')) ? await this.loadPlacer().catch(() => undefined) : undefined;
-        if (placer) kernel = await placer.beforeRun(cell!, kernel);
+        // Placement may offer a server kernel first, switch to one, or farm this cell out (`%%remote` always). Its chunk
+        // loads when a cell imports something or after the first run; one that fails to load never stops a run.
+        const source = cell.source;
+        const placer =
+          source.startsWith('%%remote') || (this.placement !== 'off' && (this.placer || this.notebookMetadata.bento || /^\s*(import|from)\s/m.test(source)))
+            ? await this.loadPlacer().catch(() => undefined)
+            : undefined;
+        if (placer) kernel = await placer.beforeRun(cell, kernel);
         this.runningCells++;
         const started = performance.now();
         let finished = false;
@@ -698,7 +700,7 @@ export class BentoNotebook extends LitElement {
           if (finished) return;
           finished = true;
           if (--this.runningCells === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-          placer?.afterRun(cell!, kernel, started, reply, tableBytes);
+          if (this.placement !== 'off') void this.loadPlacer().then((p) => p.afterRun(cell, kernel, started, reply, tableBytes), () => {});
         };
         return { kernel, done };
       });
@@ -899,13 +901,6 @@ export class BentoNotebook extends LitElement {
 
   private renderNotices() {
     return html`
-      ${this.draftOffer
-        ? html`<div class="notice" part="notice" role="alert">
-            You have local edits to this notebook from ${new Date(this.draftOffer.savedAt).toLocaleString()}.
-            <button @click=${() => this.restoreDraft()}>Restore my edits</button>
-            <button @click=${() => this.discardDraft()}>Discard them</button>
-          </div>`
-        : nothing}
       ${this.notice
         ? html`<div class="notice ${this.notice.kind} ${this.notice.actions ? 'offer' : ''}" part="notice" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
             <span>${this.notice.text}</span>
@@ -916,17 +911,29 @@ export class BentoNotebook extends LitElement {
     `;
   }
 
-  private restoreDraft(): void {
-    const draft = this.draftOffer;
-    if (!draft) return;
-    this.applyNotebook(draft.notebook);
-    this.draftOffer = undefined;
-    this.dispatchEvent(new BentoLoadEvent('draft'));
-  }
-
-  private discardDraft(): void {
-    this.draftOffer = undefined;
-    void this.drafts.delete(this.draftKey).catch(() => {});
+  /** A notebook from `src` with local edits saved for it: the person picks which to keep. */
+  private offerDraft(draft: { notebook: Notebook; savedAt: number }): void {
+    this.notice = {
+      text: `You have local edits to this notebook from ${new Date(draft.savedAt).toLocaleString()}.`,
+      kind: 'info',
+      actions: [
+        [
+          'Restore my edits',
+          () => {
+            this.notice = undefined;
+            this.applyNotebook(draft.notebook);
+            this.dispatchEvent(new BentoLoadEvent('draft'));
+          },
+        ],
+        [
+          'Discard them',
+          () => {
+            this.notice = undefined;
+            void this.drafts.delete(this.draftKey).catch(() => {});
+          },
+        ],
+      ],
+    };
   }
 
   override render() {

@@ -68,8 +68,6 @@ export class NotebookPlacement {
   private readonly declined = new Set<string>();
   /** Cells whose next run goes to a server kernel ("Run this cell on ..."). */
   private readonly farmNext = new WeakSet<BentoCell>();
-  /** Runs in the browser under watch: whether the runtime died meanwhile. */
-  private readonly watched = new WeakMap<BentoCell, { died?: string; stop: () => void }>();
   private targets?: { key: unknown; found: Promise<ServerChoice[]> };
 
   constructor(
@@ -98,7 +96,6 @@ export class NotebookPlacement {
         if (choice === 'switch') return (await this.switchNotebook(verdict, cell, false)) ?? kernel;
         if (choice === 'farm-out') return await this.farmOutKernel(kernel);
       }
-      this.watch(cell, kernel);
       return kernel;
     } catch (error) {
       // Placement never stops a run: the cell runs where it would have, and the reason is reported.
@@ -110,13 +107,12 @@ export class NotebookPlacement {
   /** Looks at what a run in the browser (started at `started`, performance.now()) did; a verdict becomes an offer (or a switch with `auto`). */
   afterRun(cell: BentoCell, kernel: Kernel, started: number, reply?: ExecuteReply, tableBytes?: number): void {
     const seconds = (performance.now() - started) / 1000;
-    const watch = this.watched.get(cell);
-    this.watched.delete(cell);
-    watch?.stop();
     if (!inBrowser(kernel) || this.notebook.placement === 'off') return;
     void (async () => {
-      const ename = (reply?.content as { ename?: string } | undefined)?.ename;
-      const runtimeDied = ename === 'KeyboardInterrupt' ? undefined : watch?.died;
+      // A runtime that died under the cell ends its run with DeadKernelError and says why (an interrupt that had
+      // to replace it ends with KeyboardInterrupt instead).
+      const error = reply?.content as { ename?: string; evalue?: string } | undefined;
+      const runtimeDied = error?.ename === 'DeadKernelError' ? error.evalue : undefined;
       const heapBytes = runtimeDied ? undefined : await kernel.heapBytes().catch(() => undefined);
       const verdict = await checkAfterRun(
         { phase: 'after', source: cell.source, reply, runtimeDied, heapBytes, tableBytes, seconds },
@@ -175,14 +171,6 @@ export class NotebookPlacement {
   dispose(): void {
     for (const session of this.farmSessions.values()) void session.then((kernel) => kernel.shutdown()).catch(() => {});
     this.farmSessions.clear();
-  }
-
-  private watch(cell: BentoCell, kernel: Kernel): void {
-    const entry: { died?: string; stop: () => void } = { stop: () => {} };
-    entry.stop = kernel.onStatusChange((change) => {
-      if (change.status === 'dead' && change.stateLost) entry.died = change.message ?? 'the runtime stopped';
-    });
-    this.watched.set(cell, entry);
   }
 
   /** The server kernels configured for this notebook (the default kernelspec of each server that answers). */
