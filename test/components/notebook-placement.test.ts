@@ -3,16 +3,26 @@
 // started, whose kernels can import `acme_metrics` (test/placement/server-only/), which has no browser build.
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/bento-notebook/bento-notebook.ts';
+import '../../components/sql-cell/sql-magic.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import type { PlacementPolicy } from '../../src/placement/placement.ts';
+import { registerConnector } from '../../src/data/connectors.ts';
 import { testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
+registerConnector({ name: 'placement-duckdb', kind: 'duckdb', label: 'DuckDB (in browser)', options: { bundleURL: '/node_modules/@duckdb/duckdb-wasm/dist/' } });
+
+/** Ids of the kernels running on the test Jupyter Server. */
+async function serverKernelIds(): Promise<string[]> {
+  const { baseUrl, token } = jupyterServer();
+  const response = await fetch(new URL('api/kernels', baseUrl), { headers: { Authorization: `token ${token}` } });
+  return ((await response.json()) as Array<{ id: string }>).map((k) => k.id);
+}
 after(() => runtime.terminate());
 
 const notebooks: BentoNotebook[] = [];
@@ -24,9 +34,18 @@ afterEach(async () => {
   }
 });
 
-async function notebookWith(cells: string[], options: { placement?: PlacementPolicy; servers?: JupyterServerOptions[] } = {}): Promise<BentoNotebook> {
+async function notebookWith(
+  cells: string[],
+  options: { placement?: PlacementPolicy; servers?: JupyterServerOptions[]; placementOptions?: BentoNotebook['placementOptions'] } = {},
+): Promise<BentoNotebook> {
   const el = await fixture<BentoNotebook>(
-    html`<bento-notebook no-autosave placement=${options.placement ?? 'ask'} .servers=${options.servers ?? [jupyterServer()]} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`,
+    html`<bento-notebook
+      no-autosave
+      placement=${options.placement ?? 'ask'}
+      .servers=${options.servers ?? [jupyterServer()]}
+      .placementOptions=${options.placementOptions ?? {}}
+      .kernel=${new PyodideKernel({ runtime })}
+    ></bento-notebook>`,
   );
   el.load({
     nbformat: 4,
@@ -166,6 +185,43 @@ describe('placement in a notebook', function () {
     const notebook = await notebookWith(['%%remote\nprint(1)'], { servers: [] });
     expect((await notebook.run(0))?.content.status).to.equal('error');
     expect(outputText(notebook, 0)).to.match(/FarmOutError: .*configures no Jupyter Server/);
+  });
+
+  it('a switch replays the cells run so far and stops at the first that fails there', async () => {
+    const notebook = await notebookWith(['x = 20', 'import platform\nassert platform.system() == "Emscripten", "only in a browser"', ...SERVER_ONLY.slice(1)], { placement: 'auto' });
+    await notebook.run(0);
+    expect((await notebook.run(1))?.content.status).to.equal('ok');
+    await notebook.run(2);
+    expect(notebook.kernel).to.be.instanceOf(RemoteKernel);
+    // Cell 2 holds only in a browser: the replay stops there, and says so.
+    const text = notice(notebook)!.textContent!;
+    expect(text).to.match(/replay stopped at Cell 2 \(AssertionError: only in a browser\)/);
+    expect(notice(notebook)!.classList.contains('error')).to.equal(true);
+    expect(outputText(notebook, 1)).to.include('AssertionError');
+  });
+
+  it('gives the heap verdict, measured from the runtime, above the share a host allows', async () => {
+    const notebook = await notebookWith(['a = 1'], { placementOptions: { thresholds: { heapLimitBytes: 2 ** 20, heapShare: 0.5 } } });
+    expect((await notebook.run(0))?.content.status).to.equal('ok');
+    await offerButton(notebook, /^Switch to /);
+    expect(notice(notebook)!.textContent).to.match(/Cell 1 uses [\d.]+ [MG]B of the 1(\.0)? MB/);
+  });
+
+  it('gives the table-size verdict to a %%sql cell whose result is above the threshold', async () => {
+    const notebook = await notebookWith(['%%sql t --conn placement-duckdb\nSELECT range AS n FROM range(1000)'], { placementOptions: { thresholds: { tableBytes: 4000 } } });
+    expect((await notebook.run(0))?.content.status, outputText(notebook, 0)).to.equal('ok');
+    await offerButton(notebook, /^Switch to /);
+    expect(notice(notebook)!.textContent).to.match(/Cell 1 brought [\d.]+ KB of tables into the tab \(more than [\d.]+ KB\)/);
+  });
+
+  it('shuts the farm-out session down with the notebook', async () => {
+    const before = new Set(await serverKernelIds());
+    const notebook = await notebookWith(['n = 1', '%%remote\nm = n + 1']);
+    expect((await notebook.runAll()).map((r) => r?.content.status)).to.deep.equal(['ok', 'ok']);
+    const farmed = (await serverKernelIds()).filter((id) => !before.has(id));
+    expect(farmed).to.have.length(1);
+    notebook.remove();
+    await waitFor(async () => !(await serverKernelIds()).includes(farmed[0]), 'the farm-out kernel shut down', 30_000);
   });
 
   it('a notebook saved after a switch opens on the server kernel again', async () => {
