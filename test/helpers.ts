@@ -1,3 +1,4 @@
+import type { Notebook } from '../src/notebook/nbformat.ts';
 import { sendKeys } from '@web/test-runner-commands';
 import type { BentoCell } from '../components/bento-cell/bento-cell.ts';
 import { QueryError } from '../src/data/connectors.ts';
@@ -172,4 +173,14 @@ export function outputText(cell: BentoCell): string {
   return cell.outputs.outputs
     .map((o) => (o.output_type === 'stream' ? joinSource(o.text) : o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : joinSource((o.data['text/plain'] as string) ?? '')))
     .join('');
+}
+
+/** An nbformat 4.5 notebook of code cells with these sources (ids c0, c1, ...), nothing run yet. */
+export function codeNotebook(sources: string[]): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] })),
+  };
 }

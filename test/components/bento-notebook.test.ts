@@ -9,7 +9,7 @@ import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { joinSource, type CodeCell } from '../../src/notebook/nbformat.ts';
 import { parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
-import { testRuntimeOptions } from '../helpers.ts';
+import { codeNotebook, testRuntimeOptions } from '../helpers.ts';
 import { fixtureText, fixtureURL } from '../notebook/fixtures.ts';
 import { validate } from '../notebook/schema.ts';
 
@@ -22,12 +22,7 @@ function uniqueKey() {
 
 async function notebookWith(cells: string[], key = uniqueKey()): Promise<BentoNotebook> {
   const el = await fixture<BentoNotebook>(html`<bento-notebook autosave-key=${key} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
-  el.load({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: cells.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] })),
-  });
+  el.load(codeNotebook(cells));
   await el.updateComplete;
   return el;
 }

@@ -11,7 +11,7 @@ import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import type { PlacementPolicy } from '../../src/placement/placement.ts';
 import { registerConnector } from '../../src/data/connectors.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { codeNotebook, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer } from '../kernel/remote/server.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
@@ -47,12 +47,7 @@ async function notebookWith(
       .kernel=${new PyodideKernel({ runtime })}
     ></bento-notebook>`,
   );
-  el.load({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: cells.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] })),
-  });
+  el.load(codeNotebook(cells));
   await el.updateComplete;
   notebooks.push(el);
   return el;
