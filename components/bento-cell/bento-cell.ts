@@ -71,9 +71,9 @@ function attachmentURL(attachments: Attachments | undefined, name: string): stri
 
 /**
  * A Markdown cell as sanitized DOM, through the full renderer. `attachment:name` image URLs are resolved from the
- * cell's attachments before sanitizing, so only data: images come through.
+ * cell's attachments before sanitizing, so only data: images come through; `cell` tells the sanitizer whose it is.
  */
-function renderMarkdown({ markdownToHtml, sanitize }: Sanitizer, source: string, attachments?: Attachments): DocumentFragment {
+function renderMarkdown({ markdownToHtml, sanitize }: Sanitizer, source: string, cell: Node, attachments?: Attachments): DocumentFragment {
   let markup = markdownToHtml(source);
   if (attachments) {
     markup = markup.replace(/(src=")attachment:([^"]+)"/g, (whole, prefix: string, name: string) => {
@@ -86,7 +86,7 @@ function renderMarkdown({ markdownToHtml, sanitize }: Sanitizer, source: string,
       return url ? `${prefix}${url}"` : whole;
     });
   }
-  return sanitize(markup, 'html', ['style']);
+  return sanitize(markup, 'html', ['style'], cell);
 }
 
 // Elements loaded lazily (<sql-cell>) fall back to the same page session as a cell on its own.
@@ -236,7 +236,7 @@ export class BentoCell extends LitElement {
     let node = renderSimpleMarkdown(source, { attachment: (name) => attachmentURL(this.attachments, name) }) ?? undefined;
     if (!node) {
       const sanitizer = loadedSanitizer();
-      if (sanitizer) node = renderMarkdown(sanitizer, source, this.attachments);
+      if (sanitizer) node = renderMarkdown(sanitizer, source, this, this.attachments);
       else this.waitForSanitizer();
     }
     if (node) this.markdownView = { source, node };

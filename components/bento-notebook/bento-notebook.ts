@@ -92,6 +92,8 @@ export class BentoNotebook extends LitElement {
   private unsubscribeKernel: Array<() => void> = [];
   private loading = false;
   private changedWhileLoading = false;
+  /** @internal Whether the cells came from outside the page (see `src`): shared/sanitize.ts reads it. */
+  untrusted = false;
   /** @internal The metadata to save (placement records a switch in it). */
   notebookMetadata: Notebook['metadata'] = {};
   private notebookExtra: Record<string, unknown> = {};
@@ -137,7 +139,11 @@ export class BentoNotebook extends LitElement {
     this.useKernel(kernel);
   }
 
-  /** URL of an .ipynb to load. Outputs it carries are untrusted: HTML is sanitized, nothing runs. */
+  /**
+   * URL of an .ipynb to load. What it carries is untrusted: HTML is sanitized, nothing runs, and nothing is fetched
+   * (remote images, CSS url()s) unless the page sets the `allow-remote-content` attribute. So is a notebook opened from
+   * a file, given to `load()` or restored from a draft.
+   */
   @property() src?: string;
   /** Key of the local draft (IndexedDB); default: `src`, or this page's path and the element's id. */
   @property({ attribute: 'autosave-key' }) autosaveKey?: string;
@@ -305,7 +311,7 @@ export class BentoNotebook extends LitElement {
       }
     } finally {
       this.loading = false;
-      if (this.cells.length === 0) this.applyNotebook(newNotebook());
+      if (this.cells.length === 0) this.applyNotebook(newNotebook(), false);
       if (this.changedWhileLoading) this.onChange();
     }
   }
@@ -328,7 +334,8 @@ export class BentoNotebook extends LitElement {
     this.dispatchEvent(new BentoErrorEvent({ message, source }));
   }
 
-  private applyNotebook(notebook: Notebook): void {
+  private applyNotebook(notebook: Notebook, untrusted = true): void {
+    this.untrusted = untrusted;
     this.notebookMetadata = structuredClone(notebook.metadata ?? {});
     this.chosenKernelspec = undefined;
     this.decideKernel(this.honourKernelspec(++this.kernelChoiceId));

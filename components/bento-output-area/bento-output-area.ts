@@ -46,8 +46,6 @@ const TAIL_CHARS = TEXT_CHAR_LIMIT / 2;
  * whose text did not change keeps its DOM, so a stream that grows re-renders only its last block.
  */
 const BLOCK_LINES = 100;
-/** Entries of a JSON object or array shown at once; the rest come with a "Show more" button. */
-const JSON_PAGE = 500;
 
 // Created on first use: the first Intl formatter of a page costs ~10 ms (measured), too much for start-up.
 let numberFormat: Intl.NumberFormat | undefined;
@@ -174,69 +172,6 @@ function javascriptNode(source: string): HTMLElement {
   return box;
 }
 
-function jsonValueNode(value: JSONValue): HTMLElement {
-  if (value === null) return element('span', 'json-null', 'null');
-  if (typeof value === 'string') return element('span', 'json-string', JSON.stringify(value));
-  if (typeof value === 'number') return element('span', 'json-number', String(value));
-  return element('span', 'json-boolean', String(value));
-}
-
-/** One entry of a JSON tree; children of a closed node are built when it is first opened. */
-function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAll: boolean): HTMLElement {
-  const label = key === null ? [] : [element('span', 'json-key', key), document.createTextNode(': ')];
-  if (value === null || typeof value !== 'object') {
-    const leaf = element('div', 'json-leaf');
-    leaf.append(...label, jsonValueNode(value));
-    return leaf;
-  }
-  const entries: Array<[string, JSONValue]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
-  const details = element('details', 'json-node');
-  const summary = element('summary');
-  const description = Array.isArray(value)
-    ? `Array(${numbers.format(entries.length)})`
-    : `Object {${numbers.format(entries.length)} ${entries.length === 1 ? 'key' : 'keys'}}`;
-  summary.append(...label, element('span', 'json-meta', description));
-  const children = element('div', 'json-children');
-  details.append(summary, children);
-  let shown = 0;
-  const showMore = () => {
-    children.querySelector(':scope > .json-more')?.remove();
-    const end = Math.min(entries.length, shown + JSON_PAGE);
-    for (; shown < end; shown++) children.append(jsonEntry(entries[shown][0], entries[shown][1], expandAll, expandAll));
-    if (shown < entries.length) {
-      const more = element('button', 'json-more', `Show ${numbers.format(Math.min(JSON_PAGE, entries.length - shown))} more of ${numbers.format(entries.length - shown)}`);
-      more.type = 'button';
-      more.addEventListener('click', showMore);
-      children.append(more);
-    }
-  };
-  if (open) {
-    details.open = true;
-    showMore();
-  } else {
-    details.addEventListener('toggle', () => {
-      if (details.open && shown === 0) showMore();
-    });
-  }
-  return details;
-}
-
-function jsonNode(value: JSONValue, metadata: JSONObject): HTMLElement {
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value) as JSONValue;
-    } catch {
-      // Not JSON text: show the string itself.
-    }
-  }
-  const tree = element('div', 'json');
-  tree.setAttribute('role', 'group');
-  tree.setAttribute('aria-label', 'JSON output');
-  tree.append(jsonEntry(null, parsed, true, metadata.expanded === true));
-  return tree;
-}
-
 /**
  * An upload job's output is its live `<job-status>`, which keeps `data` at the job's last state. Its chunk is loaded
  * here: the document's watcher (lazy-elements.ts) does not see into this shadow root. Without it, the summary text.
@@ -248,18 +183,18 @@ function jobNode(data: MimeBundle): HTMLElement {
 }
 
 /**
- * Builds the DOM for a rich (non text/plain) MIME type; undefined when it needs the sanitizer (HTML, SVG, Markdown
- * beyond the ordinary: a chunk loaded on first need) and that has not loaded. Text/plain is rendered as text
- * blocks instead.
+ * Builds the DOM for a rich (non text/plain) MIME type; undefined when it needs the sanitizer's chunk (HTML, SVG,
+ * Markdown beyond the ordinary, JSON trees: loaded on first need) and that has not loaded. Text/plain is rendered as text
+ * blocks instead. `host` tells the sanitizer whose content it is (an untrusted notebook's fetches nothing).
  */
-function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string, sanitizer?: Sanitizer): Node | undefined {
+function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string, host: Node, sanitizer?: Sanitizer): Node | undefined {
   const { data, metadata } = output;
   try {
     switch (mime) {
       case 'text/html':
-        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'html'), 'html', 'HTML output');
+        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'html', [], host), 'html', 'HTML output');
       case 'image/svg+xml':
-        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'svg'), 'svg');
+        return sanitizer && sandboxed(sanitizer.sanitize(textOf(data[mime]), 'svg', [], host), 'svg');
       case 'image/png':
       case 'image/jpeg':
       case 'image/gif':
@@ -267,13 +202,13 @@ function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string,
         return imageNode(data, metadata, mime);
       case 'text/markdown': {
         const markdown = textOf(data[mime]);
-        const node = renderSimpleMarkdown(markdown) ?? sanitizer?.sanitize(sanitizer.markdownToHtml(markdown), 'html');
+        const node = renderSimpleMarkdown(markdown) ?? sanitizer?.sanitize(sanitizer.markdownToHtml(markdown), 'html', [], host);
         return node && sandboxed(node, 'markdown');
       }
       case 'text/latex':
         return latexNode(textOf(data[mime]));
       case 'application/json':
-        return jsonNode(data[mime], metadataFor(metadata, mime));
+        return sanitizer?.jsonNode(data[mime], metadataFor(metadata, mime));
       case 'application/vnd.bento.job+json':
         return jobNode(data);
       default:
@@ -416,7 +351,7 @@ export class BentoOutputArea extends LitElement {
 
   private waitForSanitizer(): void {
     loadSanitizerFor(this, (reason) => {
-      this.sanitizerError = `HTML, SVG and Markdown outputs cannot be shown: their sanitizer did not load (${reason}).`;
+      this.sanitizerError = `HTML, SVG, Markdown and JSON outputs cannot be shown: their renderer did not load (${reason}).`;
       this.requestUpdate();
     });
   }
@@ -481,7 +416,7 @@ export class BentoOutputArea extends LitElement {
     if (mime === 'text/plain') return html`<div part=${part} class="output">${this.renderText(textOf(data[mime]), output, 0)}</div>`;
     let node = this.richNodes.get(output);
     if (!node) {
-      node = richNode(output, mime, loadedSanitizer());
+      node = richNode(output, mime, this, loadedSanitizer());
       if (!node) {
         if (!this.sanitizerError) this.waitForSanitizer();
         return this.renderUnsanitized(output, part);

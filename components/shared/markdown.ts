@@ -1,6 +1,6 @@
 /**
  * Markdown to DOM for the Markdown people write in notebooks (headings, paragraphs, emphasis, code, links,
- * images, lists, block quotes, tables, rules), in the main bundle. It builds elements and text nodes and never
+ * attached images, lists, block quotes, tables, rules), in the main bundle. It builds elements and text nodes and never
  * parses markup, so nothing it returns can run. The full renderer (marked, then DOMPurify) is a chunk of ~27 KB
  * gzip that a page of ordinary Markdown then never loads: for anything this one does not render exactly as the
  * full one would (raw HTML, bare URLs, reference links, lazy continuation lines, unusual URLs, strikethrough,
@@ -255,10 +255,9 @@ class InlineParser {
           unsupported(); // a stray % in the name
         }
       }
-      if (attachment !== undefined) {
-        if (!SAFE_IMAGE.test(attachment)) unsupported();
-        image.setAttribute('src', attachment);
-      } else image.setAttribute('src', cleanURL(destination.url));
+      // Any other image is the full renderer's: in an untrusted notebook its sanitizer blocks what would be fetched.
+      if (attachment === undefined || !SAFE_IMAGE.test(attachment)) unsupported();
+      image.setAttribute('src', attachment);
       const alt = children.map((child) => child.textContent).join('');
       if (alt !== alt.trim()) unsupported();
       image.setAttribute('alt', alt);
