@@ -252,7 +252,11 @@ export class PyodideRuntime {
         if (message.kind === 'iopub') emit(message.msgType, message.content);
         else if (message.kind === 'input') void answerInput(message.prompt, message.password);
         else if (message.kind === 'reply') resolve(message.content);
-        else reject(message.fatal ? new RuntimeDiedError(message.message, 'crashed') : new Error(message.message));
+        else if (!message.fatal) reject(new Error(message.message));
+        // A fatal error ends the worker: replace it now, not when its lock is released, which can be after the
+        // next cell was sent to it (that cell would then die of this one's error).
+        else if (this.current === incarnation) this.replace(message.message);
+        else reject(new RuntimeDiedError(message.message, 'crashed'));
       };
     });
     const sent = this.callOn(incarnation, async (api) => {

@@ -1,0 +1,253 @@
+// The fault table (`npm run faults` prints it; `npm test` runs the same cases): each `describe` is a fault, done to
+// real parts while a notebook uses them, and each `it` one thing that must hold after it. A fault's scenario runs
+// once (its `before`); the rows then read what it left. Against the real Pyodide worker, the real Jupyter Server
+// (killed and restarted by the test runner), the real ClickHouse and GraphQL servers.
+import { expect, fixture, html } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import '../../components/bento-notebook/bento-notebook.ts';
+import '../../components/graphql-cell/graphql-magic.ts';
+import '../../components/sql-cell/sql-magic.ts';
+import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
+import { registerConnector } from '../../src/data/connectors.ts';
+import { registerGraphQLEndpoint } from '../../src/data/graphql-endpoints.ts';
+import type { Kernel } from '../../src/kernel/kernel.ts';
+import type { ExecuteReply } from '../../src/kernel/protocol.ts';
+import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
+import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
+import { codeNotebook, outputText, testRuntimeOptions, waitFor } from '../helpers.ts';
+import { jupyterServer } from '../kernel/remote/server.ts';
+
+const runtime = new PyodideRuntime(testRuntimeOptions());
+after(() => runtime.terminate());
+
+const clickhouse = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
+const graphql = (window as unknown as { __bentoGraphQL: { url: string } }).__bentoGraphQL;
+registerConnector({ name: 'fault-warehouse-down', kind: 'clickhouse', label: 'A warehouse that is down', options: { url: '/clickhouse-down/' } });
+registerConnector({ name: 'fault-warehouse-slow', kind: 'clickhouse', label: 'A warehouse that never answers', options: { url: '/never-answers/clickhouse', timeoutMs: 1500 } });
+registerConnector({ name: 'fault-warehouse', kind: 'clickhouse', label: 'Warehouse', options: { url: clickhouse.url }, credentials: { user: clickhouse.user, password: clickhouse.password } });
+registerGraphQLEndpoint({ name: 'fault-shop', url: graphql.url });
+
+/** How long a fault may take to settle before the row "every promise settles" fails (a hang guard, not a timing). */
+const SETTLES_WITHIN_MS = 60_000;
+
+/** What a fault's scenario left, for the rows to read. */
+interface Observed {
+  /** Every run asked for during the fault settled (undefined: one never did). */
+  replies?: Array<ExecuteReply | undefined>;
+  sourcesBefore: string[];
+  sourcesAfter: string[];
+  /** What the person sees about it: the failed cell's output and the notebook's message. */
+  said: string;
+  /** The reply of the next action after the fault. */
+  next?: ExecuteReply;
+  nextText: string;
+  /** The value of the variable the failed cell would have bound, read after the fault (`before` unchanged). */
+  boundAfter?: string;
+}
+
+async function settle<T>(promise: Promise<T>): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SETTLES_WITHIN_MS)));
+  try {
+    return await Promise.race([promise, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function notebookOn(kernel: Kernel, cells: string[]): Promise<BentoNotebook> {
+  const notebook = await fixture<BentoNotebook>(html`<bento-notebook no-autosave placement="off" .kernel=${kernel}></bento-notebook>`);
+  notebook.load(codeNotebook(cells));
+  await notebook.updateComplete;
+  return notebook;
+}
+
+function sources(notebook: BentoNotebook): string[] {
+  return notebook.cells.map((cell) => cell.source);
+}
+
+/**
+ * Runs a fault scenario: `cells` are loaded (the first runs before the fault, binding what must survive), `fault`
+ * does the damage while `faulted` (the cell index) runs, `recover` puts things back, then `nextCell` runs.
+ */
+async function scenario(options: {
+  kernel: () => Kernel;
+  cells: string[];
+  faulted: number;
+  /** Breaks something before the faulted cell runs (a server down). */
+  brokenBefore?: () => Promise<void>;
+  /** Breaks something while the faulted cell runs. */
+  fault?: () => Promise<void>;
+  recover?: () => Promise<void>;
+  nextCell: string;
+  /** The person's next action starts with Restart (a server kernel that is gone does not come back by itself). */
+  restartFirst?: boolean;
+  bound?: string;
+}): Promise<Observed> {
+  const kernel = options.kernel();
+  const notebook = await notebookOn(kernel, options.cells);
+  for (let i = 0; i < options.faulted; i++) await notebook.run(i);
+  const sourcesBefore = sources(notebook);
+  await options.brokenBefore?.();
+  const running = notebook.run(options.faulted).catch(() => undefined);
+  if (options.fault) {
+    await waitFor(() => notebook.cells[options.faulted].state === 'running', 'the cell to start', 30_000);
+    await options.fault();
+  }
+  const replies = [await settle(running)];
+  await options.recover?.();
+  const said = `${outputText(notebook.cells[options.faulted])}\n${notebook.shadowRoot!.querySelector('.notice')?.textContent ?? ''}`;
+  if (options.restartFirst) await settle(notebook.restart());
+  notebook.insertCell(notebook.cells.length, 'code', options.nextCell);
+  const next = await settle(notebook.run(notebook.cells.length - 1));
+  const nextText = outputText(notebook.cells[notebook.cells.length - 1]);
+  const observed: Observed = { replies, sourcesBefore, sourcesAfter: sources(notebook).slice(0, sourcesBefore.length), said, next, nextText };
+  if (options.bound) {
+    notebook.insertCell(notebook.cells.length, 'code', options.bound);
+    await settle(notebook.run(notebook.cells.length - 1));
+    observed.boundAfter = outputText(notebook.cells[notebook.cells.length - 1]);
+  }
+  if (kernel instanceof RemoteKernel) await kernel.shutdown().catch(() => {});
+  notebook.remove();
+  return observed;
+}
+
+/** The rows every fault is checked against; `said` is what the person must be told, `unbound` the variable check. */
+function rows(observed: () => Observed, expected: { said: RegExp; next: string; unbound?: string }): void {
+  it('every promise settles', () => {
+    expect(observed().replies!.every((reply) => reply !== undefined), 'a run never settled').to.equal(true);
+    expect(observed().next, 'the next run never settled').not.to.equal(undefined);
+  });
+  it("the user's text is intact", () => {
+    expect(observed().sourcesAfter).to.deep.equal(observed().sourcesBefore);
+  });
+  it('the status says what happened', () => {
+    expect(observed().replies![0]?.content.status).to.equal('error');
+    expect(observed().said).to.match(expected.said);
+  });
+  it('the next action works', () => {
+    expect(observed().next?.content.status, observed().nextText).to.equal('ok');
+    expect(observed().nextText).to.include(expected.next);
+  });
+  if (expected.unbound !== undefined) {
+    it('no half-bound variable', () => {
+      expect(observed().boundAfter).to.include(expected.unbound);
+    });
+  }
+}
+
+describe('fault: the Pyodide worker killed mid-cell', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['x = 1', 'import js, time\njs.close()\nwhile True: time.sleep(0.01)'],
+      faulted: 1,
+      nextCell: '"alive"',
+    });
+  });
+  rows(() => observed, { said: /stopped unexpectedly/, next: "'alive'" });
+});
+
+describe('fault: out of memory in the browser', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['big = "kept"', 'big = bytearray(2**31 - 1)'],
+      faulted: 1,
+      nextCell: '"alive"',
+      bound: 'big',
+    });
+  });
+  rows(() => observed, { said: /MemoryError/, next: "'alive'", unbound: "'kept'" });
+});
+
+describe('fault: C stack overflow in the browser', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['x = 1', 'nested = []\nfor _ in range(100_000):\n    nested = [nested]\nrepr(nested)'],
+      faulted: 1,
+      nextCell: '"alive"',
+    });
+  });
+  rows(() => observed, { said: /Maximum call stack size exceeded/, next: "'alive'" });
+});
+
+describe('fault: the Jupyter Server killed and restarted mid-execution', function () {
+  this.timeout(180_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 2, firstDelayMs: 100 } }),
+      cells: ['x = 1', 'import time\ntime.sleep(60)'],
+      faulted: 1,
+      fault: async () => {
+        await executeServerCommand('jupyter-kill');
+      },
+      recover: async () => {
+        await executeServerCommand('jupyter-start');
+      },
+      restartFirst: true,
+      nextCell: '"alive"',
+    });
+  });
+  rows(() => observed, { said: /server|kernel|connection/i, next: "'alive'" });
+});
+
+describe('fault: ClickHouse down', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-down\nSELECT 1 AS n'],
+      faulted: 1,
+      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+      bound: 't',
+    });
+  });
+  rows(() => observed, { said: /ClickHouse|warehouse|reach|connect/i, next: '1 row', unbound: "'kept'" });
+});
+
+describe('fault: ClickHouse slow, past every timeout', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-slow\nSELECT 1 AS n'],
+      faulted: 1,
+      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+      bound: 't',
+    });
+  });
+  rows(() => observed, { said: /did not answer within/, next: '1 row', unbound: "'kept'" });
+});
+
+describe('fault: the GraphQL server down', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }'],
+      faulted: 1,
+      brokenBefore: async () => {
+        await executeServerCommand('graphql-kill');
+      },
+      recover: async () => {
+        await executeServerCommand('graphql-start');
+      },
+      nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
+      bound: 'orders',
+    });
+  });
+  rows(() => observed, { said: /GraphQL|reach|connect|fetch/i, next: 'a dict', unbound: "'kept'" });
+});
