@@ -5,8 +5,9 @@
 // ClickHouse server (scripts/clickhouse.mjs) for the connector tests, reached through /clickhouse/, and a GraphQL
 // server (scripts/graphql-server.mjs) for the %%graphql tests, reached cross-origin as a real API is.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream';
@@ -321,6 +322,21 @@ const failOnUnhandledRejection = `window.addEventListener('unhandledrejection', 
   setTimeout(() => { throw error; });
 });`;
 
+/** For `npm run faults` (scripts/faults.mjs): every test's suite path, name and result, written as JSON to `file`. */
+function resultsAsJson(file) {
+  const flatten = (suite, path, out) => {
+    for (const test of suite.tests ?? []) out.push({ suite: path.join(' > '), test: test.name, passed: test.passed, skipped: test.skipped });
+    for (const child of suite.suites ?? []) flatten(child, [...path, child.name], out);
+    return out;
+  };
+  return {
+    async onTestRunFinished({ sessions }) {
+      const results = sessions.flatMap((session) => (session.testResults ? flatten(session.testResults, [], []) : []));
+      await writeFile(file, JSON.stringify(results));
+    },
+  };
+}
+
 export default {
   // The isolated run repeats what behaves differently under COOP/COEP: the kernels (interrupt, input()) and
   // the DuckDB worker a SQL cell starts, and a real reload of a page with jobs and a kept DuckDB (as the demo is served).
@@ -330,6 +346,7 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
+  ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
