@@ -155,7 +155,7 @@ export class BentoNotebook extends LitElement {
   @property({ attribute: false }) servers: JupyterServerOptions[] = [];
   /** Shorthand for one Jupyter Server: its URL. */
   @property({ attribute: 'server-url' }) serverUrl?: string;
-  /** Token of `server-url`. */
+  /** Token of `server-url`: the attribute is removed once read (the value stays in this property). */
   @property() token?: string;
   /**
    * When a cell is not "lite" (it imports a library with no browser build, runs out of memory, ...): offer a server
@@ -164,6 +164,13 @@ export class BentoNotebook extends LitElement {
   @property() placement: PlacementPolicy = 'ask';
   /** Placement's thresholds and the host's own rules. */
   placementOptions: PlacementOptions = {};
+
+  /** The token is kept in JavaScript only: read from its attribute, which then leaves the DOM (and outerHTML). */
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    // Our own removal must not clear the property.
+    if (name !== 'token' || value !== null) super.attributeChangedCallback(name, old, value);
+    if (name === 'token' && value !== null) this.removeAttribute(name);
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();

@@ -53,12 +53,19 @@ export class KernelSelector extends LitElement {
   @property({ attribute: false }) servers: JupyterServerOptions[] = [];
   /** Shorthand for one server: its URL. */
   @property({ attribute: 'server-url' }) serverUrl?: string;
-  /** Token of `server-url`. */
+  /** Token of `server-url`: the attribute is removed once read (the value stays in this property). */
   @property() token?: string;
   /** The kernel shown as current (a notebook sets it; alone, the page's default kernel). */
   @property({ attribute: false }) kernel?: Kernel;
   /** The current choice (a notebook sets it). */
   @property({ attribute: false }) choice: KernelChoice = { kind: 'pyodide' };
+
+  /** The token is kept in JavaScript only: read from its attribute, which then leaves the DOM (and outerHTML). */
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    // Our own removal must not clear the property.
+    if (name !== 'token' || value !== null) super.attributeChangedCallback(name, old, value);
+    if (name === 'token' && value !== null) this.removeAttribute(name);
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
