@@ -322,6 +322,14 @@ const failOnUnhandledRejection = `window.addEventListener('unhandledrejection', 
   setTimeout(() => { throw error; });
 });`;
 
+/** `/garbage/…` answers 200 with a page that is no answer at all (a captive portal's), for the fault table. */
+function answerGarbage(context, next) {
+  if (!context.path.startsWith('/garbage/')) return next();
+  context.status = 200;
+  context.type = 'text/html';
+  context.body = '<!doctype html><title>Wi-Fi</title><p>Please accept the terms to continue browsing.</p>';
+}
+
 /** For `npm run faults` (scripts/faults.mjs): every test's suite path, name and result, written as JSON to `file`. */
 function resultsAsJson(file) {
   const flatten = (suite, path, out) => {
@@ -348,7 +356,7 @@ export default {
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
+  middleware: [answerGarbage, crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },

@@ -183,6 +183,13 @@ export class ClickHouseConnector implements Connector {
       response = await this.post(sql, this.queryParams(queryId, limit, false), signal);
     }
     if (!response.ok) throw this.httpError(response, await bodyText(response));
+    // ClickHouse answers TabSeparated as text/tab-separated-values: a web page here is something else in the way.
+    if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+      throw new QueryError(
+        `${this.label} answered with a web page, not a ClickHouse result: something else (a login page, a captive portal, a proxy) answered at ${this.options.url}. Check the connector's url.`,
+        { connector: this.name },
+      );
+    }
     progress.answered = true;
 
     const parser = new TabSeparatedParser((message, serverMessage) => this.failure(message, serverMessage), limit);

@@ -30,6 +30,8 @@ registerConnector({ name: 'fault-warehouse-slow', kind: 'clickhouse', label: 'A 
 registerConnector({ name: 'fault-warehouse', kind: 'clickhouse', label: 'Warehouse', options: { url: clickhouse.url }, credentials: { user: clickhouse.user, password: clickhouse.password } });
 registerGraphQLEndpoint({ name: 'fault-shop', url: graphql.url });
 registerGraphQLEndpoint({ name: 'fault-shop-slow', url: '/never-answers/graphql', timeoutMs: 1500 });
+registerConnector({ name: 'fault-warehouse-garbage', kind: 'clickhouse', label: 'A captive portal', options: { url: '/garbage/clickhouse' } });
+registerGraphQLEndpoint({ name: 'fault-shop-garbage', url: '/garbage/graphql' });
 registerSheetSource({ name: 'fault-sheets-down', csvBase: '/clickhouse-down/sheets' });
 registerSheetSource({ name: 'fault-sheets-slow', csvBase: '/never-answers/sheets', timeoutMs: 1500 });
 const SHEET = 'https://docs.google.com/spreadsheets/d/public-orders/edit#gid=0';
@@ -327,4 +329,34 @@ describe('fault: the sheet source slow, past every timeout', function () {
     });
   });
   rows(() => observed, { said: /did not answer|time/i, next: "'alive'", unbound: "'kept'" });
+});
+
+describe('fault: ClickHouse answering garbage', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-garbage\nSELECT 1 AS n'],
+      faulted: 1,
+      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+      bound: 't',
+    });
+  });
+  rows(() => observed, { said: /ClickHouse|answer|expected|not/i, next: '1 row', unbound: "'kept'" });
+});
+
+describe('fault: the GraphQL server answering garbage', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new PyodideKernel({ runtime }),
+      cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop-garbage\n{ orders(first: 2) { nodes { number } } }'],
+      faulted: 1,
+      nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
+      bound: 'orders',
+    });
+  });
+  rows(() => observed, { said: /JSON|answer|GraphQL/i, next: 'a dict', unbound: "'kept'" });
 });
