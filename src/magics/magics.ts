@@ -188,6 +188,7 @@ export function parseMagicArguments(spec: CellMagicSpec, argText: string): Magic
       if (value === undefined) throw new MagicArgumentError(`--${name} needs a value (${option.metavar ?? name.toUpperCase()}).`, usage);
       if (option.type === 'int') {
         if (!/^\d+$/.test(value)) throw new MagicArgumentError(`--${name} expects a whole number, got '${value}'.`, usage);
+        if (!Number.isSafeInteger(Number(value))) throw new MagicArgumentError(`--${name} is too large: ${value}.`, usage);
         options[name] = Number(value);
       } else {
         options[name] = value;

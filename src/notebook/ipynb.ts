@@ -588,19 +588,23 @@ function expectMultiline(value: JSONValue | undefined, path: string): string {
 }
 
 /** A deep copy that also checks that an object given by the caller holds only JSON data. */
-function copyJSON(value: unknown, path: string): JSONValue {
+/** Deeper JSON than this is refused (Python's json module, which Jupyter uses, refuses about 1,000 levels). */
+const MAX_DEPTH = 500;
+
+function copyJSON(value: unknown, path: string, depth = 0): JSONValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) invalid(path, value, 'a finite number');
     return value;
   }
-  if (Array.isArray(value)) return value.map((item, index) => copyJSON(item, `${path}[${index}]`));
+  if (depth > MAX_DEPTH) invalid(path, value, `data nested at most ${MAX_DEPTH} levels deep`);
+  if (Array.isArray(value)) return value.map((item, index) => copyJSON(item, `${path}[${index}]`, depth + 1));
   if (typeof value === 'object') {
     // A plain object of any window (a notebook parsed in an iframe has that frame's Object.prototype).
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== null && Object.getPrototypeOf(prototype) !== null) invalid(path, value, 'JSON data');
     const copy: JSONObject = {};
-    for (const [key, item] of Object.entries(value)) setKey(copy, key, copyJSON(item, child(path, key)));
+    for (const [key, item] of Object.entries(value)) setKey(copy, key, copyJSON(item, child(path, key), depth + 1));
     return copy;
   }
   return invalid(path, value, 'JSON data');

@@ -103,10 +103,9 @@ describe('fuzz: magic argument lines', () => {
     });
   }
 
-  // Known bug: an int option accepts any run of digits and converts it with Number(), so `--chunk-rows 1e400 digits`
-  // becomes Infinity (an upload of zero chunks) and 20 digits lose precision. Unskip when parseMagicArguments refuses
-  // numbers past Number.MAX_SAFE_INTEGER with a MagicArgumentError.
-  it.skip('int options refuse numbers too large to hold exactly', () => {
+  // Found by this fuzzer: an int option took any run of digits, so 400 nines became Infinity (an upload of zero chunks)
+  // and 20 digits lost precision; numbers past Number.MAX_SAFE_INTEGER are now refused with a MagicArgumentError.
+  it('int options refuse numbers too large to hold exactly', () => {
     for (const spec of SPECS) {
       for (const [name, option] of Object.entries(spec.options ?? {})) {
         if (option.type !== 'int') continue;
