@@ -52,6 +52,8 @@ interface Observed {
   nextText: string;
   /** The value of the variable the failed cell would have bound, read after the fault (`before` unchanged). */
   boundAfter?: string;
+  /** The kernel's status changes during the fault, with their messages. */
+  statusLog: string;
 }
 
 async function settle<T>(promise: Promise<T>): Promise<T | undefined> {
@@ -85,8 +87,8 @@ async function scenario(options: {
   faulted: number;
   /** Breaks something before the faulted cell runs (a server down). */
   brokenBefore?: () => Promise<void>;
-  /** Breaks something while the faulted cell runs. */
-  fault?: () => Promise<void>;
+  /** Breaks something while the faulted cell runs (given the kernel, for faults of its connection). */
+  fault?: (kernel: Kernel) => Promise<void>;
   recover?: () => Promise<void>;
   nextCell: string;
   /** The person's next action starts with Restart (a server kernel that is gone does not come back by itself). */
@@ -95,13 +97,15 @@ async function scenario(options: {
 }): Promise<Observed> {
   const kernel = options.kernel();
   const notebook = await notebookOn(kernel, options.cells);
+  const statuses: string[] = [];
+  const stopWatching = kernel.onStatusChange((change) => statuses.push(`${change.status}${change.message ? `: ${change.message}` : ''}`));
   for (let i = 0; i < options.faulted; i++) await notebook.run(i);
   const sourcesBefore = sources(notebook);
   await options.brokenBefore?.();
   const running = notebook.run(options.faulted).catch(() => undefined);
   if (options.fault) {
     await waitFor(() => notebook.cells[options.faulted].state === 'running', 'the cell to start', 30_000);
-    await options.fault();
+    await options.fault(kernel);
   }
   const replies = [await settle(running)];
   await options.recover?.();
@@ -110,7 +114,8 @@ async function scenario(options: {
   notebook.insertCell(notebook.cells.length, 'code', options.nextCell);
   const next = await settle(notebook.run(notebook.cells.length - 1));
   const nextText = outputText(notebook.cells[notebook.cells.length - 1]);
-  const observed: Observed = { replies, sourcesBefore, sourcesAfter: sources(notebook).slice(0, sourcesBefore.length), said, next, nextText };
+  stopWatching();
+  const observed: Observed = { replies, sourcesBefore, sourcesAfter: sources(notebook).slice(0, sourcesBefore.length), said, next, nextText, statusLog: statuses.join('\n') };
   if (options.bound) {
     notebook.insertCell(notebook.cells.length, 'code', options.bound);
     await settle(notebook.run(notebook.cells.length - 1));
@@ -126,7 +131,7 @@ async function scenario(options: {
  * failed cell would have bound still holds. With `whole`, the fault may also be survived outright (a browser that
  * resends a request whose connection broke): the run then succeeds and the variable holds the whole result.
  */
-function rows(observed: () => Observed, expected: { said: RegExp; next: string; unbound?: string; whole?: string }): void {
+function rows(observed: () => Observed, expected: { said: RegExp; next: string; unbound?: string; whole?: string; survives?: boolean }): void {
   const survived = () => expected.whole !== undefined && observed().replies![0]?.content.status === 'ok';
   it('every promise settles', () => {
     expect(observed().replies!.every((reply) => reply !== undefined), 'a run never settled').to.equal(true);
@@ -137,6 +142,11 @@ function rows(observed: () => Observed, expected: { said: RegExp; next: string; 
   });
   it('the status says what happened', () => {
     if (survived()) return expect(observed().boundAfter).to.include(expected.whole);
+    // A fault the kernel rides out: the cell finishes, and the kernel's status told what it went through.
+    if (expected.survives) {
+      expect(observed().replies![0]?.content.status, observed().said).to.equal('ok');
+      return expect(observed().statusLog).to.match(expected.said);
+    }
     expect(observed().replies![0]?.content.status).to.equal('error');
     expect(observed().said).to.match(expected.said);
   });
@@ -359,4 +369,40 @@ describe('fault: the GraphQL server answering garbage', function () {
     });
   });
   rows(() => observed, { said: /JSON|answer|GraphQL/i, next: 'a dict', unbound: "'kept'" });
+});
+
+describe('fault: the kernel WebSocket cut mid-execution', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new RemoteKernel({ server: jupyterServer() }),
+      cells: ['runs = 0', 'import time\ntime.sleep(2)\nruns += 1\nprint("finished", runs)'],
+      faulted: 1,
+      fault: async (kernel) => {
+        (kernel as unknown as { socket: WebSocket }).socket.close();
+      },
+      nextCell: 'runs',
+    });
+  });
+  // Reconnected under the same session: the cell in flight finished once, its output kept.
+  rows(() => observed, { said: /reconnecting/, next: '1', survives: true });
+});
+
+describe('fault: the kernel WebSocket fed malformed frames mid-execution', function () {
+  this.timeout(120_000);
+  let observed: Observed;
+  before(async () => {
+    observed = await scenario({
+      kernel: () => new RemoteKernel({ server: jupyterServer() }),
+      cells: ['x = 1', 'import time\ntime.sleep(1)\nprint("finished")'],
+      faulted: 1,
+      fault: async (kernel) => {
+        const socket = (kernel as unknown as { socket: WebSocket }).socket;
+        for (const data of ['{"header": {"msg_type": "stat', '{"channel": "iopub"}', new ArrayBuffer(2)]) socket.dispatchEvent(new MessageEvent('message', { data }));
+      },
+      nextCell: '"alive"',
+    });
+  });
+  rows(() => observed, { said: /could not read/, next: "'alive'", survives: true });
 });
