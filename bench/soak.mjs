@@ -1,0 +1,243 @@
+// `npm run soak`: a mixed notebook (streams, HTML/SVG displays, an error, an injected table, update_display_data, an
+// interrupted cell, clear_output; a restart every 50 executions) run 2,000 times on the serverless kernel and 500
+// times on a Jupyter Server's, which this script starts on loopback and stops. Between batches it measures, after a
+// forced garbage collection, the page's JS heap, the Python worker's JS heap and WebAssembly heap, the event
+// listeners (window, document, the notebook's subtree, the renderer's total) and the kernel's own listener and
+// pending-work sets; and the latency of each execution. Prints each figure with its target and writes them to
+// bench/soak-results.json; exits 1 when a target is not met. The cells and their checks: bench/pages/soak.html.
+//
+// Usage: npm run soak [-- --executions 2000] [--remote 500] [--restart-every 50] [--every 100] [--warmup 200]
+//        [--interrupt sleep]   (--remote 0, or a machine without Jupyter Server, skips the remote kernel;
+//        --interrupt sleep makes the serverless soak interrupt time.sleep(), see SLEEP in the page)
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS, ensureChromium } from '../scripts/chromium.mjs';
+import { findJupyter, startJupyter } from '../scripts/jupyter.mjs';
+import { serve } from '../scripts/serve.mjs';
+import { median } from './browser.mjs';
+
+const TARGETS = { memoryGrowth: 0.1, p50Ratio: 1.2 };
+
+const option = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const restartEvery = option('restart-every', 50);
+const interruptBy = process.argv.includes('--interrupt') ? process.argv[process.argv.indexOf('--interrupt') + 1] : undefined;
+
+/** How one kernel's soak is cut up: batches of `every` executions, a warm-up, and two latency windows. */
+function plan(executions) {
+  const every = option('every', Math.min(100, Math.max(10, Math.floor(executions / 10))));
+  // The warm-up ends on a sample (the baseline every later sample is compared with).
+  const warmup = option('warmup', Math.floor(Math.min(200, executions * 0.4) / every) * every);
+  const window = Math.min(100, Math.floor((executions - warmup) / 2));
+  if (!(every > 0 && warmup >= every && window > 0)) throw new Error(`${executions} executions are too few to soak (warm-up ${warmup}, samples every ${every})`);
+  return { executions, every, warmup, window };
+}
+
+/** Headless Chromium that lets the page collect garbage (gc()) and report its heap to the byte. */
+async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), 'bento-soak-'));
+  const browser = await puppeteer.launch({
+    executablePath: ensureChromium(),
+    headless: true,
+    userDataDir: profile,
+    protocolTimeout: 900_000,
+    args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'],
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Listener counts through the DevTools protocol: on window, on document, and in the notebook's subtree (shadow roots included). */
+async function eventListeners(cdp) {
+  const count = async (expression, depth) => {
+    const { result } = await cdp.send('Runtime.evaluate', { expression, objectGroup: 'soak' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId, depth, pierce: depth !== 0 });
+    return listeners.length;
+  };
+  try {
+    return {
+      window: await count('window', 0),
+      document: await count('document', 0),
+      notebook: await count("document.querySelector('bento-notebook')", -1),
+    };
+  } finally {
+    await cdp.send('Runtime.releaseObjectGroup', { objectGroup: 'soak' });
+  }
+}
+
+/** One sample, after a full garbage collection in the page and in the Python worker. */
+async function sample(page, cdp, executions) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const pageHeap = await page.evaluate(() => window.soak.pageHeap());
+  const { nodes: domNodes, jsEventListeners } = await cdp.send('Memory.getDOMCounters');
+  const listeners = await eventListeners(cdp);
+  const kernel = await page.evaluate(() => window.soak.kernelCounts());
+  const python = await page.evaluate(() => window.soak.workerPython());
+  let workerHeap = null;
+  const worker = page.workers().findLast((w) => w.url().endsWith('/dist/worker.js'));
+  if (python && worker) {
+    await worker.client.send('HeapProfiler.collectGarbage');
+    workerHeap = (await worker.client.send('Runtime.getHeapUsage')).usedSize;
+  }
+  return { executions, pageHeap, workerHeap, ...(python ?? {}), domNodes, jsEventListeners, listeners, kernel };
+}
+
+/** Soaks one kernel in a fresh browser: `remote` is a Jupyter Server's { baseUrl, token }, or undefined for Pyodide. */
+async function soak(origin, { executions, every, warmup, window }, remote) {
+  const { browser, close } = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${origin}/bench/pages/soak.html`);
+    await page.waitForFunction('window.benchResult !== undefined', { timeout: 60_000 });
+    const cdp = await page.createCDPSession();
+    const setup = await page.evaluate((options) => window.soak.setup(options), { remote, restartEvery, interruptBy: remote ? undefined : interruptBy });
+    const samples = [];
+    const latencies = [];
+    const restarts = [];
+    let last;
+    const started = Date.now();
+    for (let done = 0; done < executions; ) {
+      const n = Math.min(every, executions - done);
+      last = await page.evaluate((count) => window.soak.run(count), n);
+      done += n;
+      latencies.push(...last.latencies);
+      restarts.push(...last.restarts);
+      const taken = await sample(page, cdp, done);
+      taken.batchP50 = median(last.latencies.map((l) => l.ms));
+      samples.push(taken);
+      if (process.stderr.isTTY) process.stderr.write(`  ${setup.kernel}: ${done}/${executions} executions, ${Math.round((Date.now() - started) / 1000)} s\r`);
+    }
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    await page.evaluate(() => window.soak.shutdown());
+    return { setup, samples, latencies, restarts, unexpectedCount: last.unexpectedCount, unexpected: last.unexpected, pageErrors: errors, every, warmup, window, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await close();
+  }
+}
+
+const MB = (bytes) => (bytes === null || bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1));
+const pct = (ratio) => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
+const kernelListenerTotal = (counts) => Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
+
+/** Prints one kernel's samples and verdicts; returns the figures with their verdicts. */
+function report(title, run) {
+  const { samples, latencies, warmup, window } = run;
+  console.log(`\n${title}`);
+  console.log(`  ${run.latencies.length} executions in ${run.seconds.toFixed(0)} s; ${run.restarts.length} restarts (median ${median(run.restarts).toFixed(0)} ms); warm-up ${warmup}`);
+  const worker = samples[0].workerHeap !== null;
+  const columns = [
+    ['execs', (s) => String(s.executions)],
+    ['page heap MB', (s) => MB(s.pageHeap)],
+    ...(worker
+      ? [
+          ['worker heap MB', (s) => MB(s.workerHeap)],
+          ['wasm heap MB', (s) => MB(s.wasmHeapBytes)],
+          ['py objects', (s) => String(s.pythonObjects)],
+        ]
+      : []),
+    ['DOM nodes', (s) => String(s.domNodes)],
+    ['JS listeners', (s) => String(s.jsEventListeners)],
+    ['win/doc/notebook', (s) => `${s.listeners.window}/${s.listeners.document}/${s.listeners.notebook}`],
+    ['kernel sets', (s) => Object.values(s.kernel).join('/')],
+    ['batch p50 ms', (s) => s.batchP50.toFixed(0)],
+  ];
+  const widths = columns.map(([name, cell]) => Math.max(name.length, ...samples.map((s) => cell(s).length)));
+  console.log(`  ${columns.map(([name], i) => name.padStart(widths[i])).join('  ')}`);
+  for (const s of samples) {
+    const mark = s.executions === warmup ? '  <- end of warm-up (baseline)' : '';
+    console.log(`  ${columns.map(([, cell], i) => cell(s).padStart(widths[i])).join('  ')}${mark}`);
+  }
+  console.log(`  kernel sets: ${Object.keys(samples[0].kernel).join('/')}`);
+
+  const baseline = samples.find((s) => s.executions === warmup);
+  const final = samples.at(-1);
+  const figures = [];
+  const figure = (label, value, shown, target, met) => {
+    figures.push({ label, value, target, met });
+    console.log(`  ${label.padEnd(62)}${shown.padStart(12)}   target ${target}: ${met ? 'met' : 'NOT met'}`);
+  };
+  const growth = (key) => (final[key] - baseline[key]) / baseline[key];
+  const span = `(${warmup} -> ${final.executions})`;
+  figure(`page JS heap growth after warm-up ${span}`, growth('pageHeap'), pct(growth('pageHeap')), '< 10%', growth('pageHeap') < TARGETS.memoryGrowth);
+  if (worker) {
+    figure(`worker JS heap growth after warm-up ${span}`, growth('workerHeap'), pct(growth('workerHeap')), '< 10%', growth('workerHeap') < TARGETS.memoryGrowth);
+    figure(`worker WebAssembly heap growth after warm-up ${span}`, growth('wasmHeapBytes'), pct(growth('wasmHeapBytes')), '< 10%', growth('wasmHeapBytes') < TARGETS.memoryGrowth);
+  }
+  const listenerGrowth = {
+    renderer: final.jsEventListeners - baseline.jsEventListeners,
+    window: final.listeners.window - baseline.listeners.window,
+    document: final.listeners.document - baseline.listeners.document,
+    notebook: final.listeners.notebook - baseline.listeners.notebook,
+    kernel: kernelListenerTotal(final.kernel) - kernelListenerTotal(baseline.kernel),
+  };
+  const grown = Object.entries(listenerGrowth).filter(([, n]) => n > 0);
+  figure(
+    'listener growth after warm-up (every count above)',
+    listenerGrowth,
+    grown.length ? grown.map(([k, n]) => `${k} +${n}`).join(', ') : 'none',
+    'none',
+    grown.length === 0,
+  );
+  const ms = latencies.map((l) => l.ms);
+  const first = median(ms.slice(warmup, warmup + window));
+  const lastWindow = median(ms.slice(-window));
+  const ratio = lastWindow / first;
+  figure(
+    `p50 latency, last ${window} / first ${window} after warm-up`,
+    { first, last: lastWindow, ratio },
+    `${lastWindow.toFixed(0)}/${first.toFixed(0)} ms ${ratio.toFixed(2)}x`,
+    '<= 1.2x',
+    ratio <= TARGETS.p50Ratio,
+  );
+  figure('executions whose reply or outputs were not as expected', run.unexpectedCount, String(run.unexpectedCount), '0', run.unexpectedCount === 0);
+  for (const u of run.unexpected) console.log(`    #${u.execution} ${u.kind}: ${u.status}${u.ename ? ` ${u.ename}` : ''} ${u.outputs}`);
+  if (run.pageErrors.length) console.log(`  page errors: ${run.pageErrors.slice(0, 5).join(' | ')}`);
+  const byKind = {};
+  for (const l of latencies) (byKind[l.kind] ??= []).push(l);
+  console.log(`  p50 by cell (ms): ${Object.entries(byKind).map(([kind, list]) => `${kind} ${median(list.map((l) => l.ms)).toFixed(0)}`).join(', ')}`);
+  return { figures, met: figures.every((f) => f.met) };
+}
+
+const interrupted = (run) => (run.setup.interruptBy === 'sleep' ? 'time.sleep()' : 'a loop in Python');
+
+const serverless = plan(option('executions', 2000));
+const remoteCount = option('remote', 500);
+const { origin, close } = await serve({ port: 0, quiet: true });
+const results = { date: new Date().toISOString(), restartEvery, kernels: {} };
+let failed = false;
+try {
+  const run = await soak(origin, serverless);
+  results.kernels.pyodide = { ...run, ...report(`Soak: serverless kernel (${run.setup.kernel}), restart every ${restartEvery}, interrupting ${interrupted(run)}`, run) };
+  failed ||= !results.kernels.pyodide.met;
+  if (remoteCount > 0 && findJupyter()) {
+    const jupyter = await startJupyter({ allowOrigin: origin });
+    try {
+      const remoteRun = await soak(origin, plan(remoteCount), { baseUrl: jupyter.url, token: jupyter.token });
+      results.kernels.remote = { ...remoteRun, ...report(`Soak: remote kernel (${remoteRun.setup.kernel} on a loopback Jupyter Server), restart every ${restartEvery}, interrupting ${interrupted(remoteRun)}`, remoteRun) };
+      failed ||= !results.kernels.remote.met;
+    } finally {
+      await jupyter.stop();
+    }
+  } else if (remoteCount > 0) {
+    console.log('\nSoak: remote kernel skipped: no Jupyter Server here (node scripts/jupyter.mjs says what to install).');
+  }
+} catch (error) {
+  failed = true;
+  console.error(`\nsoak: could not finish: ${error.stack ?? error}`);
+} finally {
+  await close();
+}
+await writeFile(new URL('./soak-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nWritten to bench/soak-results.json');
+process.exit(failed ? 1 : 0);
