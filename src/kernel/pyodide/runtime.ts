@@ -94,6 +94,11 @@ interface Incarnation {
   info?: RuntimeBootInfo;
   died: Promise<never>;
   die(message: string, reason?: RuntimeDiedError['reason']): void;
+  /**
+   * `promise`, or RuntimeDiedError once this incarnation dies. Not Promise.race with `died`: each race would leave a
+   * reaction on it until the worker dies, ~1 KB of page heap per execution (npm run soak).
+   */
+  unlessDied<T>(promise: Promise<T>): Promise<T>;
   interrupts?: InterruptControl;
   inputBuffer?: Int32Array;
 }
@@ -267,7 +272,7 @@ export class PyodideRuntime {
     const execution: Execution = { incarnation, settled: sent };
     this.inflight.set(request.execId, execution);
     try {
-      return await Promise.race([sent, finished, incarnation.died]);
+      return await incarnation.unlessDied(Promise.race([sent, finished]));
     } finally {
       this.inflight.delete(request.execId);
       channel.port1.close();
@@ -360,8 +365,8 @@ export class PyodideRuntime {
 
   /** Calls `incarnation` once it has booted; rejects with RuntimeDiedError if it dies first. */
   private async callOn<T>(incarnation: Incarnation, fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    await Promise.race([incarnation.boot, incarnation.died]);
-    return Promise.race([fn(incarnation.api), incarnation.died]);
+    await incarnation.unlessDied(incarnation.boot);
+    return incarnation.unlessDied(fn(incarnation.api));
   }
 
   private emit(event: RuntimeEvent): void {
@@ -387,9 +392,16 @@ export class PyodideRuntime {
       worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });
       endpoint = worker;
     }
+    // What waits on this worker (unlessDied), failed when it dies; calls made after that fail at once.
+    const waiting = new Set<(error: RuntimeDiedError) => void>();
+    let death: RuntimeDiedError | undefined;
     let die!: Incarnation['die'];
     const died = new Promise<never>((_, reject) => {
-      die = (message, reason) => reject(new RuntimeDiedError(message, reason));
+      die = (message, reason) => {
+        death ??= new RuntimeDiedError(message, reason);
+        reject(death);
+        for (const fail of waiting) fail(death);
+      };
     });
     died.catch(() => {});
     const incarnation: Incarnation = {
@@ -400,6 +412,13 @@ export class PyodideRuntime {
       boot: Promise.resolve() as unknown as Promise<RuntimeBootInfo>,
       died,
       die,
+      unlessDied<T>(promise: Promise<T>) {
+        return new Promise<T>((resolve, reject) => {
+          if (death) return reject(death);
+          waiting.add(reject);
+          promise.then(resolve, reject).finally(() => waiting.delete(reject));
+        });
+      },
       interrupts: isolated ? new InterruptControl(InterruptControl.allocate()) : undefined,
       inputBuffer: isolated ? new Int32Array(new SharedArrayBuffer(INPUT_BUFFER_BYTES)) : undefined,
     };
