@@ -126,7 +126,7 @@ async function soak(origin, { executions, every, warmup, window }, remote) {
   }
 }
 
-const MB = (bytes) => (bytes === null || bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1));
+const MB = (bytes) => (bytes === null || bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(2));
 const pct = (ratio) => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
 const kernelListenerTotal = (counts) => Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
 
@@ -170,6 +170,10 @@ function report(title, run) {
   const growth = (key) => (final[key] - baseline[key]) / baseline[key];
   const span = `(${warmup} -> ${final.executions})`;
   figure(`page JS heap growth after warm-up ${span}`, growth('pageHeap'), pct(growth('pageHeap')), '< 10%', growth('pageHeap') < TARGETS.memoryGrowth);
+  // Without a target: whether the heap still grows at the end (a leak) or grew early and levelled off (code, caches).
+  const middle = samples.filter((s) => s.executions >= warmup).at(Math.floor(samples.filter((s) => s.executions >= warmup).length / 2));
+  const lateGrowth = (final.pageHeap - middle.pageHeap) / middle.pageHeap;
+  console.log(`  ${`page JS heap growth in the second half (${middle.executions} -> ${final.executions})`.padEnd(62)}${pct(lateGrowth).padStart(12)}   no target: near 0 when the heap levelled off`);
   if (worker) {
     figure(`worker JS heap growth after warm-up ${span}`, growth('workerHeap'), pct(growth('workerHeap')), '< 10%', growth('workerHeap') < TARGETS.memoryGrowth);
     figure(`worker WebAssembly heap growth after warm-up ${span}`, growth('wasmHeapBytes'), pct(growth('wasmHeapBytes')), '< 10%', growth('wasmHeapBytes') < TARGETS.memoryGrowth);
