@@ -433,7 +433,15 @@ function endOnFatalError(py: PyodideInterface): void {
 
 const api: WorkerApi = {
   boot(opts, onProgress) {
-    booting ??= bootRuntime(opts, onProgress);
+    // The page's progress callback is a port of its own: close it once booted (or at once, for a tab that attaches
+    // to a runtime another tab booted), or it keeps the page's end, and the replaced worker behind it, alive.
+    const release = () => (onProgress as unknown as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
+    if (booting) {
+      release();
+      return booting;
+    }
+    booting = bootRuntime(opts, onProgress);
+    booting.then(release, release);
     return booting;
   },
 
