@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
+import { contentSecurityPolicy } from './scripts/serve.mjs';
 import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
 import { FAKE_GOOGLE_API_KEY, FAKE_GOOGLE_TOKEN, startFakeGoogle } from './scripts/fake-google.mjs';
 import { startGraphQL } from './scripts/graphql-server.mjs';
@@ -312,6 +313,17 @@ function proxyClickHouse(context, next) {
 }
 
 /**
+ * `/csp/<path>` serves `<path>` under the Content-Security-Policy the demo is served with (scripts/serve.mjs), pages
+ * and scripts alike (a worker's policy is the one its script comes with): test/csp/csp.test.ts loads a page there.
+ */
+async function underContentSecurityPolicy(context, next) {
+  if (!context.path.startsWith('/csp/')) return next();
+  context.path = context.path.slice('/csp'.length);
+  await next();
+  if (/\.(?:html|m?js)$/.test(context.path)) context.set('Content-Security-Policy', contentSecurityPolicy());
+}
+
+/**
  * Every test page: a promise rejection nobody handles fails the run. Mocha fails the current test on an uncaught
  * error (through window.onerror) but not on an unhandled rejection in a browser, so the rejection is thrown again
  * as an uncaught error, which fails the test that was running (or the file, between tests).
@@ -356,7 +368,7 @@ export default {
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [answerGarbage, crossOriginIsolation, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
+  middleware: [answerGarbage, crossOriginIsolation, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },

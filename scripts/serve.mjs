@@ -1,8 +1,11 @@
 // A small static server for the demo and the benchmarks: serves the project root, `.wasm` as
 // application/wasm (otherwise loadPyodide hangs), and COOP/COEP so the page is cross-origin isolated and a
-// running cell can be interrupted in place. Offline: everything comes from this folder.
+// running cell can be interrupted in place. The demo pages and the scripts they load (workers included) run under
+// a strict Content-Security-Policy, the one README's "Content-Security-Policy" section asks of a host. Offline:
+// everything comes from this folder.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, request as forward } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream';
@@ -27,6 +30,36 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
   '.py': 'text/x-python; charset=utf-8',
 };
+
+/**
+ * The Content-Security-Policy Bento Lite runs under (README: "Content-Security-Policy"). `connect` lists the other
+ * origins the page talks to (a Jupyter Server, a GraphQL API); `html`, the page's own markup, whose inline
+ * <script> and <style> blocks are allowed by their hash (non-JavaScript scripts, such as a cell's
+ * `text/x-python` source, never run and need none).
+ */
+export function contentSecurityPolicy({ connect = [], html = '' } = {}) {
+  const hash = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script((?:\s[^>]*)?)>([\s\S]*?)<\/script>/gi)]
+    .filter(([, attributes]) => !/\ssrc=/i.test(attributes) && (!/\stype=/i.test(attributes) || /\stype=["']?(?:module|text\/javascript)["'\s>]/i.test(`${attributes}>`)))
+    .map(([, , text]) => hash(text));
+  const styles = [...html.matchAll(/<style(?:\s[^>]*)?>([\s\S]*?)<\/style>/gi)].map(([, text]) => hash(text));
+  return [
+    "default-src 'self'",
+    // WebAssembly (Python, DuckDB) compiles under 'wasm-unsafe-eval'; nothing needs eval() or inline handlers.
+    ['script-src', "'self'", "'wasm-unsafe-eval'", ...scripts].join(' '),
+    "worker-src 'self'",
+    // The elements style themselves with constructed style sheets, which CSP does not restrict; style attributes
+    // are in outputs (pandas tables, ANSI colours) and in a few elements' sizes.
+    ['style-src', "'self'", ...styles].join(' '),
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    ['connect-src', "'self'", ...connect].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
 
 /**
  * Starts the server; resolves with its origin. `isolated: false` drops COOP/COEP (to compare both ladders).
@@ -74,6 +107,14 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
         'cache-control': 'no-cache',
         etag,
       };
+      // A demo page, and every script (a worker's policy is the one its own script is served with).
+      const demoPage = url.pathname.startsWith('/demo/') && path.endsWith('.html');
+      if (demoPage || /\.m?js$/.test(path)) {
+        // A Jupyter Server is reached over HTTP and WebSocket: a source names its scheme, and http: does not cover ws:.
+        const jupyter = config.jupyter ? [new URL(config.jupyter.baseUrl).origin, new URL(config.jupyter.baseUrl).origin.replace(/^http/, 'ws')] : [];
+        const connect = [...jupyter, ...(config.graphql ? [new URL(config.graphql.url).origin] : [])];
+        headers['content-security-policy'] = contentSecurityPolicy({ connect, html: demoPage ? await readFile(path, 'utf8') : '' });
+      }
       if (isolated) {
         headers['cross-origin-opener-policy'] = 'same-origin';
         headers['cross-origin-embedder-policy'] = 'require-corp';

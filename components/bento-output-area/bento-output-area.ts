@@ -128,7 +128,8 @@ function sandboxed(content: DocumentFragment, kind: string, label?: string): HTM
   }
   const host = element('div', 'sandbox-root');
   const root = host.attachShadow({ mode: 'open' });
-  root.adoptedStyleSheets = [sandboxStyles.styleSheet!];
+  // The content's own <style>s come as sheets (shared/sanitize.ts), after the base ones so that they win ties.
+  root.adoptedStyleSheets = [sandboxStyles.styleSheet!, ...((content as { sheets?: CSSStyleSheet[] }).sheets ?? [])];
   const wrapper = element('div', 'content');
   wrapper.append(content);
   root.append(wrapper);

@@ -14,8 +14,8 @@ const markdown = new Marked({ gfm: true, async: false });
  * What sanitized content may not contain, beyond DOMPurify's defaults (which already drop <script>, event
  * handler attributes and javascript:/vbscript: URLs): anything that embeds another document, submits data,
  * or changes how the page resolves URLs. <style> is kept on purpose: every sanitized output gets a shadow root
- * of its own, so its CSS reaches only that output; the paint containment around the root stops it from laying
- * content over the page; in an untrusted notebook its url()s are removed as an <img src> is.
+ * of its own, where its CSS (as an adopted style sheet) reaches only that output; the paint containment around the
+ * root stops it from laying content over the page; in an untrusted notebook its url()s are removed as an <img src> is.
  */
 const FORBIDDEN_TAGS = ['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'portal', 'fencedframe', 'form', 'base', 'link', 'meta', 'noscript'];
 const FORBIDDEN_ATTRIBUTES = ['action', 'formaction', 'formmethod', 'formtarget', 'autoplay', 'ping'];
@@ -131,6 +131,9 @@ function placeholder(node: Element, url: string): Element {
 /** Set for the length of one sanitize() call: whether that content may fetch. */
 let blocking = false;
 
+/** Sanitized content, and the style sheets of its <style> elements: adopt them where the content is shown. */
+export type SanitizedContent = DocumentFragment & { sheets: CSSStyleSheet[] };
+
 /** A DOMPurify instance of our own, so its hooks do not change sanitization elsewhere in the page. */
 let purifier: Purifier | undefined;
 function sanitizer(): Purifier {
@@ -171,21 +174,40 @@ function sanitizer(): Purifier {
       node.replaceWith(placeholder(node, blockedURL));
     }
   });
+  // <style> elements were taken out before parsing (takeStyles); one the second parse would make anyway goes.
   purifier.addHook('uponSanitizeElement', (node, data) => {
-    if (!blocking || data.tagName !== 'style') return;
-    const css = cssWithoutFetches(node.textContent ?? '');
-    if (css === null) node.parentNode?.removeChild(node);
-    else if (css !== node.textContent) node.textContent = css;
+    if (data.tagName === 'style') node.parentNode?.removeChild(node);
   });
   return purifier;
 }
 
 /**
- * Sanitized content as a fragment; `forbid` adds tags to drop (Markdown cells drop <style>: no shadow root of
- * their own). `context` is where the content will show: in an untrusted notebook (blocksRemoteContent) nothing
+ * `markup` without its <style> elements, whose CSS becomes constructed style sheets in `sheets` (unless `sheets` is
+ * undefined: the styles are dropped). A page whose Content-Security-Policy allows no inline style applies those but
+ * refuses a <style> element, already while DOMPurify parses one in its inert document; a template's content is
+ * parsed where no policy looks. DOMPurify still sanitizes what this returns.
+ */
+function takeStyles(markup: string, sheets: CSSStyleSheet[] | undefined): string {
+  if (!/<style/i.test(markup)) return markup;
+  const template = document.createElement('template');
+  template.innerHTML = markup;
+  for (const style of template.content.querySelectorAll('style')) {
+    const css = blocking ? cssWithoutFetches(style.textContent ?? '') : style.textContent;
+    style.remove();
+    if (!css || !sheets) continue;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    sheets.push(sheet);
+  }
+  return template.innerHTML;
+}
+
+/**
+ * Sanitized content as a fragment, its <style> elements as `sheets`; `forbid` adds tags to drop (Markdown cells
+ * drop <style>: no shadow root of their own). `context` is where the content will show: in an untrusted notebook (blocksRemoteContent) nothing
  * in it fetches, and a blocked image shows as a placeholder that names it and where it came from.
  */
-export function sanitize(markup: string, profile: 'html' | 'svg', forbid: string[] = [], context?: Node): DocumentFragment {
+export function sanitize(markup: string, profile: 'html' | 'svg', forbid: string[] = [], context?: Node): SanitizedContent {
   const config: Config & { RETURN_DOM_FRAGMENT: true } = {
     RETURN_DOM_FRAGMENT: true,
     // Keeps a leading <style> (pandas' Styler starts with one) instead of letting the parser move it out.
@@ -197,8 +219,9 @@ export function sanitize(markup: string, profile: 'html' | 'svg', forbid: string
   // The hooks work on DOMPurify's inert copy of the markup: nothing there is fetched, whereas the fragment it
   // returns already belongs to the page, where an <img> starts loading before it is even attached.
   blocking = blocksRemoteContent(context);
+  const sheets: CSSStyleSheet[] = [];
   try {
-    return sanitizer().sanitize(markup, config);
+    return Object.assign(sanitizer().sanitize(takeStyles(markup, forbid.includes('style') ? undefined : sheets), config), { sheets });
   } finally {
     blocking = false;
   }

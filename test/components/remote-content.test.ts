@@ -60,14 +60,15 @@ function allElements(root: Element | ShadowRoot): Element[] {
   return found;
 }
 
-/** Attribute values and style sheets under `root` that still name a `mark`-tagged URL (links aside: they fetch on a click). */
+/** Attribute values and (adopted) style sheets under `root` that still name a `mark`-tagged URL (links aside: they fetch on a click). */
 function urlsLeft(root: Element, mark: string): string[] {
   const left: string[] = [];
   for (const element of allElements(root)) {
     for (const { name, value } of element.attributes) {
       if (value.includes(`beacon=${mark}`) && !(element.localName === 'a' && name === 'href')) left.push(`${element.localName}[${name}]`);
     }
-    if (element.localName === 'style' && element.textContent!.includes(`beacon=${mark}`)) left.push('style');
+    const sheets = element.shadowRoot?.adoptedStyleSheets ?? [];
+    if (sheets.some((sheet) => [...sheet.cssRules].some((rule) => rule.cssText.includes(`beacon=${mark}`)))) left.push(`${element.localName} style sheet`);
   }
   return left;
 }
