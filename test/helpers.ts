@@ -184,3 +184,13 @@ export function codeNotebook(sources: string[]): Notebook {
     cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] })),
   };
 }
+
+/** Every element of a tree, through nested shadow roots. */
+export function allElements(root: ParentNode): Element[] {
+  const found: Element[] = [];
+  for (const node of root.querySelectorAll('*')) {
+    found.push(node);
+    if (node.shadowRoot) found.push(...allElements(node.shadowRoot));
+  }
+  return found;
+}

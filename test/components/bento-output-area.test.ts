@@ -5,7 +5,7 @@ import type { BentoOutputArea } from '../../components/bento-output-area/bento-o
 import { makeMessage, type IOPubMessage, type JSONObject, type MimeBundle } from '../../src/kernel/protocol.ts';
 import type { Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
-import { pyodideKernelForSuite, run } from '../helpers.ts';
+import { allElements, pyodideKernelForSuite, run } from '../helpers.ts';
 
 const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
@@ -31,16 +31,6 @@ function shadow(el: BentoOutputArea): ShadowRoot {
 function sandboxRoot(el: BentoOutputArea, index = 0): ShadowRoot {
   const hosts = shadow(el).querySelectorAll('.sandbox-root');
   return hosts[index].shadowRoot!;
-}
-
-/** Every element of a tree, through nested shadow roots. */
-function allElements(root: ParentNode): Element[] {
-  const found: Element[] = [];
-  for (const node of root.querySelectorAll('*')) {
-    found.push(node);
-    if (node.shadowRoot) found.push(...allElements(node.shadowRoot));
-  }
-  return found;
 }
 
 function assertInert(root: ParentNode) {

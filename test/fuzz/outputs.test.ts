@@ -9,7 +9,7 @@ import '../../components/bento-notebook/bento-notebook.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
-import { testRuntimeOptions } from '../helpers.ts';
+import { allElements, testRuntimeOptions } from '../helpers.ts';
 
 declare global {
   interface Window {
@@ -224,16 +224,6 @@ function notebookOf(c: Case, n: number): object {
       { id: 'raw', cell_type: 'raw', metadata: {}, source: t(c.html) },
     ],
   };
-}
-
-/** Every element of a tree, through shadow roots. */
-function allElements(root: ParentNode): Element[] {
-  const found: Element[] = [];
-  for (const node of root.querySelectorAll('*')) {
-    found.push(node);
-    if (node.shadowRoot) found.push(...allElements(node.shadowRoot));
-  }
-  return found;
 }
 
 /** The notebook's DOM has nothing that could run or embed: no script or frame, no handler, no javascript: URL. */
