@@ -7,7 +7,7 @@ import '../../components/bento-notebook/bento-notebook.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
-import { testRuntimeOptions, waitFor } from '../helpers.ts';
+import { allElements, testRuntimeOptions, waitFor } from '../helpers.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
 after(() => runtime.terminate());
@@ -48,16 +48,6 @@ function notebookPointingAt(mark: string) {
       },
     ],
   };
-}
-
-/** Every element under `root`, through shadow roots. */
-function allElements(root: Element | ShadowRoot): Element[] {
-  const found: Element[] = [];
-  for (const element of root.querySelectorAll('*')) {
-    found.push(element);
-    if (element.shadowRoot) found.push(...allElements(element.shadowRoot));
-  }
-  return found;
 }
 
 /** Attribute values and (adopted) style sheets under `root` that still name a `mark`-tagged URL (links aside: they fetch on a click). */
