@@ -81,7 +81,7 @@ function sources(notebook: BentoNotebook): string[] {
  * Runs a fault scenario: `cells` are loaded (the first runs before the fault, binding what must survive), `fault`
  * does the damage while `faulted` (the cell index) runs, `recover` puts things back, then `nextCell` runs.
  */
-async function scenario(options: {
+interface ScenarioOptions {
   kernel: () => Kernel;
   cells: string[];
   faulted: number;
@@ -94,7 +94,9 @@ async function scenario(options: {
   /** The person's next action starts with Restart (a server kernel that is gone does not come back by itself). */
   restartFirst?: boolean;
   bound?: string;
-}): Promise<Observed> {
+}
+
+async function scenario(options: ScenarioOptions): Promise<Observed> {
   const kernel = options.kernel();
   const notebook = await notebookOn(kernel, options.cells);
   const statuses: string[] = [];
@@ -131,7 +133,15 @@ async function scenario(options: {
  * failed cell would have bound still holds. With `whole`, the fault may also be survived outright (a browser that
  * resends a request whose connection broke): the run then succeeds and the variable holds the whole result.
  */
-function rows(observed: () => Observed, expected: { said: RegExp; next: string; unbound?: string; whole?: string; survives?: boolean }): void {
+interface Expected {
+  said: RegExp;
+  next: string;
+  unbound?: string;
+  whole?: string;
+  survives?: boolean;
+}
+
+function rows(observed: () => Observed, expected: Expected): void {
   const survived = () => expected.whole !== undefined && observed().replies![0]?.content.status === 'ok';
   it('every promise settles', () => {
     expect(observed().replies!.every((reply) => reply !== undefined), 'a run never settled').to.equal(true);
@@ -161,248 +171,218 @@ function rows(observed: () => Observed, expected: { said: RegExp; next: string; 
   }
 }
 
-describe('fault: the Pyodide worker killed mid-cell', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['x = 1', 'import js, time\njs.close()\nwhile True: time.sleep(0.01)'],
-      faulted: 1,
-      nextCell: '"alive"',
+/** One row of the table: the fault's scenario, run once, then the guarantees it is checked against. */
+function fault(name: string, options: ScenarioOptions & { afterwards?: () => Promise<void> }, expected: Expected): void {
+  describe(`fault: ${name}`, function () {
+    this.timeout(180_000);
+    let observed: Observed;
+    before(async () => {
+      observed = await scenario(options);
+      await options.afterwards?.();
     });
+    rows(() => observed, expected);
   });
-  rows(() => observed, { said: /stopped unexpectedly/, next: "'alive'" });
-});
+}
 
-describe('fault: out of memory in the browser', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['big = "kept"', 'big = bytearray(2**31 - 1)'],
-      faulted: 1,
-      nextCell: '"alive"',
-      bound: 'big',
-    });
-  });
-  rows(() => observed, { said: /MemoryError/, next: "'alive'", unbound: "'kept'" });
-});
+fault(
+  'the Pyodide worker killed mid-cell',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['x = 1', 'import js, time\njs.close()\nwhile True: time.sleep(0.01)'],
+    faulted: 1,
+    nextCell: '"alive"',
+  },
+  { said: /stopped unexpectedly/, next: "'alive'" },
+);
 
-describe('fault: C stack overflow in the browser', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['x = 1', 'nested = []\nfor _ in range(100_000):\n    nested = [nested]\nrepr(nested)'],
-      faulted: 1,
-      nextCell: '"alive"',
-    });
-  });
-  rows(() => observed, { said: /Maximum call stack size exceeded/, next: "'alive'" });
-});
+fault(
+  'out of memory in the browser',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['big = "kept"', 'big = bytearray(2**31 - 1)'],
+    faulted: 1,
+    nextCell: '"alive"',
+    bound: 'big',
+  },
+  { said: /MemoryError/, next: "'alive'", unbound: "'kept'" },
+);
 
-describe('fault: the Jupyter Server killed and restarted mid-execution', function () {
-  this.timeout(180_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 2, firstDelayMs: 100 } }),
-      cells: ['x = 1', 'import time\ntime.sleep(60)'],
-      faulted: 1,
-      fault: async () => {
-        await executeServerCommand('jupyter-kill');
-      },
-      recover: async () => {
-        await executeServerCommand('jupyter-start');
-      },
-      restartFirst: true,
-      nextCell: '"alive"',
-    });
-  });
-  rows(() => observed, { said: /server|kernel|connection/i, next: "'alive'" });
-});
+fault(
+  'C stack overflow in the browser',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['x = 1', 'nested = []\nfor _ in range(100_000):\n    nested = [nested]\nrepr(nested)'],
+    faulted: 1,
+    nextCell: '"alive"',
+  },
+  { said: /Maximum call stack size exceeded/, next: "'alive'" },
+);
 
-describe('fault: ClickHouse down', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-down\nSELECT 1 AS n'],
-      faulted: 1,
-      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
-      bound: 't',
-    });
-  });
-  rows(() => observed, { said: /ClickHouse|warehouse|reach|connect/i, next: '1 row', unbound: "'kept'" });
-});
+fault(
+  'the Jupyter Server killed and restarted mid-execution',
+  {
+    kernel: () => new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 2, firstDelayMs: 100 } }),
+    cells: ['x = 1', 'import time\ntime.sleep(60)'],
+    faulted: 1,
+    fault: async () => {
+      await executeServerCommand('jupyter-kill');
+    },
+    recover: async () => {
+      await executeServerCommand('jupyter-start');
+    },
+    restartFirst: true,
+    nextCell: '"alive"',
+  },
+  { said: /server|kernel|connection/i, next: "'alive'" },
+);
 
-describe('fault: ClickHouse slow, past every timeout', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-slow\nSELECT 1 AS n'],
-      faulted: 1,
-      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
-      bound: 't',
-    });
-  });
-  rows(() => observed, { said: /did not answer within/, next: '1 row', unbound: "'kept'" });
-});
+fault(
+  'ClickHouse down',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['t = "kept"', '%%sql t --conn fault-warehouse-down\nSELECT 1 AS n'],
+    faulted: 1,
+    nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+    bound: 't',
+  },
+  { said: /ClickHouse|warehouse|reach|connect/i, next: '1 row', unbound: "'kept'" },
+);
 
-describe('fault: the GraphQL server down', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }'],
-      faulted: 1,
-      brokenBefore: async () => {
-        await executeServerCommand('graphql-kill');
-      },
-      recover: async () => {
-        await executeServerCommand('graphql-start');
-      },
-      nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
-      bound: 'orders',
-    });
-  });
-  rows(() => observed, { said: /GraphQL|reach|connect|fetch/i, next: 'a dict', unbound: "'kept'" });
-});
+fault(
+  'ClickHouse slow, past every timeout',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['t = "kept"', '%%sql t --conn fault-warehouse-slow\nSELECT 1 AS n'],
+    faulted: 1,
+    nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+    bound: 't',
+  },
+  { said: /did not answer within/, next: '1 row', unbound: "'kept'" },
+);
 
-describe('fault: the ClickHouse answer cut mid-way', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['t = "kept"', '%%sql t --conn fault-warehouse\nSELECT number AS n, \'fault-cut\' AS tag FROM system.numbers LIMIT 200000'],
-      faulted: 1,
-      brokenBefore: async () => {
-        // The next request to the warehouse (this cell's query) loses its answer.
-        await executeServerCommand('clickhouse-cut', { match: '/clickhouse', where: 'response' });
-      },
-      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
-      bound: 't',
-    });
-    expect(await executeServerCommand('clickhouse-cut-fired'), 'the answer was cut').to.deep.equal({ fired: true });
-  });
-  rows(() => observed, { said: /ClickHouse|connection|network|answer/i, next: '1 row', unbound: "'kept'", whole: '[200000 rows x 2 columns]' });
-});
+fault(
+  'the GraphQL server down',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }'],
+    faulted: 1,
+    brokenBefore: async () => {
+      await executeServerCommand('graphql-kill');
+    },
+    recover: async () => {
+      await executeServerCommand('graphql-start');
+    },
+    nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
+    bound: 'orders',
+  },
+  { said: /GraphQL|reach|connect|fetch/i, next: 'a dict', unbound: "'kept'" },
+);
 
-describe('fault: the GraphQL server slow, past every timeout', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop-slow\n{ orders(first: 2) { nodes { number } } }'],
-      faulted: 1,
-      nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
-      bound: 'orders',
-    });
-  });
-  rows(() => observed, { said: /did not answer|time/i, next: 'a dict', unbound: "'kept'" });
-});
+fault(
+  'the ClickHouse answer cut mid-way',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['t = "kept"', '%%sql t --conn fault-warehouse\nSELECT number AS n, \'fault-cut\' AS tag FROM system.numbers LIMIT 200000'],
+    faulted: 1,
+    brokenBefore: async () => {
+      // The next request to the warehouse (this cell's query) loses its answer.
+      await executeServerCommand('clickhouse-cut', { match: '/clickhouse', where: 'response' });
+    },
+    nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+    bound: 't',
+    afterwards: async () => {
+      expect(await executeServerCommand('clickhouse-cut-fired'), 'the answer was cut').to.deep.equal({ fired: true });
+    },
+  },
+  { said: /ClickHouse|connection|network|answer/i, next: '1 row', unbound: "'kept'", whole: '[200000 rows x 2 columns]' },
+);
 
-describe('fault: the sheet source down', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['sheet = "kept"', `%%googlesheet sheet --source fault-sheets-down\n${SHEET}`],
-      faulted: 1,
-      nextCell: '"alive"',
-      bound: 'sheet',
-    });
-  });
-  rows(() => observed, { said: /sheet|reach|answered|connect/i, next: "'alive'", unbound: "'kept'" });
-});
+fault(
+  'the GraphQL server slow, past every timeout',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop-slow\n{ orders(first: 2) { nodes { number } } }'],
+    faulted: 1,
+    nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
+    bound: 'orders',
+  },
+  { said: /did not answer|time/i, next: 'a dict', unbound: "'kept'" },
+);
 
-describe('fault: the sheet source slow, past every timeout', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['sheet = "kept"', `%%googlesheet sheet --source fault-sheets-slow\n${SHEET}`],
-      faulted: 1,
-      nextCell: '"alive"',
-      bound: 'sheet',
-    });
-  });
-  rows(() => observed, { said: /did not answer|time/i, next: "'alive'", unbound: "'kept'" });
-});
+fault(
+  'the sheet source down',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['sheet = "kept"', `%%googlesheet sheet --source fault-sheets-down\n${SHEET}`],
+    faulted: 1,
+    nextCell: '"alive"',
+    bound: 'sheet',
+  },
+  { said: /sheet|reach|answered|connect/i, next: "'alive'", unbound: "'kept'" },
+);
 
-describe('fault: ClickHouse answering garbage', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['t = "kept"', '%%sql t --conn fault-warehouse-garbage\nSELECT 1 AS n'],
-      faulted: 1,
-      nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
-      bound: 't',
-    });
-  });
-  rows(() => observed, { said: /ClickHouse|answer|expected|not/i, next: '1 row', unbound: "'kept'" });
-});
+fault(
+  'the sheet source slow, past every timeout',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['sheet = "kept"', `%%googlesheet sheet --source fault-sheets-slow\n${SHEET}`],
+    faulted: 1,
+    nextCell: '"alive"',
+    bound: 'sheet',
+  },
+  { said: /did not answer|time/i, next: "'alive'", unbound: "'kept'" },
+);
 
-describe('fault: the GraphQL server answering garbage', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new PyodideKernel({ runtime }),
-      cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop-garbage\n{ orders(first: 2) { nodes { number } } }'],
-      faulted: 1,
-      nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
-      bound: 'orders',
-    });
-  });
-  rows(() => observed, { said: /JSON|answer|GraphQL/i, next: 'a dict', unbound: "'kept'" });
-});
+fault(
+  'ClickHouse answering garbage',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['t = "kept"', '%%sql t --conn fault-warehouse-garbage\nSELECT 1 AS n'],
+    faulted: 1,
+    nextCell: '%%sql u --conn fault-warehouse\nSELECT 42 AS answer',
+    bound: 't',
+  },
+  { said: /ClickHouse|answer|expected|not/i, next: '1 row', unbound: "'kept'" },
+);
 
-describe('fault: the kernel WebSocket cut mid-execution', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new RemoteKernel({ server: jupyterServer() }),
-      cells: ['runs = 0', 'import time\ntime.sleep(2)\nruns += 1\nprint("finished", runs)'],
-      faulted: 1,
-      fault: async (kernel) => {
-        (kernel as unknown as { socket: WebSocket }).socket.close();
-      },
-      nextCell: 'runs',
-    });
-  });
-  // Reconnected under the same session: the cell in flight finished once, its output kept.
-  rows(() => observed, { said: /reconnecting/, next: '1', survives: true });
-});
+fault(
+  'the GraphQL server answering garbage',
+  {
+    kernel: () => new PyodideKernel({ runtime }),
+    cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop-garbage\n{ orders(first: 2) { nodes { number } } }'],
+    faulted: 1,
+    nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
+    bound: 'orders',
+  },
+  { said: /JSON|answer|GraphQL/i, next: 'a dict', unbound: "'kept'" },
+);
 
-describe('fault: the kernel WebSocket fed malformed frames mid-execution', function () {
-  this.timeout(120_000);
-  let observed: Observed;
-  before(async () => {
-    observed = await scenario({
-      kernel: () => new RemoteKernel({ server: jupyterServer() }),
-      cells: ['x = 1', 'import time\ntime.sleep(1)\nprint("finished")'],
-      faulted: 1,
-      fault: async (kernel) => {
-        const socket = (kernel as unknown as { socket: WebSocket }).socket;
-        for (const data of ['{"header": {"msg_type": "stat', '{"channel": "iopub"}', new ArrayBuffer(2)]) socket.dispatchEvent(new MessageEvent('message', { data }));
-      },
-      nextCell: '"alive"',
-    });
-  });
-  rows(() => observed, { said: /could not read/, next: "'alive'", survives: true });
-});
+// Reconnected under the same session: the cell in flight finished once, its output kept.
+fault(
+  'the kernel WebSocket cut mid-execution',
+  {
+    kernel: () => new RemoteKernel({ server: jupyterServer() }),
+    cells: ['runs = 0', 'import time\ntime.sleep(2)\nruns += 1\nprint("finished", runs)'],
+    faulted: 1,
+    fault: async (kernel) => {
+      (kernel as unknown as { socket: WebSocket }).socket.close();
+    },
+    nextCell: 'runs',
+  },
+  { said: /reconnecting/, next: '1', survives: true },
+);
+
+fault(
+  'the kernel WebSocket fed malformed frames mid-execution',
+  {
+    kernel: () => new RemoteKernel({ server: jupyterServer() }),
+    cells: ['x = 1', 'import time\ntime.sleep(1)\nprint("finished")'],
+    faulted: 1,
+    fault: async (kernel) => {
+      const socket = (kernel as unknown as { socket: WebSocket }).socket;
+      for (const data of ['{"header": {"msg_type": "stat', '{"channel": "iopub"}', new ArrayBuffer(2)]) socket.dispatchEvent(new MessageEvent('message', { data }));
+    },
+    nextCell: '"alive"',
+  },
+  { said: /could not read/, next: "'alive'", survives: true },
+);
