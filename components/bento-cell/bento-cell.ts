@@ -8,7 +8,7 @@ import { makeMessage, toCodePointOffset, toUtf16Offset, type ExecuteReply, type 
 import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
-import { failedExecution } from '../../src/kernel/replies.ts';
+import { countInKernel, failedExecution } from '../../src/kernel/replies.ts';
 import { ownedMagic, type MagicCellElement } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import '../bento-output-area/bento-output-area.ts';
@@ -586,26 +586,13 @@ export class BentoCell extends LitElement {
       }
       // An interrupted magic is not recorded in the kernel: the notebook's Interrupt also sends the kernel a SIGINT,
       // and one landing while ipykernel handles that record can leave the request without a reply.
-      const count = controller.signal.aborted ? null : await this.countInKernel(kernel);
+      const count = controller.signal.aborted ? null : await countInKernel(kernel, this.source);
       content.execution_count = count ?? 0;
       this.endRun(run, content.status, count);
       const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
       this.dispatchEvent(new BentoExecuteEvent(this, reply));
       return reply;
     });
-  }
-
-  /**
-   * Numbers a magic cell's run as Jupyter numbers every cell: the kernel records the cell in its history (as a
-   * comment, so nothing runs) and gives it the next execution count. Null when the kernel cannot answer.
-   */
-  private async countInKernel(kernel: Kernel): Promise<number | null> {
-    try {
-      const reply = await kernel.execute(this.source.replace(/^/gm, '# '), { storeHistory: true });
-      return reply.content.status === 'ok' ? (reply.content.execution_count ?? null) : null;
-    } catch {
-      return null;
-    }
   }
 
   /** A magic cell showing its live result makes its saved summary line redundant. */

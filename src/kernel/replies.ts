@@ -1,4 +1,19 @@
+import type { Kernel } from './kernel.ts';
 import type { ErrorContent, ExecuteReplyContent } from './protocol.ts';
+
+/**
+ * Numbers a cell the kernel did not run itself (a magic cell, a farmed-out cell) as Jupyter numbers every cell: the
+ * kernel records `source` in its history as a comment, so nothing runs, and gives it the next execution count. Null
+ * when the kernel cannot answer.
+ */
+export async function countInKernel(kernel: Kernel, source: string): Promise<number | null> {
+  try {
+    const reply = await kernel.execute(source.replace(/^/gm, '# '), { storeHistory: true });
+    return reply.content.status === 'ok' ? (reply.content.execution_count ?? null) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * An execution that could not run (the kernel died, the server went away): published as an `error` output,

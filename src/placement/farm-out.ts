@@ -21,7 +21,7 @@ import {
   type KernelStatus,
   type MessageHeader,
 } from '../kernel/protocol.ts';
-import { failedExecution } from '../kernel/replies.ts';
+import { countInKernel, failedExecution } from '../kernel/replies.ts';
 import { bindValue, readValues } from '../kernel/values.ts';
 import type { ColumnTable } from '../data/table.ts';
 import type { TableOptions } from '../kernel/table-wire.ts';
@@ -220,16 +220,12 @@ export class FarmOutKernel implements Kernel {
   }
 
   /**
-   * Gives a farmed-out cell its number in the notebook's own count (recorded in the local kernel's history as a
-   * comment, as a magic cell is), not the server session's, so the prompts of a notebook stay in one sequence.
+   * Gives a farmed-out cell its number in the notebook's own count, not the server session's, so the prompts of a
+   * notebook stay in one sequence. Without an answer from the local kernel the server's number stays.
    */
   private async numberedLocally(reply: ExecuteReply, code: string): Promise<ExecuteReply> {
-    try {
-      const local = await this.local.execute(code.replace(/^/gm, '# '), { storeHistory: true });
-      if (local.content.status === 'ok') reply.content.execution_count = local.content.execution_count;
-    } catch {
-      // The server's number stays: a notebook without a usable local kernel has no count of its own to keep.
-    }
+    const count = await countInKernel(this.local, code);
+    if (count !== null) reply.content.execution_count = count;
     return reply;
   }
 
