@@ -27,8 +27,8 @@ export interface ServerKernels {
   createKernel: typeof createKernel;
 }
 
-/** A cell that starts with `%%remote`: its argument line. */
-const REMOTE_MAGIC = /^%%remote(?:[ \t]+([^\n]*))?(?:\n|$)/;
+/** Farm-out's chunk: loaded for a `%%remote` cell or a cell farmed out, not before. */
+const farmOut = () => import('../../src/placement/farm-out.ts');
 
 /** `kernel` with another `execute` (every other member is the kernel's own). */
 function withExecute(kernel: Kernel, execute: Kernel['execute']): Kernel {
@@ -78,12 +78,12 @@ export class NotebookPlacement {
   /** The kernel `cell` runs on: `kernel`, or a server kernel (after a switch, or for this cell alone). */
   async beforeRun(cell: BentoCell, kernel: Kernel): Promise<Kernel> {
     try {
-      const magic = REMOTE_MAGIC.exec(cell.source);
+      const { remoteMagic } = cell.source.startsWith('%%remote') ? await farmOut() : { remoteMagic: () => null };
+      const magic = remoteMagic(cell.source);
       if (magic) {
         // Already on a server: the cell runs there as it is.
-        if (!inBrowser(kernel)) return withExecute(kernel, (code, options) => kernel.execute(code.replace(REMOTE_MAGIC, ''), options));
-        const wanted = /(?:^|\s)--kernel(?:=|\s+)(\S+)/.exec(magic[1] ?? '')?.[1];
-        return await this.farmOutKernel(kernel, wanted);
+        if (!inBrowser(kernel)) return withExecute(kernel, (code, options) => kernel.execute(remoteMagic(code)?.body ?? code, options));
+        return await this.farmOutKernel(kernel, magic.kernel);
       }
       if (this.farmNext.has(cell)) {
         this.farmNext.delete(cell);
@@ -252,9 +252,13 @@ export class NotebookPlacement {
     if (!target) return undefined;
     const notebook = this.notebook;
     if (withCell) await notebook.whenCellsIdle();
+    // Each cell's count read once (toJSON copies the cell), not at every comparison of the sort.
     const ran = notebook.cells
-      .filter((c) => c.type === 'code' && (withCell || c !== cell) && executionCount(c) !== null)
-      .sort((a, b) => executionCount(a)! - executionCount(b)!);
+      .filter((c) => c.type === 'code' && (withCell || c !== cell))
+      .map((c) => ({ c, count: executionCount(c) }))
+      .filter((entry): entry is { c: BentoCell; count: number } => entry.count !== null)
+      .sort((a, b) => a.count - b.count)
+      .map(({ c }) => c);
     await notebook.switchKernel(target, false);
     const kernel = notebook.kernel;
     const bento = (notebook.notebookMetadata.bento ??= {}) as Record<string, unknown>;
@@ -298,7 +302,7 @@ export class NotebookPlacement {
       this.farmSessions.set(target.kernelName, session);
       session.catch(() => this.farmSessions.delete(target.kernelName));
     }
-    const [{ FarmOutKernel }, remote] = await Promise.all([import('../../src/placement/farm-out.ts'), session]);
+    const [{ FarmOutKernel }, remote] = await Promise.all([farmOut(), session]);
     return new FarmOutKernel(local, remote);
   }
 }

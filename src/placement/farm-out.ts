@@ -92,6 +92,20 @@ export function parseRemoteCell(code: string): RemoteCell {
 }
 
 /**
+ * A `%%remote` cell's body and the kernel its line names, or null for any other cell. Never throws: a bad line is
+ * the farmed run's UsageError to report, so `kernel` is then left out.
+ */
+export function remoteMagic(code: string): { body: string; kernel?: string } | null {
+  const magic = parseCellMagic(code);
+  if (magic?.name !== REMOTE_MAGIC.name) return null;
+  try {
+    return { body: magic.body, kernel: parseRemoteCell(code).kernel };
+  } catch {
+    return { body: magic.body };
+  }
+}
+
+/**
  * What `body` moves when farmed out from `local`: the names it reads before assigning them that exist in `local`
  * (not modules; a function's free globals count unless the cell binds them), and the names it assigns at module
  * level (`=`, `+=`, annotated, `for` and `with` targets, `:=`, and `x[...] = ` / `x.a = `, which change `x`; not
