@@ -92,11 +92,10 @@ interface Incarnation {
   api: Comlink.Remote<WorkerApi>;
   boot: Promise<RuntimeBootInfo>;
   info?: RuntimeBootInfo;
-  died: Promise<never>;
   die(message: string, reason?: RuntimeDiedError['reason']): void;
   /**
-   * `promise`, or RuntimeDiedError once this incarnation dies. Not Promise.race with `died`: each race would leave a
-   * reaction on it until the worker dies, ~1 KB of page heap per execution (npm run soak).
+   * `promise`, or RuntimeDiedError once this incarnation dies. Not a race with a promise of the death: each race
+   * would leave a reaction on it until the worker dies, ~1 KB of page heap per execution (npm run soak).
    */
   unlessDied<T>(promise: Promise<T>): Promise<T>;
   interrupts?: InterruptControl;
@@ -395,23 +394,16 @@ export class PyodideRuntime {
     // What waits on this worker (unlessDied), failed when it dies; calls made after that fail at once.
     const waiting = new Set<(error: RuntimeDiedError) => void>();
     let death: RuntimeDiedError | undefined;
-    let die!: Incarnation['die'];
-    const died = new Promise<never>((_, reject) => {
-      die = (message, reason) => {
-        death ??= new RuntimeDiedError(message, reason);
-        reject(death);
-        for (const fail of waiting) fail(death);
-      };
-    });
-    died.catch(() => {});
     const incarnation: Incarnation = {
       generation,
       worker,
       port,
       api: Comlink.wrap<WorkerApi>(endpoint),
       boot: Promise.resolve() as unknown as Promise<RuntimeBootInfo>,
-      died,
-      die,
+      die(message, reason) {
+        death ??= new RuntimeDiedError(message, reason);
+        for (const fail of waiting) fail(death);
+      },
       unlessDied<T>(promise: Promise<T>) {
         return new Promise<T>((resolve, reject) => {
           if (death) return reject(death);
@@ -481,7 +473,7 @@ export class PyodideRuntime {
       }, this.options.bootTimeoutMs);
     });
     try {
-      return await Promise.race([incarnation.api.boot(options, onProgress), incarnation.died, timedOut]);
+      return await incarnation.unlessDied(Promise.race([incarnation.api.boot(options, onProgress), timedOut]));
     } catch (error) {
       const message =
         error instanceof RuntimeDiedError ? error.message : `Python failed to start: ${error instanceof Error ? error.message : String(error)}`;
