@@ -11,7 +11,7 @@ import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { NotebookFormatError, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource, type MultilineString } from '../../src/notebook/nbformat.ts';
 import { testRuntimeOptions } from '../helpers.ts';
-import { fixtureText } from '../notebook/fixtures.ts';
+import { fixtureText, JUPYTER_DOCS_NOTEBOOKS } from '../notebook/fixtures.ts';
 import { validate, type Schema } from '../notebook/schema.ts';
 
 const FIXTURES = [
@@ -35,14 +35,7 @@ const FIXTURES = [
   'nbformat/test4plus.ipynb',
   'nbformat/v4_5_invalid_metadata.ipynb',
   'nbformat/v4_5_no_cell_id.ipynb',
-  'jupyter-notebook/Importing-Notebooks.ipynb',
-  'jupyter-notebook/Notebook-Basics.ipynb',
-  'jupyter-notebook/Running-Code.ipynb',
-  'jupyter-notebook/Typesetting-Equations.ipynb',
-  'jupyter-notebook/Working-With-Markdown-Cells.ipynb',
-  'jupyter-notebook/autoscroll.ipynb',
-  'jupyter-notebook/example.ipynb',
-  'jupyter-notebook/simple_toc.ipynb',
+  ...JUPYTER_DOCS_NOTEBOOKS,
 ];
 
 /** A generous bound per case: a guard against a load that never settles, not a performance assertion. */

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import type { CodeCell, MarkdownCell, Notebook } from '../../src/notebook/nbformat.ts';
 import { newCellId, newNotebook, NotebookFormatError, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
-import { fixtureText } from './fixtures.ts';
+import { fixtureText, JUPYTER_DOCS_NOTEBOOKS } from './fixtures.ts';
 import { validate, type Schema } from './schema.ts';
 
 /** nbformat 4 fixtures that nbformat itself reads and validates (after repairing missing ids). */
@@ -16,14 +16,7 @@ const V4_FIXTURES = [
   'nbformat/v4_5_no_cell_id.ipynb',
   // Repeated ids are repaired, as nbformat's validate() does by default (its strict mode is deprecated).
   'nbformat/invalid_unique_cell_id.ipynb',
-  'jupyter-notebook/Importing-Notebooks.ipynb',
-  'jupyter-notebook/Notebook-Basics.ipynb',
-  'jupyter-notebook/Running-Code.ipynb',
-  'jupyter-notebook/Typesetting-Equations.ipynb',
-  'jupyter-notebook/Working-With-Markdown-Cells.ipynb',
-  'jupyter-notebook/autoscroll.ipynb',
-  'jupyter-notebook/example.ipynb',
-  'jupyter-notebook/simple_toc.ipynb',
+  ...JUPYTER_DOCS_NOTEBOOKS,
 ];
 const V3_FIXTURES = [
   'nbformat/test3.ipynb',
