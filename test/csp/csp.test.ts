@@ -7,16 +7,22 @@ import { waitFor } from '../helpers.ts';
 
 type PageWindow = Window & { cspViolations: string[] };
 
+/** The test page, served under the policy (web-test-runner.config.mjs, `/csp/`), in a frame that has loaded. */
+async function openPageUnderPolicy(): Promise<HTMLIFrameElement> {
+  const frame = document.createElement('iframe');
+  frame.src = '/csp/test/csp/notebook.html';
+  const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+  document.body.append(frame);
+  await loaded;
+  return frame;
+}
+
 describe('a page under a strict Content-Security-Policy', () => {
   let frame: HTMLIFrameElement;
   afterEach(() => frame?.remove());
 
   it('runs a code cell, a %%sql cell and a styled HTML output with no violation', async () => {
-    frame = document.createElement('iframe');
-    frame.src = '/csp/test/csp/notebook.html';
-    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-    document.body.append(frame);
-    await loaded;
+    frame = await openPageUnderPolicy();
     const win = frame.contentWindow as PageWindow;
     const notebook = await waitFor(() => win.document.querySelector('bento-notebook') as BentoNotebook | null, 'no notebook');
     await waitFor(() => win.customElements.get('bento-notebook') && notebook.cells.length === 3, 'the notebook did not start');
@@ -36,11 +42,7 @@ describe('a page under a strict Content-Security-Policy', () => {
   });
 
   it('is enforced: an inline script of the page is refused', async () => {
-    frame = document.createElement('iframe');
-    frame.src = '/csp/test/csp/notebook.html';
-    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-    document.body.append(frame);
-    await loaded;
+    frame = await openPageUnderPolicy();
     const win = frame.contentWindow as PageWindow & { ranInline?: boolean };
     const script = win.document.createElement('script');
     script.textContent = 'window.ranInline = true;';
