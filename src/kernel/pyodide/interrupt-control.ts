@@ -69,7 +69,12 @@ export class InterruptControl {
     for (;;) {
       const seen = Atomics.load(this.wide, 0);
       const [signal, running] = words(seen);
-      if (signal === 0 || Atomics.compareExchange(this.wide, 0, seen, pair(0, running)) === seen) return signal;
+      if (signal === 0) return 0;
+      if (Atomics.compareExchange(this.wide, 0, seen, pair(0, running)) === seen) {
+        // The page may be waiting to learn whether Python computes (interruptIfComputing).
+        Atomics.notify(this.signal, 0);
+        return signal;
+      }
     }
   }
 
@@ -98,4 +103,23 @@ export class InterruptControl {
     const found = Atomics.compareExchange(this.wide, 0, idle, signalled);
     return found === idle || found === signalled;
   }
+
+  /**
+   * Page: SIGINT for execution `seq`, kept only if Python takes it within `ms`. Computing Python checks the word
+   * every few dozen bytecodes, so it is `taken` at once; a cell suspended in an `await` runs no bytecode, and the
+   * signal is `withdrawn` for a cancel by message (it would otherwise land in whatever Python runs next).
+   * `ended`: the execution is not running.
+   */
+  async interruptIfComputing(seq: number, ms: number): Promise<'taken' | 'withdrawn' | 'ended'> {
+    if (!this.interrupt(seq)) return 'ended';
+    const waiting = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(this.signal, 0, SIGINT, ms);
+    if (waiting.async) await waiting.value;
+    const signalled = pair(SIGINT, seq);
+    return Atomics.compareExchange(this.wide, 0, signalled, pair(0, seq)) === signalled ? 'withdrawn' : 'taken';
+  }
+}
+
+/** Atomics.waitAsync (ES2024), which the project's TypeScript lib does not declare yet. */
+interface AtomicsWithWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: boolean; value: unknown };
 }

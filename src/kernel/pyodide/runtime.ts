@@ -38,7 +38,7 @@ export interface PyodideRuntimeOptions {
   packageTimeoutMs?: number;
   /**
    * How long an interrupt waits for the cell to stop before it restarts the runtime, losing its state. Default 300 ms
-   * on a plain page, where only a suspended cell can stop in place; 2 s when cross-origin isolated, where SIGINT stops
+   * on a plain page, where only a suspended cell can stop in place (the replacement boots during it); 2 s when cross-origin isolated, where SIGINT stops
    * any cell running Python code but not one inside a long call into compiled code.
    */
   interruptGraceMs?: number;
@@ -134,6 +134,8 @@ export class PyodideRuntime {
   private readonly awaitingInput = new Set<string>();
   private nextSeq = 1;
   private current?: Incarnation;
+  /** A worker booting beside the current one, to take its place if an interrupt has to replace it. */
+  private spare?: Incarnation;
   private generation = 0;
   private lastProgress: StartupProgress = { phase: 'download', fraction: 0 };
   readonly options: ResolvedRuntimeOptions;
@@ -297,17 +299,24 @@ export class PyodideRuntime {
         Atomics.store(incarnation.inputBuffer, 0, INPUT_STATE.cancelled);
         Atomics.notify(incarnation.inputBuffer, 0);
       } else {
-        const soft = incarnation.api.softInterrupt(execId).catch(() => false);
-        const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
-        // Not cancelled by message: it computes, or the worker answered in a gap between two of its steps (then
-        // "not suspended" says nothing about what comes next). SIGINT in one compare-and-exchange, which lands only
-        // if this very execution still runs (interrupt-control.ts). If it does not, it ended or has not started:
-        // there is nothing to stop.
-        if (answer !== true && !(execution.seq !== undefined && incarnation.interrupts.interrupt(execution.seq))) {
-          return { result: 'interrupted' };
+        // Computing Python takes a SIGINT within a millisecond; one not taken is withdrawn and the cell, then
+        // suspended or between two steps, is cancelled by message instead.
+        const { seq } = execution;
+        const first = seq === undefined ? 'withdrawn' : await incarnation.interrupts.interruptIfComputing(seq, 10);
+        if (first === 'ended') return { result: 'interrupted' };
+        if (first === 'withdrawn') {
+          const soft = incarnation.api.softInterrupt(execId).catch(() => false);
+          const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
+          // Not cancelled by message: it computes now (a long call into compiled code, which does not check), or
+          // the worker answered in a gap between two of its steps. SIGINT again, left pending; it lands only if
+          // this very execution still runs (interrupt-control.ts).
+          if (answer !== true && !(seq !== undefined && incarnation.interrupts.interrupt(seq))) return { result: 'interrupted' };
         }
       }
     } else {
+      // Only a suspended cell stops in place here; a computing one needs a new worker. That one starts booting now,
+      // while the cell has its grace to stop, so the grace adds nothing to a replacement.
+      if (this.options.mode === 'worker') this.spare ??= this.spawn(true);
       void incarnation.api.softInterrupt(execId).catch(() => {});
     }
     const settled = await Promise.race([
@@ -317,7 +326,10 @@ export class PyodideRuntime {
       ),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), this.options.interruptGraceMs)),
     ]);
-    if (settled) return { result: 'interrupted' };
+    if (settled) {
+      this.dropSpare();
+      return { result: 'interrupted' };
+    }
     if (this.options.mode === 'shared-worker') return { result: 'impossible' };
     if (incarnation !== this.current) return { result: 'idle' };
     const why = incarnation.interrupts
@@ -341,11 +353,30 @@ export class PyodideRuntime {
       old.port?.close();
     }
     this.emit({ type: 'state', state: 'dead', message, stateLost: true });
-    void this.start().catch(() => {});
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) {
+      void this.start().catch(() => {});
+      return;
+    }
+    this.current = spare;
+    if (spare.info) {
+      this.emit({ type: 'state', state: 'ready' });
+    } else {
+      this.emit({ type: 'state', state: 'starting' });
+      this.emit({ type: 'progress', progress: this.lastProgress });
+    }
+  }
+
+  private dropSpare(): void {
+    this.spare?.die('Not needed: the cell stopped in place.', 'shutdown');
+    this.spare?.worker?.terminate();
+    this.spare = undefined;
   }
 
   /** Ends the runtime for good (a later start() spawns a new one). */
   terminate(): void {
+    this.dropSpare();
     const old = this.current;
     this.current = undefined;
     this.state = 'stopped';
@@ -374,7 +405,8 @@ export class PyodideRuntime {
     this.listeners.emit(event);
   }
 
-  private spawn(): Incarnation {
+  /** A new worker; a `spare` one boots silently until replace() makes it the current one. */
+  private spawn(spare = false): Incarnation {
     const generation = ++this.generation;
     const spawnedAt = performance.now();
     const isolated = this.options.mode === 'worker' && globalThis.crossOriginIsolated === true;
@@ -416,6 +448,7 @@ export class PyodideRuntime {
     };
     const isCurrent = () => this.current?.generation === generation;
     const fail = (message: string) => {
+      if (this.spare === incarnation) this.dropSpare();
       if (!isCurrent()) return;
       incarnation.die(message);
       worker?.terminate();
@@ -425,8 +458,10 @@ export class PyodideRuntime {
       event.preventDefault();
       fail(`The Python worker failed: ${event.message || `could not load ${this.options.workerURL}`}.`);
     });
-    this.emit({ type: 'state', state: 'starting' });
-    this.emit({ type: 'progress', progress: { phase: 'download', fraction: 0 } });
+    if (!spare) {
+      this.emit({ type: 'state', state: 'starting' });
+      this.emit({ type: 'progress', progress: { phase: 'download', fraction: 0 } });
+    }
     incarnation.boot = this.boot(incarnation, fail).then((workerInfo) => {
       const info: RuntimeBootInfo = { ...workerInfo, startupMs: Math.round(performance.now() - spawnedAt) };
       incarnation.info = info;
@@ -484,3 +519,4 @@ export class PyodideRuntime {
     }
   }
 }
+

@@ -78,3 +78,40 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
     expect(page.interrupt(3)).to.be.true;
   });
 });
+
+describe('InterruptControl.interruptIfComputing: SIGINT kept only when Python takes it', () => {
+  // Atomics.waitAsync needs a SharedArrayBuffer, which only a cross-origin isolated page has (the isolated run).
+  beforeEach(function () {
+    if (!isolated) this.skip();
+  });
+
+  it('is taken when Python checks within the wait, and nothing stays pending', async () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    const pyodide = worker.forPyodide();
+    worker.setRunning(4);
+    const outcome = page.interruptIfComputing(4, 5_000);
+    // Python's next check, a moment later, as a computing cell does.
+    setTimeout(() => (pyodide[0] = pyodide[0]), 5);
+    expect(await outcome).to.equal('taken');
+    expect(worker.signal[0]).to.equal(0);
+    expect(worker.running).to.equal(4);
+  });
+
+  it('is withdrawn when Python does not check (a suspended cell), so no later Python code gets it', async () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    worker.setRunning(5);
+    expect(await page.interruptIfComputing(5, 10)).to.equal('withdrawn');
+    expect(worker.takeSignal()).to.equal(0);
+    expect(worker.running).to.equal(5);
+  });
+
+  it('does nothing for an execution that is not running', async () => {
+    const page = new InterruptControl(InterruptControl.allocate());
+    const worker = new InterruptControl(page.buffer);
+    worker.setRunning(6);
+    expect(await page.interruptIfComputing(2, 10)).to.equal('ended');
+    expect(worker.takeSignal()).to.equal(0);
+  });
+});
