@@ -1151,6 +1151,32 @@ def _install():
         sys.meta_path.append(_IPythonCompatFinder())
 
 
+def install_interruptible_sleep(wait):
+    """Replaces time.sleep with one an interrupt ends at once. `wait(ms)` blocks the worker on the interrupt word
+    until the page writes SIGINT there (Atomics.wait); Python's next interrupt check then raises KeyboardInterrupt.
+    Pyodide's own sleep is deaf to SIGINT, so an interrupt during one had to replace the runtime. Like CPython's,
+    this one blocks: nothing else runs in the worker meanwhile."""
+    import math
+    import time
+
+    def sleep(secs):
+        if isinstance(secs, bool) or not isinstance(secs, (int, float)):
+            raise TypeError(f"'{type(secs).__name__}' object cannot be interpreted as an integer or float")
+        if math.isnan(secs):
+            raise ValueError("Invalid value NaN (not a number)")
+        if secs < 0:
+            raise ValueError("sleep length must be non-negative")
+        # Blocked, the worker runs no timer: output held back (a partial line) shows now, as ipykernel's does.
+        _stdout.flush()
+        _stderr.flush()
+        deadline = time.monotonic() + secs
+        while (left := deadline - time.monotonic()) > 0:
+            wait(left * 1000)
+
+    sleep.__doc__ = time.sleep.__doc__
+    time.sleep = sleep
+
+
 def after_restore():
     """Called once in an interpreter restored from a memory snapshot. Every runtime restored from one snapshot
     starts from the same bytes, so whatever was seeded before the snapshot would repeat in each of them."""

@@ -3,6 +3,7 @@
  *
  *   int32 [0] signal    Pyodide's interrupt buffer: 2 (SIGINT) makes Python raise KeyboardInterrupt at its next check
  *   int32 [1] running   the `seq` of the execution running now (ExecuteRequest.seq), 0 between executions
+ *   int32 [2] beats     counts Python's interrupt checks: it moves only while Python computes
  *
  * The page raises SIGINT with one 64-bit compare-and-exchange that expects {signal 0, running seq}, and the worker
  * moves `running` with 64-bit stores that clear the signal too. So a SIGINT meant for an execution that ended
@@ -31,20 +32,32 @@ function words(value: bigint): [signal: number, running: number] {
 }
 
 export class InterruptControl {
-  /** The signal word alone (Pyodide reads it through `forPyodide()`). */
+  /** The signal word alone (Pyodide reads it through `forPyodide()`; time.sleep() waits on it). */
   readonly signal: Int32Array;
   private readonly words: Int32Array;
   private readonly wide: BigInt64Array;
+  private readonly beats: Int32Array;
 
   /** A fresh shared word pair, to hand to the worker (BootOptions.interruptControl). */
   static allocate(): SharedArrayBuffer {
-    return new SharedArrayBuffer(8);
+    return new SharedArrayBuffer(12);
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.signal = new Int32Array(buffer, 0, 1);
     this.words = new Int32Array(buffer, 0, 2);
     this.wide = new BigInt64Array(buffer, 0, 1);
+    this.beats = new Int32Array(buffer, 8, 1);
+  }
+
+  /**
+   * Page: whether Python computes, seen over `ms`: it checks for interrupts every few dozen bytecodes. A cell
+   * suspended in an `await`, a worker between executions, and a long call into compiled code show no beat.
+   */
+  async computing(ms: number): Promise<boolean> {
+    const before = Atomics.load(this.beats, 0);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return Atomics.load(this.beats, 0) !== before;
   }
 
   /** The execution running now, 0 when none. */
@@ -64,17 +77,14 @@ export class InterruptControl {
 
   /** Worker: the pending signal (0 if none), cleared in the same atomic step, so none written meanwhile is lost. */
   takeSignal(): number {
-    // Python asks every few dozen bytecodes: the common answer costs one plain atomic load.
+    // Python asks every few dozen bytecodes: the common answer costs one plain atomic load, and a beat the page can
+    // see (computing()).
+    this.beats[0]++;
     if (Atomics.load(this.signal, 0) === 0) return 0;
     for (;;) {
       const seen = Atomics.load(this.wide, 0);
       const [signal, running] = words(seen);
-      if (signal === 0) return 0;
-      if (Atomics.compareExchange(this.wide, 0, seen, pair(0, running)) === seen) {
-        // The page may be waiting to learn whether Python computes (interruptIfComputing).
-        Atomics.notify(this.signal, 0);
-        return signal;
-      }
+      if (signal === 0 || Atomics.compareExchange(this.wide, 0, seen, pair(0, running)) === seen) return signal;
     }
   }
 
@@ -101,25 +111,10 @@ export class InterruptControl {
     const idle = pair(0, seq);
     const signalled = pair(SIGINT, seq);
     const found = Atomics.compareExchange(this.wide, 0, idle, signalled);
+    // Wakes a time.sleep() waiting on the word (bento_kernel.install_interruptible_sleep).
+    Atomics.notify(this.signal, 0);
     return found === idle || found === signalled;
   }
 
-  /**
-   * Page: SIGINT for execution `seq`, kept only if Python takes it within `ms`. Computing Python checks the word
-   * every few dozen bytecodes, so it is `taken` at once; a cell suspended in an `await` runs no bytecode, and the
-   * signal is `withdrawn` for a cancel by message (it would otherwise land in whatever Python runs next).
-   * `ended`: the execution is not running.
-   */
-  async interruptIfComputing(seq: number, ms: number): Promise<'taken' | 'withdrawn' | 'ended'> {
-    if (!this.interrupt(seq)) return 'ended';
-    const waiting = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(this.signal, 0, SIGINT, ms);
-    if (waiting.async) await waiting.value;
-    const signalled = pair(SIGINT, seq);
-    return Atomics.compareExchange(this.wide, 0, signalled, pair(0, seq)) === signalled ? 'withdrawn' : 'taken';
-  }
 }
 
-/** Atomics.waitAsync (ES2024), which the project's TypeScript lib does not declare yet. */
-interface AtomicsWithWaitAsync {
-  waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: boolean; value: unknown };
-}

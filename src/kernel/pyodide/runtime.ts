@@ -292,25 +292,24 @@ export class PyodideRuntime {
     if (!execution || execution.incarnation !== this.current) return { result: 'idle' };
     const { incarnation } = execution;
     if (incarnation.interrupts) {
-      // A suspended cell (await, input() via JSPI) is cancelled by message: the worker answers at once.
-      // A computing cell cannot read messages, so it gets SIGINT, checked by Python between bytecodes.
       if (this.awaitingInput.has(execId) && incarnation.inputBuffer) {
         // Blocked in input(): waking it with "cancelled" raises KeyboardInterrupt there.
         Atomics.store(incarnation.inputBuffer, 0, INPUT_STATE.cancelled);
         Atomics.notify(incarnation.inputBuffer, 0);
       } else {
-        // Computing Python takes a SIGINT within a millisecond; one not taken is withdrawn and the cell, then
-        // suspended or between two steps, is cancelled by message instead.
+        // Computing Python gets SIGINT at once. Otherwise the cell is suspended (await), or between two steps, or
+        // deep in compiled code: it is cancelled by message, and SIGINT is the answer when the worker is too busy
+        // to reply. A SIGINT taken by Python that is not the cell's (the event loop's own, while it is suspended)
+        // would leave the cell running, hence the order. The CAS lands only if this very execution still runs
+        // (interrupt-control.ts); if it does not, it ended or has not started: there is nothing to stop.
         const { seq } = execution;
-        const first = seq === undefined ? 'withdrawn' : await incarnation.interrupts.interruptIfComputing(seq, 10);
-        if (first === 'ended') return { result: 'interrupted' };
-        if (first === 'withdrawn') {
+        const signal = () => seq !== undefined && incarnation.interrupts!.interrupt(seq);
+        if (!(await incarnation.interrupts.computing(2))) {
           const soft = incarnation.api.softInterrupt(execId).catch(() => false);
           const answer = await Promise.race([soft, new Promise<'busy'>((resolve) => setTimeout(() => resolve('busy'), 50))]);
-          // Not cancelled by message: it computes now (a long call into compiled code, which does not check), or
-          // the worker answered in a gap between two of its steps. SIGINT again, left pending; it lands only if
-          // this very execution still runs (interrupt-control.ts).
-          if (answer !== true && !(seq !== undefined && incarnation.interrupts.interrupt(seq))) return { result: 'interrupted' };
+          if (answer !== true && !signal()) return { result: 'interrupted' };
+        } else if (!signal()) {
+          return { result: 'interrupted' };
         }
       }
     } else {

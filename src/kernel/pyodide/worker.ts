@@ -49,6 +49,7 @@ interface KernelModule extends PyProxy {
   reset_session(sessionId: string): void;
   drop_session(sessionId: string): void;
   configure(importsJson: string, index: string): void;
+  install_interruptible_sleep(wait: (ms: number) => string): void;
   inject_table(sessionId: string, name: string, headerJson: string, buffers: Uint8Array[]): string | undefined;
   extract_table(sessionId: string, name: string, asValue: boolean): PyProxy;
 }
@@ -300,6 +301,8 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
     for (const module of pkg.imports ?? []) importMap[module] = name;
   }
   kernel.configure(JSON.stringify(importMap), opts.packageBaseUrl);
+  const signal = interrupts?.signal;
+  if (signal) kernel.install_interruptible_sleep((ms) => Atomics.wait(signal, 0, 0, ms));
   const canRunSync = Boolean(pyodide.runPython('from pyodide.ffi import can_run_sync; can_run_sync()'));
   await lockHeld;
   const { made, key } = python;

@@ -5,7 +5,7 @@ import { isolated } from '../../helpers.ts';
 // The page and the worker each hold a view of one SharedArrayBuffer (only there when cross-origin isolated); here
 // both views are in the page, so the orders in which the two sides can interleave are played one by one.
 // A plain page has no SharedArrayBuffer; Atomics work the same on an unshared buffer, so the orders are played there.
-const allocate = () => (isolated ? InterruptControl.allocate() : (new ArrayBuffer(8) as unknown as SharedArrayBuffer));
+const allocate = () => (isolated ? InterruptControl.allocate() : (new ArrayBuffer(12) as unknown as SharedArrayBuffer));
 
 describe('InterruptControl: a SIGINT reaches only the execution it names', () => {
 
@@ -79,39 +79,17 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
   });
 });
 
-describe('InterruptControl.interruptIfComputing: SIGINT kept only when Python takes it', () => {
-  // Atomics.waitAsync needs a SharedArrayBuffer, which only a cross-origin isolated page has (the isolated run).
-  beforeEach(function () {
-    if (!isolated) this.skip();
-  });
-
-  it('is taken when Python checks within the wait, and nothing stays pending', async () => {
-    const page = new InterruptControl(InterruptControl.allocate());
-    const worker = new InterruptControl(page.buffer);
-    const pyodide = worker.forPyodide();
-    worker.setRunning(4);
-    const outcome = page.interruptIfComputing(4, 5_000);
-    // Python's next check, a moment later, as a computing cell does.
-    setTimeout(() => (pyodide[0] = pyodide[0]), 5);
-    expect(await outcome).to.equal('taken');
-    expect(worker.signal[0]).to.equal(0);
-    expect(worker.running).to.equal(4);
-  });
-
-  it('is withdrawn when Python does not check (a suspended cell), so no later Python code gets it', async () => {
-    const page = new InterruptControl(InterruptControl.allocate());
-    const worker = new InterruptControl(page.buffer);
-    worker.setRunning(5);
-    expect(await page.interruptIfComputing(5, 10)).to.equal('withdrawn');
-    expect(worker.takeSignal()).to.equal(0);
-    expect(worker.running).to.equal(5);
-  });
-
-  it('does nothing for an execution that is not running', async () => {
-    const page = new InterruptControl(InterruptControl.allocate());
-    const worker = new InterruptControl(page.buffer);
-    worker.setRunning(6);
-    expect(await page.interruptIfComputing(2, 10)).to.equal('ended');
-    expect(worker.takeSignal()).to.equal(0);
+describe('InterruptControl.computing: the page sees whether Python computes', () => {
+  it('sees the beats of a Python that checks for interrupts, and none once it stops', async () => {
+    const page = new InterruptControl(allocate());
+    const pyodide = new InterruptControl(page.buffer).forPyodide();
+    // What computing Python does: ask for the signal again and again.
+    const checks = setInterval(() => pyodide[0], 1);
+    try {
+      expect(await page.computing(20)).to.be.true;
+    } finally {
+      clearInterval(checks);
+    }
+    expect(await page.computing(20)).to.be.false;
   });
 });

@@ -124,6 +124,32 @@ describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
     expect(resultText(await run(kernel, 'kept'))).to.equal('7');
   });
 
+  it('interrupts time.sleep(): in place when isolated, by a new runtime otherwise', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    await run(kernel, 'kept = "slept"');
+    const r = await run(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke")', {
+      onIOPub: (m) => {
+        if (m.header.msg_type === 'stream') void kernel.interrupt();
+      },
+    });
+    expect(errorOf(r)?.ename).to.equal('KeyboardInterrupt');
+    expect(r.stdout).to.equal('sleeping\n');
+    const after = await run(kernel, 'kept');
+    if (isolated) expect(resultText(after)).to.equal("'slept'");
+    else expect(errorOf(after)?.ename).to.equal('NameError');
+  });
+
+  it('sleeps as CPython does: the whole time, and refuses what CPython refuses', async () => {
+    const kernel = new PyodideKernel({ runtime });
+    const slept = await run(kernel, 'import time\nt = time.monotonic()\nr = time.sleep(0.05)\n(r, time.monotonic() - t >= 0.05)');
+    expect(resultText(slept)).to.equal('(None, True)');
+    // The interruptible sleep needs the shared interrupt word; a plain page keeps Pyodide's own.
+    if (!isolated) return;
+    expect(errorOf(await run(kernel, 'time.sleep(-1)'))?.ename).to.equal('ValueError');
+    expect(errorOf(await run(kernel, 'time.sleep("1")'))?.ename).to.equal('TypeError');
+    expect(resultText(await run(kernel, 'time.sleep(0); 1'))).to.equal('1');
+  });
+
   it('interrupts a cell waiting for input()', async () => {
     const kernel = new PyodideKernel({ runtime });
     await run(kernel, 'kept = 8');
@@ -247,7 +273,7 @@ describe('Pyodide runtime: sessions, interrupt, restart, failures', () => {
     const kernel = new PyodideKernel({ runtime });
     await run(kernel, 'x = 1');
     const dead = statusBecomes(kernel, (s) => s === 'dead');
-    const r = await run(kernel, 'import js\njs.close()\nimport time\nwhile True: time.sleep(0.01)');
+    const r = await run(kernel, 'import js, asyncio\njs.close()\nwhile True: await asyncio.sleep(0.01)');
     await dead;
     expect(r.reply.content.status).to.equal('error');
     expect(errorOf(r)?.ename).to.equal('DeadKernelError');
