@@ -16,6 +16,7 @@ const FIGURES = {
   interrupt: () => import('./interrupt.mjs'),
   weight: () => import('./weight.mjs'),
   upload: () => import('./upload.mjs'),
+  'big-notebook': () => import('./big-notebook.mjs'),
 };
 
 const option = (name) => {
