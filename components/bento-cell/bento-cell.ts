@@ -148,7 +148,9 @@ export class BentoCell extends LitElement {
   private shownRun = 0;
   /** Bytes of the tables the last run of a magic brought into the kernel (for placement's size rule). */
   private tableBytes?: number;
-  /** Settles once the sanitizer a Markdown cell waits for has loaded (or failed to). */
+  /** While set, the first render waits for it (holdRender). */
+  private renderHeld?: Promise<void>;
+  private releaseRender?: () => void;
 
   @query('.editor') private editorHost?: HTMLElement;
   @query('.static') private staticCode?: HTMLElement;
@@ -208,6 +210,14 @@ export class BentoCell extends LitElement {
         if (standalone && this.type === 'code' && !ownedMagic(this.source)) return defaultKernel().ready();
       })
       .catch(() => {});
+  }
+
+  protected override scheduleUpdate(): void | Promise<void> {
+    if (!this.renderHeld) return super.scheduleUpdate();
+    return this.renderHeld.then(() => {
+      this.renderHeld = undefined;
+      super.scheduleUpdate();
+    });
   }
 
   /** Also waits for a chunk the cell is rendering with (the Markdown renderer, the element of a magic). */
@@ -425,6 +435,7 @@ export class BentoCell extends LitElement {
           resolve(text);
         },
       };
+      this.renderNow();
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('.stdin input')?.focus());
     });
   }
@@ -463,8 +474,19 @@ export class BentoCell extends LitElement {
     return this.executionCount;
   }
 
+  /** @internal Holds back the first render until renderNow(): a notebook of many cells renders those in view first. */
+  holdRender(): void {
+    if (!this.hasUpdated) this.renderHeld ??= new Promise((resolve) => (this.releaseRender = resolve));
+  }
+
+  /** @internal Renders a cell held back by holdRender(). */
+  renderNow(): void {
+    this.releaseRender?.();
+  }
+
   /** Enters edit mode: creates the editor if needed and focuses it. */
   async edit(): Promise<void> {
+    this.renderNow();
     if (this.magicLoading) await this.magicLoading;
     if (this.magicElement) return this.magicElement.edit();
     const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));

@@ -49,6 +49,8 @@ export interface Notice {
 
 const AUTOSAVE_DELAY_MS = 400;
 const DOUBLE_KEY_MS = 800;
+/** Cells a loaded notebook renders at once (about a screenful); see applyNotebook. */
+const RENDER_AT_ONCE = 12;
 
 function isTyping(event: Event): boolean {
   return event.composedPath().some((node) => {
@@ -349,10 +351,20 @@ export class BentoNotebook extends LitElement {
     const { cells, metadata: _metadata, nbformat: _nbformat, nbformat_minor: _minor, ...extra } = notebook;
     this.notebookExtra = extra;
     for (const cell of this.cells) cell.remove();
-    for (const json of cells) {
+    // A notebook of many cells renders the first ones now, the rest as they near the viewport or when the page is
+    // idle (./render-later.ts): rendering a thousand cells at once blocks the page for seconds.
+    const held: BentoCell[] = [];
+    cells.forEach((json, i) => {
       const cell = document.createElement('bento-cell');
       cell.fromJSON(json);
+      if (i >= RENDER_AT_ONCE) held.push(cell), cell.holdRender();
       this.append(cell);
+    });
+    if (held.length) {
+      import('./render-later.ts').then(
+        (module) => module.renderLater(held),
+        () => held.forEach((cell) => cell.renderNow()),
+      );
     }
     this.activeIndex = 0;
   }

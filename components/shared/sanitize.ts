@@ -187,6 +187,12 @@ function sanitizer(): Purifier {
  * refuses a <style> element, already while DOMPurify parses one in its inert document; a template's content is
  * parsed where no policy looks. DOMPurify still sanitizes what this returns.
  */
+/**
+ * Sheets by their CSS: every pandas DataFrame carries the same <style>, and one sheet shared by a thousand outputs is
+ * one set of rules for the browser to build instead of a thousand (no one writes to these sheets).
+ */
+const sharedSheets = new Map<string, CSSStyleSheet>();
+
 function takeStyles(markup: string, sheets: CSSStyleSheet[] | undefined): string {
   if (!/<style/i.test(markup)) return markup;
   const template = document.createElement('template');
@@ -195,8 +201,12 @@ function takeStyles(markup: string, sheets: CSSStyleSheet[] | undefined): string
     const css = blocking ? cssWithoutFetches(style.textContent ?? '') : style.textContent;
     style.remove();
     if (!css || !sheets) continue;
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
+    let sheet = sharedSheets.get(css);
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      if (sharedSheets.size < 200) sharedSheets.set(css, sheet);
+    }
     sheets.push(sheet);
   }
   return template.innerHTML;
