@@ -342,6 +342,17 @@ function answerGarbage(context, next) {
   context.body = '<!doctype html><title>Wi-Fi</title><p>Please accept the terms to continue browsing.</p>';
 }
 
+/**
+ * `/big-notebook.ipynb?cells=N`: a big notebook made by the benchmark's generator (bench/pages/make-big-notebook.mjs),
+ * for the tests of a notebook of a thousand cells, so that no megabyte fixture is committed.
+ */
+async function serveBigNotebook(context, next) {
+  if (context.path !== '/big-notebook.ipynb') return next();
+  const { makeBigNotebook } = await import('./bench/pages/make-big-notebook.mjs');
+  context.type = 'application/x-ipynb+json';
+  context.body = JSON.stringify(makeBigNotebook({ cells: Number(context.query.cells ?? 1000) }));
+}
+
 /** For `npm run faults` (scripts/faults.mjs): every test's suite path, name and result, written as JSON to `file`. */
 function resultsAsJson(file) {
   const flatten = (suite, path, out) => {
@@ -368,7 +379,7 @@ export default {
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [answerGarbage, crossOriginIsolation, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
+  middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },
