@@ -212,7 +212,7 @@ export class BentoCell extends LitElement {
       .catch(() => {});
   }
 
-  protected override scheduleUpdate(): void | Promise<void> {
+  protected override scheduleUpdate(): void | Promise<unknown> {
     if (!this.renderHeld) return super.scheduleUpdate();
     return this.renderHeld.then(() => {
       this.renderHeld = undefined;

@@ -357,7 +357,10 @@ export class BentoNotebook extends LitElement {
     cells.forEach((json, i) => {
       const cell = document.createElement('bento-cell');
       cell.fromJSON(json);
-      if (i >= RENDER_AT_ONCE) held.push(cell), cell.holdRender();
+      if (i >= RENDER_AT_ONCE) {
+        cell.holdRender();
+        held.push(cell);
+      }
       this.append(cell);
     });
     if (held.length) {

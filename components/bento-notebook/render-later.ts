@@ -14,24 +14,30 @@ const SLICE_MS = 12;
 const AHEAD = '100%';
 const LINE_PX = 20;
 
+function lines(text: string | string[]): number {
+  let count = 1;
+  for (const part of typeof text === 'string' ? [text] : text) for (let i = part.indexOf('\n'); i !== -1; i = part.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
 /** A rough height of a cell's rendered form, from its source and outputs: a placeholder until it renders. */
 function estimateHeight(cell: BentoCell): number {
-  const lines = (text: string) => text.split('\n').length;
   let height = 16 + lines(cell.source) * (cell.type === 'markdown' ? 26 : LINE_PX);
   if (cell.type !== 'code' || cell.outputsCollapsed) return height;
   for (const output of cell.outputs.outputs) {
     height += 12;
-    if (output.output_type === 'stream') height += lines([output.text].flat().join('')) * LINE_PX;
-    else if (output.output_type === 'error') height += 40 + lines((output.traceback ?? []).join('\n')) * LINE_PX;
+    if (output.output_type === 'stream') height += lines(output.text) * LINE_PX;
+    else if (output.output_type === 'error') height += 40 + lines(output.traceback ?? []) * LINE_PX;
     else {
       const data = output.data ?? {};
-      const html = data['text/html'];
-      if (html) height += ([html].flat().join('').match(/<tr/g)?.length ?? 2) * 30;
+      const html = data['text/html'] as string | string[] | undefined;
+      // A table's rows, roughly: a DataFrame's HTML has about seven lines per row.
+      if (html) height += (lines(html) / 7) * 30;
       else if (data['image/png'] || data['image/jpeg'] || data['image/svg+xml']) height += 120;
       else height += lines(String(data['text/plain'] ?? '')) * LINE_PX;
     }
   }
-  return Math.min(height, 2000);
+  return Math.round(Math.min(height, 2000));
 }
 
 /** Renders `cells` (held back by holdRender) as they near the viewport, and the rest when the page is idle. */
