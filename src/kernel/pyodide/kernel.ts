@@ -16,7 +16,7 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
-import { checkTableShape, checkVariableName, extractError, fromWire, injectError, transferables, type TableOptions } from '../table-wire.ts';
+import { checkTableShape, checkVariableName, extractError, injectError, transferables, type TableOptions } from '../table-wire.ts';
 import { PyodideRuntime, RuntimeDiedError, type RuntimeEvent } from './runtime.ts';
 import type { InjectRequest } from './worker-api.ts';
 
@@ -175,6 +175,7 @@ export class PyodideKernel implements Kernel {
     checkVariableName(name);
     try {
       const { header, buffers } = await this.runtime.call((api) => api.extract(this.session, name, Boolean(options.value)));
+      const { fromWire } = await import('../from-wire.ts');
       return fromWire(JSON.parse(header), buffers);
     } catch (error) {
       if (error instanceof RuntimeDiedError) throw error;

@@ -18,7 +18,8 @@ import {
 } from '../protocol.ts';
 import { Listeners } from '../listeners.ts';
 import { failedExecution } from '../replies.ts';
-import { checkVariableName, extractError, fromWire, injectError, TableError, type TableOptions, type WireHeader, type WireTable } from '../table-wire.ts';
+import { fromWire } from '../from-wire.ts';
+import { checkVariableName, extractError, injectError, TableError, type TableOptions, type WireHeader, type WireTable } from '../table-wire.ts';
 import { toWire } from '../to-wire.ts';
 import { readFrame, serializeBinaryMessage } from './frames.ts';
 import { JupyterServer, JupyterServerError, type JupyterServerOptions } from './server.ts';
