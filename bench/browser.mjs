@@ -1,19 +1,19 @@
 // Shared by the benchmarks: headless Chromium with a profile of its own, and the statistics they print.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../scripts/chromium.mjs';
 
 /**
- * Runs `use(browser)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty storage),
- * then closes it and deletes the profile.
+ * Runs `use(browser, profile)` in a headless Chromium with a brand-new profile (cold HTTP cache, empty storage),
+ * then closes it and deletes the profile (`profile` is its directory).
  */
 export async function withBrowser(use) {
   const profile = await mkdtemp(join(tmpdir(), 'bento-bench-'));
   const browser = await puppeteer.launch({ executablePath: ensureChromium(), headless: true, userDataDir: profile, args: CHROMIUM_ARGS });
   try {
-    return await use(browser);
+    return await use(browser, profile);
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });
@@ -35,6 +35,58 @@ export async function visit(browser, url, { timeoutMs = 120_000, keepOpen = fals
 /** Opens `url` with a fresh profile (cold HTTP cache) and resolves with window.benchResult. */
 export function measurePage(url, options = {}) {
   return withBrowser((browser) => visit(browser, url, options));
+}
+
+/**
+ * How many compiled-wasm entries Chromium has written to `profile`'s code cache: files of its code cache's wasm
+ * directory big enough to hold compiled code (the small ones are keys, or entries still being written).
+ */
+export async function wasmCodeCacheEntries(profile) {
+  const directory = join(profile, 'Default', 'Code Cache', 'wasm');
+  try {
+    const sizes = await Promise.all((await readdir(directory)).filter((name) => /_0$/.test(name)).map(async (name) => (await stat(join(directory, name))).size));
+    return sizes.filter((size) => size >= 64 * 1024).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until Chromium has written compiled wasm code to `profile`'s code cache (more entries than `before`): V8
+ * writes it once the module's hot functions were optimised and no new optimised code came for its caching timeout
+ * (--wasm-caching-timeout-ms, 2 s), so a page closed sooner leaves the next visit to compile again. Resolves with
+ * whether it was written within `timeoutMs`.
+ */
+export async function untilWasmCodeCached(profile, { before = 0, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await wasmCodeCacheEntries(profile)) > before) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/**
+ * Runs `run()` with Chromium tracing the `disabled-by-default-devtools.timeline` category, where Blink reports the
+ * compiled-wasm cache (v8.wasm.cachedModule when written, v8.wasm.moduleCacheHit when used), and resolves with
+ * run()'s result and how many events of each of `names` were seen. Tracing slows the page: time nothing with it.
+ */
+export async function withTraceEvents(browser, names, run) {
+  const session = await browser.target().createCDPSession();
+  const events = [];
+  session.on('Tracing.dataCollected', ({ value }) => events.push(...value.filter((event) => names.includes(event.name))));
+  const complete = new Promise((resolve) => session.once('Tracing.tracingComplete', resolve));
+  await session.send('Tracing.start', { traceConfig: { includedCategories: ['disabled-by-default-devtools.timeline'] }, transferMode: 'ReportEvents' });
+  let result;
+  try {
+    result = await run();
+  } finally {
+    // The events arrive between Tracing.end and tracingComplete: count them only then.
+    await session.send('Tracing.end');
+    await complete;
+    await session.detach();
+  }
+  return { result, counts: Object.fromEntries(names.map((name) => [name, events.filter((event) => event.name === name).length])) };
 }
 
 export function median(values) {

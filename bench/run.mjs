@@ -17,6 +17,7 @@ const FIGURES = {
   weight: () => import('./weight.mjs'),
   upload: () => import('./upload.mjs'),
   'big-notebook': () => import('./big-notebook.mjs'),
+  'wasm-cache': () => import('./wasm-cache.mjs'),
 };
 
 const option = (name) => {
