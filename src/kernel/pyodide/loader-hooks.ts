@@ -9,7 +9,15 @@
  * - pyodide.asm.wasm compiled from the moment the boot starts. loadPyodide compiles it only once the snapshot
  *   bytes are in hand (it sizes the memory from them), which put compilation after looking up, reading and
  *   checking the snapshot; compiled early, it runs alongside. The module is kept, so a second load in this
- *   worker (a snapshot refused, then a plain boot) does not compile again.
+ *   worker (a snapshot refused, then a plain boot) does not compile again. It is compiled by compileStreaming
+ *   from fetch's own Response, so Chromium keeps the compiled code with the HTTP cache entry and a repeat visit
+ *   deserialises it instead of compiling (V8 writes it some 2 s after the last function it optimised, so a page
+ *   closed within seconds of its first start leaves the next visit to compile again; `npm run bench -- --only
+ *   wasm-cache`). Reading a clone of that Response for progress does not stop this; a Response made around its
+ *   body would, having no URL.
+ * - Pyodide's JavaScript half (pyodide.asm.mjs) imported and its standard library (python_stdlib.zip) requested
+ *   from the moment the boot starts too, so that both arrive while the snapshot is looked up, read and checked
+ *   instead of after: loadPyodide starts them only when it is called. Its own import and fetch then get these.
  * - The build-id probe's two fetches (worker.ts), answered from nothing under PROBE_URL.
  *
  * This is the only place the worker patches them: one install, one removal, so nothing can put a hook back later.
@@ -53,8 +61,8 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
   };
   /**
    * Counts the bytes of `response` (wasm and zip files: the big ones) into the progress reports, reading a
-   * clone: the response itself stays the one fetch returned. (A wrapping stream would lose its URL, which a
-   * browser's compiled-wasm cache is keyed by; Chromium keeps none for a worker today, as measured.)
+   * clone: the response itself stays the one fetch returned. (A wrapping stream would lose its URL, which
+   * Chromium's compiled-wasm cache is keyed by; a clone keeps it, as measured.)
    */
   const counted = (url: string, response: Response): Response => {
     if (!response.body || !/\.(wasm|zip)$/.test(new URL(url).pathname)) return response;
@@ -89,9 +97,21 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
   }
   const early = module;
 
+  // Only the standard library: the lock file may be elsewhere (lockFileURL), and is small.
+  const stdlibURL = new URL('python_stdlib.zip', wasmURL).href;
+  const prefetched = new Map([[stdlibURL, originalFetch(stdlibURL)]]);
+  // The same URL as Pyodide's own import, so that it gets this module (a failure here is its failure to report).
+  import(/* @vite-ignore */ new URL('pyodide.asm.mjs', wasmURL).href).catch(() => {});
+
   globalThis.fetch = async (input, init) => {
     const url = urlOf(input);
     if (url.startsWith(PROBE_URL)) return new Response(new Uint8Array(0));
+    const ahead = prefetched.get(url);
+    if (ahead && (init?.method ?? 'GET') === 'GET') {
+      prefetched.delete(url);
+      // A prefetch that failed is tried again as Pyodide asked, so that it sees its own error if it recurs.
+      return counted(url, await ahead.catch(() => originalFetch(input, init)));
+    }
     if (url === wasmURL) {
       const standIn = new Response(null, { headers: { 'content-type': 'application/wasm' } });
       standIns.add(standIn);
@@ -113,5 +133,7 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
   return () => {
     globalThis.fetch = originalFetch;
     WebAssembly.instantiateStreaming = originalInstantiate;
+    // What no load asked for is not downloaded any further.
+    for (const ahead of prefetched.values()) void ahead.then((response) => response.body?.cancel(), () => {});
   };
 }
