@@ -99,7 +99,9 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
         path = join(path, 'index.html');
         info = await stat(path);
       }
-      // no-cache with a validator: a repeat visit revalidates (a 304, no body) instead of downloading again.
+      // no-cache with a validator: a repeat visit revalidates (a 304, no body) instead of downloading again. Chromium's
+      // compiled code for a .wasm survives the 304 (it is kept with the HTTP cache entry), as it does under max-age
+      // or immutable: only no-store, or a URL that changes per visit, loses it (`npm run bench -- --only wasm-cache`).
       const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
       const headers = {
         'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
