@@ -99,7 +99,10 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
 
   // Only the standard library: the lock file may be elsewhere (lockFileURL), and is small.
   const stdlibURL = new URL('python_stdlib.zip', wasmURL).href;
-  const prefetched = new Map([[stdlibURL, originalFetch(stdlibURL)]]);
+  const stdlib = originalFetch(stdlibURL);
+  // Its failure is reported to Pyodide's fetch, which asks again, or nowhere if none asks.
+  stdlib.catch(() => {});
+  const prefetched = new Map([[stdlibURL, stdlib]]);
   // The same URL as Pyodide's own import, so that it gets this module (a failure here is its failure to report).
   import(/* @vite-ignore */ new URL('pyodide.asm.mjs', wasmURL).href).catch(() => {});
 
