@@ -18,6 +18,7 @@ const FIGURES = {
   upload: () => import('./upload.mjs'),
   'big-notebook': () => import('./big-notebook.mjs'),
   'wasm-cache': () => import('./wasm-cache.mjs'),
+  'real-page': () => import('./real-page.mjs'),
 };
 
 const option = (name) => {

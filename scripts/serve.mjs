@@ -172,40 +172,62 @@ function forwardTo(upstream, path, request, response) {
   pipeline(request, outgoing, () => {});
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.env.PORT ?? 8000);
+/**
+ * What `npm start` serves: the project on `port` (the next free one when taken; 0: any), plus a private Jupyter
+ * Server when one is installed (`jupyter: false` skips it) and the GraphQL server of the demo's %%graphql cells,
+ * both told to the demo pages through /demo/config.js. Resolves with the origin, what was started and `close()`.
+ */
+export async function serveDemo({ port = 8000, isolated = true, quiet = false, jupyter: wantJupyter = true } = {}) {
+  const log = quiet ? () => {} : console.log;
+  const warn = quiet ? () => {} : console.warn;
   const config = {};
+  const stops = [];
+  const { origin: actual, close } = await serve({ port, isolated, quiet, config });
   // `npm start` also starts a private Jupyter Server when one is installed, so the demo's kernel selector can
-  // offer a server kernel; without one the demo runs in the browser only.
+  // offer a server kernel; without one the demo runs in the browser only. config.js is read per request, so the
+  // servers started after ours are told to pages loaded from now on.
   const { findJupyter, startJupyter } = await import('./jupyter.mjs');
-  const python = process.env.BENTO_NO_JUPYTER ? null : findJupyter();
-  const origin = `http://localhost:${port}`;
+  const python = wantJupyter && !process.env.BENTO_NO_JUPYTER ? findJupyter() : null;
   let jupyter;
   if (python) {
     try {
       // demo/server-only holds a library only the server has: the demo notebook's placement cells import it.
-      jupyter = await startJupyter({ allowOrigin: origin, python: python.executable, pythonPath: [join(ROOT, 'demo', 'server-only')] });
+      jupyter = await startJupyter({ allowOrigin: actual, python: python.executable, pythonPath: [join(ROOT, 'demo', 'server-only')] });
       config.jupyter = { baseUrl: jupyter.url, token: jupyter.token };
+      stops.push(() => jupyter.stop());
     } catch (error) {
-      console.warn(`Jupyter Server did not start, so the demo runs in the browser only: ${error.message.split('\n')[0]}`);
+      warn(`Jupyter Server did not start, so the demo runs in the browser only: ${error.message.split('\n')[0]}`);
     }
   }
-  const { origin: actual } = await serve({ port, isolated: process.env.BENTO_ISOLATED !== '0', config });
   // The demo's %%graphql cells ask a local GraphQL server (the tests' schema: a shop with 10,000 orders), told to
   // the pages through config.js like the Jupyter Server. It answers CORS for the demo's origin under both names.
+  let graphql;
   try {
     const { startGraphQL } = await import('./graphql-server.mjs');
     const { port: actualPort } = new URL(actual);
-    const graphql = await startGraphQL({ allowOrigin: `http://localhost:${actualPort},http://127.0.0.1:${actualPort}` });
+    graphql = await startGraphQL({ allowOrigin: `http://localhost:${actualPort},http://127.0.0.1:${actualPort}` });
     config.graphql = { url: graphql.url };
-    console.log(`GraphQL server for the demo's %%graphql cells: ${graphql.url}`);
+    stops.push(() => graphql.stop());
+    log(`GraphQL server for the demo's %%graphql cells: ${graphql.url}`);
   } catch (error) {
-    console.warn(`The GraphQL server did not start, so the demo's %%graphql cells have no endpoint: ${error.message.split('\n')[0]}`);
+    warn(`The GraphQL server did not start, so the demo's %%graphql cells have no endpoint: ${error.message.split('\n')[0]}`);
   }
-  if (actual !== origin && jupyter) console.warn(`The demo is on ${actual}, not ${origin}: the Jupyter Server only accepts ${origin}.`);
-  console.log(
+  log(
     jupyter
       ? `Jupyter Server for the demo's remote kernel: ${jupyter.url} (pick it in the kernel selector)`
       : 'No Jupyter Server found (Debian: apt-get install jupyter-server python3-ipykernel python3-pandas): the demo runs Python in the browser only.',
   );
+  return {
+    origin: actual,
+    jupyter: Boolean(jupyter),
+    graphql: Boolean(graphql),
+    close: async () => {
+      await Promise.all(stops.map((stop) => stop().catch(() => {})));
+      await close();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await serveDemo({ port: Number(process.env.PORT ?? 8000), isolated: process.env.BENTO_ISOLATED !== '0' });
 }

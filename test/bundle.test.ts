@@ -172,6 +172,46 @@ describe('the built bundle', () => {
     }
   });
 
+  it('starts Python for a notebook as the bundle runs, before the page\'s own scripts ran', async () => {
+    const frame = document.createElement('iframe');
+    const url = new URL(bundleURL, location.href).href;
+    // The page's script reads the state the moment it runs (default() then takes the runtime for the page).
+    frame.srcdoc = `<!doctype html><bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook>
+      <script type="module" src="${url}"></script>
+      <script type="module">import * as bento from '${url}'; window.bento = bento; window.stateSeen = bento.PyodideRuntime.default().state;</script>`;
+    document.body.append(frame);
+    try {
+      const win = frame.contentWindow as FrameWindow & { stateSeen?: string };
+      const seen = await waitFor(() => win.stateSeen, 'the page script never ran');
+      expect(seen, 'Python was booting when the page script ran').to.equal('starting');
+      const notebook = win.document.querySelector('bento-notebook')!;
+      expect((await notebook.run(0))?.content.status).to.equal('ok');
+      expect((notebook.kernel as BentoLite.PyodideKernel).runtime, 'the notebook runs on the runtime started early').to.equal(win.bento.PyodideRuntime.default());
+    } finally {
+      frame.remove();
+    }
+  });
+
+  it('ends the Python it started early when the page gives its notebook another kernel', async () => {
+    const { win, close } = await openPage(`<bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook>
+      <script type="module">
+        import * as bento from '${new URL(bundleURL, location.href).href}';
+        const kernel = new bento.PyodideKernel({ runtime: new bento.PyodideRuntime() });
+        document.querySelector('bento-notebook').kernel = kernel;
+        window.hostKernel = kernel;
+      </script>`);
+    try {
+      const host = await waitFor(() => (win as FrameWindow & { hostKernel?: BentoLite.PyodideKernel }).hostKernel, 'the page script never ran');
+      await host.ready();
+      const notebook = win.document.querySelector('bento-notebook')!;
+      expect(notebook.kernel).to.equal(host);
+      // The early runtime was ended, so the page's default is a new one that nothing started.
+      expect(win.bento.PyodideRuntime.default().state, 'the early Python is still running').to.equal('stopped');
+    } finally {
+      close();
+    }
+  });
+
   it('defines a <sql-cell> of the page when its chunk arrives; the element upgrades and runs its query without Python', async () => {
     const { win, close } = await openPage(`<sql-cell>SELECT 6 * 7 AS answer</sql-cell>`);
     try {

@@ -6,6 +6,7 @@ import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kern
 import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
 import { PYODIDE_KERNELSPEC, configuredServers, createKernel, listKernelspecs, type KernelChoice } from '../../src/kernel/choice.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
@@ -178,6 +179,9 @@ export class BentoNotebook extends LitElement {
     super.connectedCallback();
     for (const [type, listener] of this.hostListeners()) this.addEventListener(type, listener);
     this.initialised = this.initialise();
+    // Python boots from now on, not once the page's scripts and this notebook's checks are done; what they decide
+    // (configureDefault, a server kernel) still applies: they end this early start if it is not theirs.
+    if (!this.currentKernel) PyodideRuntime.prestart();
     void this.startKernelSoon();
   }
 
@@ -263,6 +267,7 @@ export class BentoNotebook extends LitElement {
     await this.initialised.catch(() => {});
     await this.kernelSettled();
     if (this.isConnected && !this.currentKernel) this.useKernel(new PyodideKernel());
+    PyodideRuntime.releasePrestart();
   }
 
   /** Placement's chunk; a failed load is tried again by the next call. */

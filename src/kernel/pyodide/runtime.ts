@@ -129,6 +129,7 @@ function absolute(url: string | URL, directory = false): string {
 export class PyodideRuntime {
   private static defaultRuntime?: PyodideRuntime;
   private static defaultOptions: PyodideRuntimeOptions = {};
+  private static prestarted = false;
   private readonly listeners = new Listeners<RuntimeEvent>();
   private readonly inflight = new Map<string, Execution>();
   private readonly awaitingInput = new Set<string>();
@@ -143,14 +144,35 @@ export class PyodideRuntime {
 
   /** Sets the options of the page's default runtime; call before the first kernel starts. */
   static configureDefault(options: PyodideRuntimeOptions): void {
-    if (PyodideRuntime.defaultRuntime) throw new Error('The default Python runtime has already started; configure it before the first cell runs.');
+    if (PyodideRuntime.defaultRuntime && !PyodideRuntime.prestarted) throw new Error('The default Python runtime has already started; configure it before the first cell runs.');
+    PyodideRuntime.releasePrestart();
     PyodideRuntime.defaultOptions = options;
   }
 
   /** The page's default runtime, shared by every notebook and cell that does not bring its own. */
   static default(): PyodideRuntime {
+    PyodideRuntime.prestarted = false;
     PyodideRuntime.defaultRuntime ??= new PyodideRuntime(PyodideRuntime.defaultOptions);
     return PyodideRuntime.defaultRuntime;
+  }
+
+  /**
+   * @internal Starts the default runtime before anything asks for it (a notebook on the page most likely will), so
+   * Python boots while the page still loads. Until `default()` takes it, it stays the page's to refuse:
+   * `configureDefault` or `releasePrestart` ends it.
+   */
+  static prestart(): void {
+    if (PyodideRuntime.defaultRuntime) return;
+    void PyodideRuntime.default().start().catch(() => {});
+    PyodideRuntime.prestarted = true;
+  }
+
+  /** @internal Ends the runtime `prestart` started if nothing took it (the page chose another kernel). */
+  static releasePrestart(): void {
+    if (!PyodideRuntime.prestarted) return;
+    PyodideRuntime.prestarted = false;
+    PyodideRuntime.defaultRuntime?.terminate();
+    PyodideRuntime.defaultRuntime = undefined;
   }
 
   constructor(options: PyodideRuntimeOptions = {}) {

@@ -15,6 +15,7 @@ import kernelSource from './bento_kernel.py';
 import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
+import { preloadLockfile } from './preload.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -203,8 +204,9 @@ async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> 
  * otherwise booted normally, making a snapshot on the way (stored once the runtime is ready). Any doubt about the
  * cache ends in a normal boot, never in a failure.
  */
-async function startPython(opts: BootOptions): Promise<StartedPython> {
-  const base: LoadConfig = { indexURL: opts.indexURL, lockFileURL: opts.lockFileURL, packageBaseUrl: opts.packageBaseUrl };
+async function startPython(opts: BootOptions, lockFileContents: Promise<string>): Promise<StartedPython> {
+  // The lockfile as preloaded (packageBaseUrl is always given, so its URL is not needed to find packages).
+  const base: LoadConfig = { indexURL: opts.indexURL, lockFileContents, packageBaseUrl: opts.packageBaseUrl };
   const load = async (config: LoadConfig) => (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
   if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
   const key = await snapshotKeyFor(opts);
@@ -281,9 +283,10 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   options = opts;
   // Installed before the snapshot is looked up, so that the wasm compiles while the snapshot is read.
   const unhook = hookLoader(opts.indexURL, onProgress);
+  const lockFileContents = preloadLockfile(opts.lockFileURL);
   let python: StartedPython;
   try {
-    python = await startPython(opts);
+    python = await startPython(opts, lockFileContents);
   } finally {
     unhook();
   }
