@@ -55,6 +55,16 @@ describe('Pyodide packages', () => {
     expect(errorOf(r)!.evalue).to.contain('http://127.0.0.1:9/pyodide/');
   });
 
+  it('fails to start with the lockfile\'s address and answer when the lockfile is not there', async () => {
+    const runtime = new PyodideRuntime(testRuntimeOptions({ lockFileURL: '/test-packages/nowhere/pyodide-lock.json', snapshot: false }));
+    try {
+      const error = await new PyodideKernel({ runtime }).ready().then(() => undefined, (e: Error) => e);
+      expect(error?.message).to.contain(`${location.origin}/test-packages/nowhere/pyodide-lock.json answered 404`);
+    } finally {
+      runtime.terminate();
+    }
+  });
+
   it('explains a module that is in neither the standard library nor the index', async () => {
     const r = await runWith({}, 'import surely_not_a_module_xyz');
     expect(errorOf(r)!.ename).to.equal('ModuleNotFoundError');
