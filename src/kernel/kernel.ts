@@ -62,6 +62,7 @@ export interface Kernel {
   /** Resolves once the kernel can execute. */
   ready(): Promise<KernelInfo>;
   onStatusChange(listener: (change: KernelStatusChange) => void): Unsubscribe;
+  /** Start-up progress; a listener added while a start is under way hears how far it is at once. */
   onStartupProgress(listener: (progress: StartupProgress) => void): Unsubscribe;
   /** Runs code; streams IOPub messages to `options.onIOPub`; resolves with the execute_reply. Never hangs forever. */
   execute(code: string, options?: ExecuteOptions): Promise<ExecuteReply>;

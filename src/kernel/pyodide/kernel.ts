@@ -63,6 +63,8 @@ export class PyodideKernel implements Kernel {
   }
 
   onStartupProgress(listener: (progress: StartupProgress) => void): Unsubscribe {
+    // A runtime started before this listener came (as the page's bundle ran) reports how far it is at once.
+    if (this.runtime.state === 'starting') listener(this.runtime.progress);
     return this.progressListeners.add(listener);
   }
 
