@@ -19,6 +19,7 @@ const FIGURES = {
   'big-notebook': () => import('./big-notebook.mjs'),
   'wasm-cache': () => import('./wasm-cache.mjs'),
   'real-page': () => import('./real-page.mjs'),
+  'sql-first': () => import('./sql-first.mjs'),
 };
 
 const option = (name) => {

@@ -1,0 +1,79 @@
+// 4 (issue 16). First SQL result: the demo's %%sql cell (its query, its CSV, its `demo` connector) in a
+// <bento-notebook>, Run to the painted result table, on a fresh profile and on the second visit of the same profile,
+// against a bare page that starts DuckDB-WASM the way its documentation shows and runs the same query over the
+// same file, measured the same two ways, interleaved sample by sample. A third figure: Run on a page open for 5 s
+// (Python ready, the page idle, so DuckDB was prepared meanwhile), against the bare page's cold start.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { median, visit, withBrowser } from './browser.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** DuckDB-WASM's own browser module (with apache-arrow) as one file the bare page imports, as a page's bundler would. */
+async function bundleDuckDB() {
+  const outdir = join(ROOT, 'dist', 'bench-duckdb');
+  await mkdir(outdir, { recursive: true });
+  await build({
+    entryPoints: { 'duckdb-browser': '@duckdb/duckdb-wasm' },
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    outdir,
+    logLevel: 'error',
+    absWorkingDir: ROOT,
+  });
+}
+
+export async function measure({ origin, runs }) {
+  await bundleDuckDB();
+  const bare = `${origin}/bench/pages/duckdb-bare.html`;
+  const bento = `${origin}/bench/pages/sql-first.html`;
+  const samples = { bareCold: [], bareRepeat: [], bentoCold: [], bentoRepeat: [], bentoIdle: [] };
+  const check = (result, what) => {
+    if (result.first !== undefined && result.first !== 'Montreal') throw new Error(`${what}: wrong first row: ${JSON.stringify(result)}`);
+    if (result.reply !== undefined && result.reply !== 'ok') throw new Error(`${what}: winters was not bound: ${JSON.stringify(result)}`);
+    return result.ms;
+  };
+  for (let i = 0; i < runs; i++) {
+    await withBrowser(async (browser) => {
+      samples.bareCold.push(check(await visit(browser, bare), 'bare, cold'));
+      samples.bareRepeat.push(check(await visit(browser, bare), 'bare, repeat'));
+    });
+    await withBrowser(async (browser) => {
+      samples.bentoCold.push(check(await visit(browser, bento), 'bento, cold'));
+      samples.bentoRepeat.push(check(await visit(browser, bento), 'bento, repeat'));
+    });
+    await withBrowser(async (browser) => {
+      samples.bentoIdle.push(check(await visit(browser, `${bento}?idle=5000`), 'bento, open 5 s'));
+    });
+  }
+  const bareCold = median(samples.bareCold);
+  return [
+    {
+      title: `4. First SQL result, fresh profile: the demo's %%sql cell, Run (Python ready) to the painted table (median of ${runs})`,
+      unit: 'ms',
+      bento: { label: '<bento-notebook> %%sql winters --conn demo (result bound to Python)', value: median(samples.bentoCold) },
+      baselines: [{ label: 'DuckDB-WASM as documented: import, selectBundle, instantiate, query, <table>', value: bareCold }],
+      ratioTarget: 1.1,
+      samples,
+    },
+    {
+      title: `4. First SQL result, second visit of the same profile (median of ${runs})`,
+      unit: 'ms',
+      bento: { label: '<bento-notebook> %%sql winters --conn demo (result bound to Python)', value: median(samples.bentoRepeat) },
+      baselines: [{ label: 'DuckDB-WASM as documented, second visit', value: median(samples.bareRepeat) }],
+      ratioTarget: 1.1,
+      samples,
+    },
+    {
+      title: `4. First SQL result on a page open for 5 s (Python ready, page idle), fresh profile (median of ${runs})`,
+      unit: 'ms',
+      bento: { label: '<bento-notebook> %%sql, Run at 5 s', value: median(samples.bentoIdle) },
+      baselines: [{ label: "DuckDB-WASM's cold start as documented (first figure's baseline)", value: bareCold }],
+      ratioTarget: 0.2,
+      samples,
+    },
+  ];
+}
