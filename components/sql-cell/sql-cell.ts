@@ -1,6 +1,9 @@
-import { html } from 'lit';
+import { consume } from '@lit/context';
+import { html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
+import { kernelContext } from '../../src/kernel/context.ts';
+import type { Kernel } from '../../src/kernel/kernel.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
 import { SQL_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
@@ -50,6 +53,14 @@ export class SqlCell extends DataCell {
   /** Keep at most this many rows. */
   @property({ type: Number }) limit?: number;
 
+  /** The notebook's kernel when this is a notebook's cell: DuckDB is prepared once it has started (prepareWhenIdle). */
+  @consume({ context: kernelContext, subscribe: true })
+  @state()
+  private notebookKernel?: Kernel;
+  /** The connection whose preparation is under way or done, so each is prepared once per cell. */
+  private preparing?: string;
+  private stopPreparing?: () => void;
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener('dragover', this.onDragOver);
@@ -59,9 +70,49 @@ export class SqlCell extends DataCell {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopPreparing?.();
+    this.preparing = undefined;
     this.removeEventListener('dragover', this.onDragOver);
     this.removeEventListener('dragleave', this.onDragLeave);
     this.removeEventListener('drop', this.onDrop);
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    if (this.preparing !== this.connection) this.prepareWhenIdle();
+  }
+
+  /**
+   * Starts the embedded DuckDB of this cell's connection (download, compile, its tables) while the page has nothing
+   * else to do, so the first Run only queries: in a notebook once its kernel has started (never while Python boots,
+   * which needs the cores more), alone on a page once the page has loaded. Server connections are not opened early.
+   */
+  private prepareWhenIdle(): void {
+    if (connectorConfig(this.connection)?.kind !== 'duckdb') return;
+    const inNotebook = (this.getRootNode() as ShadowRoot).host?.localName === 'bento-cell';
+    const kernel = this.kernel ?? this.notebookKernel;
+    // A notebook hands its kernel over once it has made it; updated() comes back here then.
+    if (inNotebook && !kernel) return;
+    this.stopPreparing?.();
+    const name = this.connection;
+    this.preparing = name;
+    let stopped = false;
+    const waits: Array<() => void> = [];
+    this.stopPreparing = () => {
+      stopped = true;
+      for (const stop of waits) stop();
+    };
+    void (async () => {
+      if (kernel) await kernelStarted(kernel, waits);
+      else await pageLoaded();
+      await idle(waits);
+      if (stopped) return;
+      const connector = await getConnector(name);
+      if (!stopped) await connector.prepare?.();
+    })().catch(() => {
+      // The first Run starts it again and says what went wrong.
+      if (this.preparing === name && !stopped) this.preparing = undefined;
+    });
   }
 
   protected optionsFromProperties(): MagicArguments['options'] {
@@ -146,6 +197,38 @@ export class SqlCell extends DataCell {
   protected override renderHeaderNote() {
     return this.dropNote ? html`<span class="note" role="status">${this.dropNote}</span>` : super.renderHeaderNote();
   }
+}
+
+/** Resolves once `kernel` has started (or failed to): a kernel not started yet is waited for, never started here. */
+function kernelStarted(kernel: Kernel, waits: Array<() => void>): Promise<void> {
+  const booting = (status: string) => status === 'unknown' || status === 'starting' || status === 'restarting';
+  if (!booting(kernel.status)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = kernel.onStatusChange(({ status }) => {
+      if (booting(status)) return;
+      unsubscribe();
+      resolve();
+    });
+    waits.push(unsubscribe);
+  });
+}
+
+function pageLoaded(): Promise<void> {
+  if (document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener('load', () => resolve(), { once: true }));
+}
+
+/** The next moment the page's main thread has nothing to do (or 2 s, on a page that is never idle). */
+function idle(waits: Array<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback !== 'function') {
+      const timer = setTimeout(resolve, 200);
+      waits.push(() => clearTimeout(timer));
+      return;
+    }
+    const handle = requestIdleCallback(() => resolve(), { timeout: 2000 });
+    waits.push(() => cancelIdleCallback(handle));
+  });
 }
 
 declare global {

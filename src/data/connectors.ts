@@ -32,6 +32,11 @@ export interface Connector {
   /** Shown in a connection picker, e.g. "ClickHouse at /clickhouse". */
   readonly label: string;
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /**
+   * Does ahead of time what the first query would (start an engine, set up the tables), so that query only runs.
+   * A cell calls it while the page is idle; a failure is left for the first query to report. Only where it helps.
+   */
+  prepare?(): Promise<void>;
   /** Makes a file the user dropped queryable; returns the name to use in SQL. Only where the source can. */
   registerFile?(file: File): Promise<string>;
   /** Receives tables in chunks (`uploadTable` in upload.ts drives it). Only where the warehouse can be written. */

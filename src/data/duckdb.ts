@@ -260,6 +260,20 @@ export class DuckDBConnector implements Connector {
   /** Whether the tables are kept across reloads (false also when another tab holds the file). */
   persisted = false;
 
+  /** Whether DuckDB is running for this connector with its tables set up (by a query, or by `prepare()`). */
+  get started(): boolean {
+    return this.startedSession !== undefined && this.startedSession === this.session;
+  }
+  private startedSession?: Promise<Session>;
+
+  /**
+   * Starts DuckDB (download, compile, open) and sets up this connector's tables now, so the first query only runs
+   * its SQL. The next queries use the same engine and connection. Rejects as the first query would have.
+   */
+  async prepare(): Promise<void> {
+    await this.ready();
+  }
+
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const started = performance.now();
     const { signal, limit, onProgress } = options;
@@ -402,7 +416,10 @@ export class DuckDBConnector implements Connector {
       const forget = () => {
         if (this.session === session) this.session = undefined;
       };
-      session.then((s) => s.engine.died.catch(forget), forget);
+      session.then((s) => {
+        this.startedSession = session;
+        s.engine.died.catch(forget);
+      }, forget);
     }
     return this.session;
   }
