@@ -273,8 +273,22 @@ export class DuckDBConnector implements Connector {
    * Then reads one row of each table through the path a query takes: DuckDB's WebAssembly is compiled function by
    * function on first call, and a first query otherwise spends most of its time compiling the scan and Arrow code.
    */
-  async prepare(): Promise<void> {
-    const session = await this.ready();
+  prepare(): Promise<void> {
+    // Every SQL cell of a page asks; the first asking does it (again only if DuckDB was restarted since).
+    const session = this.ready();
+    if (this.preparation?.session !== session) {
+      const done = this.warmUp(session);
+      this.preparation = { session, done };
+      done.catch(() => {
+        if (this.preparation?.done === done) this.preparation = undefined;
+      });
+    }
+    return this.preparation!.done;
+  }
+  private preparation?: { session: Promise<Session>; done: Promise<void> };
+
+  private async warmUp(ready: Promise<Session>): Promise<void> {
+    const session = await ready;
     const warmUps = Object.keys(this.tables).map((view) => `SELECT * FROM ${sqlName(view)} LIMIT 1`);
     for (const sql of warmUps.length > 0 ? warmUps : ['SELECT 1 AS n']) {
       await this.exclusive(() => this.run(session, sql, { limit: 1, stop: new AbortController().signal })).catch(() => {});
