@@ -288,15 +288,20 @@ export class DuckDBConnector implements Connector {
   private preparation?: { session: Promise<Session>; done: Promise<void> };
 
   private async warmUp(ready: Promise<Session>): Promise<void> {
+    const asked = this.queriesAsked;
     const session = await ready;
     const warmUps = Object.keys(this.tables).map((view) => `SELECT * FROM ${sqlName(view)} LIMIT 1`);
     for (const sql of warmUps.length > 0 ? warmUps : ['SELECT 1 AS n']) {
-      await this.exclusive(() => this.run(session, sql, { limit: 1, stop: new AbortController().signal })).catch(() => {});
+      // A query asked for meanwhile compiles what it needs itself: it does not wait behind a warm-up.
+      await this.exclusive(() => (this.queriesAsked === asked ? this.run(session, sql, { limit: 1, stop: new AbortController().signal }) : undefined)).catch(() => {});
     }
   }
+  /** Counts query() calls, so a warm-up gives way to a real query. */
+  private queriesAsked = 0;
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const started = performance.now();
+    this.queriesAsked++;
     const { signal, limit, onProgress } = options;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (signal?.aborted) throw this.cancelled();
