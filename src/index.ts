@@ -5,6 +5,12 @@
  * code is a chunk of its own that pages without them never load. `await loadSqlCell()` defines them at once and
  * gives their classes.
  */
+// The magics first: a notebook written in the page's HTML upgrades when its element is defined, and its cells
+// must then find `%%sql` and the others registered, or they stay plain code until they run.
+import '../components/sql-cell/sql-magic.ts';
+import '../components/graphql-cell/graphql-magic.ts';
+import '../components/googlesheet-cell/googlesheet-magic.ts';
+import '../components/dataframe-cell/dataframe-magic.ts';
 export { BentoNotebook, BentoRequestEvent, BentoLoadEvent } from '../components/bento-notebook/bento-notebook.ts';
 export { BentoCell, BentoExecuteEvent, BentoErrorEvent, BentoChangeEvent, type CellType, type RunState } from '../components/bento-cell/bento-cell.ts';
 export { BentoOutputArea } from '../components/bento-output-area/bento-output-area.ts';

@@ -212,6 +212,22 @@ describe('the built bundle', () => {
     }
   });
 
+  it("shows a %%sql cell written in the page's HTML as a SQL cell before any run", async () => {
+    const { win, close } = await openPage(`<bento-notebook no-autosave><bento-cell>%%sql answer
+SELECT 6 * 7 AS answer</bento-cell><bento-cell>answer</bento-cell></bento-notebook>`);
+    try {
+      const notebook = win.document.querySelector('bento-notebook')!;
+      await notebook.updateComplete;
+      const cell = notebook.cells[0];
+      await cell.updateComplete;
+      const sql = await waitFor(() => cell.shadowRoot!.querySelector('sql-cell'), 'the cell never became a <sql-cell>');
+      expect(sql.localName).to.equal('sql-cell');
+      expect(cell.count, 'nothing ran').to.equal(null);
+    } finally {
+      close();
+    }
+  });
+
   it('defines a <sql-cell> of the page when its chunk arrives; the element upgrades and runs its query without Python', async () => {
     const { win, close } = await openPage(`<sql-cell>SELECT 6 * 7 AS answer</sql-cell>`);
     try {
