@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, sleep, spawnServer } from './servers.mjs';
+import { seededRandom as random } from './seeded-random.mjs';
 
 export const ORDER_COUNT = 10_000;
 /** The most nodes one page may ask for: more is a GraphQL error, as public APIs limit `first`. */
@@ -76,18 +77,6 @@ const FIRST = ['Ana', 'Bram', 'Chloé', 'Dario', 'Eva', 'Filip', 'Greta', 'Hugo'
 const LAST = ['Silva', 'de Vries', 'Peeters', 'Moreau', 'Rossi', 'Nowak', 'Lind', 'Tamm', 'Keller', 'Costa'];
 const TAGS = ['gift', 'express', 'fragile', 'bulk', 'repeat', 'b2b'];
 const SKUS = ['TEA-01', 'TEA-02', 'MUG-11', 'POT-07', 'CUP-03', 'SET-20'];
-
-/** Deterministic numbers from a seed (mulberry32), so every run and every page has the same orders. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Order `number` (1-based). Exact values the tests check: order 1 is paid, total 10.5, customer Ana Silva in

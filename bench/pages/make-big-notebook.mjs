@@ -5,18 +5,7 @@
 //
 // Plain JavaScript with no Node imports, so a test can make it in the browser. From the command line:
 //   node bench/pages/make-big-notebook.mjs <dir> [cells]   writes <dir>/notebook.ipynb and <dir>/static.html
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same notebook. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../../scripts/seeded-random.mjs';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
