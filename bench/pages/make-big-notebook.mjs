@@ -176,7 +176,7 @@ function codeCell(rand, n) {
     outputs = [{ output_type: 'execute_result', execution_count: count, metadata: {}, data: { 'text/plain': String(Math.floor(rand() * 1e6)) } }];
   } else {
     lines.push('import warnings', 'warnings.warn("slow path")');
-    outputs = [{ output_type: 'stream', name: 'stderr', text: `/tmp/ipykernel/${n}.py:3: UserWarning: slow path\n  warnings.warn("slow path")\n` }];
+    outputs = [{ output_type: 'stream', name: 'stderr', text: `analysis/cell_${n}.py:3: UserWarning: slow path\n  warnings.warn("slow path")\n` }];
   }
   return { source: lines.join('\n'), outputs, count };
 }
