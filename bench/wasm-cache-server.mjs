@@ -1,14 +1,13 @@
 // A static server for the wasm-cache figure whose caching headers are chosen per request path: `/v/<policy>/<path>`
 // serves <path> of the project root under <policy> (see POLICIES), so one run compares what a host may send. Every
 // other path is served as scripts/serve.mjs serves it.
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendFile, TYPES } from '../scripts/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.zip': 'application/zip' };
 
 /** What each policy sends with a file; `validators` adds ETag and Last-Modified, and answers a match with 304. */
 export const POLICIES = {
@@ -50,13 +49,8 @@ export function serveWithPolicies({ port = 0 } = {}) {
       const headers = { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size };
       if (policy.cacheControl) headers['cache-control'] = policy.cacheControl;
       if (policy.validators) Object.assign(headers, { etag, 'last-modified': lastModified });
-      if (policy.validators && (request.headers['if-none-match'] === etag || request.headers['if-modified-since'] === lastModified)) {
-        delete headers['content-length'];
-        response.writeHead(304, headers);
-        return response.end();
-      }
-      response.writeHead(200, headers);
-      createReadStream(path).pipe(response);
+      const current = request.headers['if-none-match'] === etag || request.headers['if-modified-since'] === lastModified;
+      sendFile(response, path, headers, Boolean(policy.validators) && current);
     } catch {
       response.writeHead(404);
       response.end();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { fakeGoogle } from './fake-google.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TYPES = {
+export const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -59,6 +59,17 @@ export function contentSecurityPolicy({ connect = [], html = '' } = {}) {
     "form-action 'self'",
     "frame-ancestors 'self'",
   ].join('; ');
+}
+
+/** Answers with the file at `path` under `headers`, or, when the browser's copy is current, a 304 with the same headers. */
+export function sendFile(response, path, headers, notModified) {
+  if (notModified) {
+    const { 'content-length': _length, ...rest } = headers;
+    response.writeHead(304, rest);
+    return response.end();
+  }
+  response.writeHead(200, headers);
+  createReadStream(path).pipe(response);
 }
 
 /**
@@ -122,13 +133,7 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
         headers['cross-origin-embedder-policy'] = 'require-corp';
         headers['cross-origin-resource-policy'] = 'same-origin';
       }
-      if (request.headers['if-none-match'] === etag) {
-        delete headers['content-length'];
-        response.writeHead(304, headers);
-        return response.end();
-      }
-      response.writeHead(200, headers);
-      createReadStream(path).pipe(response);
+      sendFile(response, path, headers, request.headers['if-none-match'] === etag);
     } catch {
       response.writeHead(404, { 'content-type': 'text/plain' });
       response.end(`not found: ${url.pathname}`);
