@@ -2,6 +2,7 @@ import { consume } from '@lit/context';
 import { html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
+import { jobSettled, uploadsReadBy } from '../../src/jobs/uploads-read.ts';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
@@ -129,6 +130,7 @@ export class SqlCell extends DataCell {
     if (!query) throw new MagicArgumentError('There is no query under the %%sql line.', usageLine(this.spec));
     const connectorName = (args.options.conn as string | undefined) ?? DEFAULT_CONNECTOR;
     const limit = args.options.limit as number | undefined;
+    await this.untilUploadsDone(connectorName, query, signal, progress);
     const connector = await getConnector(connectorName);
     const result = await connector.query(query, { signal, limit, onProgress: ({ rows }) => progress(`${rows.toLocaleString('en-US')} rows so far`) });
     return {
@@ -137,6 +139,28 @@ export class SqlCell extends DataCell {
       from: connectorConfig(connectorName)?.label ?? connectorName,
       truncated: result.truncated ? `cut at --limit ${limit}` : undefined,
     };
+  }
+
+  /**
+   * Waits for the page's upload jobs still writing a table this query reads (a `%%dataframe` cell above, on *Run
+   * all*), saying so in the header; refuses to query a table whose upload failed, was cancelled or paused meanwhile.
+   */
+  private async untilUploadsDone(connector: string, query: string, signal: AbortSignal, progress: (text: string) => void): Promise<void> {
+    for (const { runner, job } of await uploadsReadBy(connector, query)) {
+      const { target, source } = job.arguments;
+      const waiting = ({ progress: { rows, totalRows } }: typeof job) =>
+        progress(`waiting for the upload to ${target}: ${rows.toLocaleString('en-US')} of ${totalRows.toLocaleString('en-US')} rows`);
+      waiting(job);
+      const ended = await jobSettled(runner, job.id, { signal, onChange: waiting });
+      if (ended.state !== 'succeeded') {
+        const how = ended.state === 'paused' ? 'is paused' : ended.state === 'cancelled' ? 'was cancelled' : 'failed';
+        const why = ended.error?.message ? ` (${ended.error.message.replace(/\.$/, '')})` : '';
+        throw new QueryError(
+          `This query reads ${target}, but the upload of ${source ?? 'a table'} to it (job ${job.id}) ${how}${why}. ` +
+            `The query was not run: retry or resume the upload, then run it again.`,
+        );
+      }
+    }
   }
 
   private onConnectionChange(event: Event): void {

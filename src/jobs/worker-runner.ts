@@ -20,6 +20,7 @@ import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker
 import { listStagedCopies, removeStagedCopy } from './staged-copy.ts';
 import { ACTIVE_JOB_STATES, type JobError, type JobRecord, type JobRunner, type JobRunnerOptions, type JobState, type UploadJobArguments, type Unsubscribe } from './runner.ts';
 import { JobStore } from './store.ts';
+import { registerRunner } from './uploads-read.ts';
 
 /** Connector kinds the worker can make itself (worker.ts WORKER_KINDS); the others are called in the page. */
 const WORKER_KINDS = new Set(['clickhouse']);
@@ -70,6 +71,7 @@ export class WorkerJobRunner implements JobRunner {
   private workerStarted = false;
   /** Why the worker cannot run jobs, once it failed to load. */
   private broken?: string;
+  private readonly unregister: () => void;
 
   constructor(options: JobRunnerOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, storeName = 'bento-jobs' } = options;
@@ -93,6 +95,7 @@ export class WorkerJobRunner implements JobRunner {
       void this.workerFailed(`The jobs worker did not load from ${url.href}${event.message ? ` (${event.message})` : ''}; check the job runner's workerURL.`);
     };
     this.ready = this.start();
+    this.unregister = registerRunner(this);
   }
 
   async submit(table: ColumnTable, args: UploadJobArguments, options: { transfer?: boolean } = {}): Promise<JobRecord> {
@@ -215,6 +218,7 @@ export class WorkerJobRunner implements JobRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregister();
     // As a closing page would: the worker stops mid-step, records stay as they are, locks are released.
     this.worker.terminate();
     // The next runner (the reloaded page) must find these jobs' locks free.

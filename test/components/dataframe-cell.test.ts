@@ -6,6 +6,8 @@ import '../../components/dataframe-cell/dataframe-magic.ts';
 import '../../components/dataframe-cell/dataframe-cell.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
+import '../../components/bento-notebook/bento-notebook.ts';
+import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import type { DataFrameCell } from '../../components/dataframe-cell/dataframe-cell.ts';
 import type { JobStatus } from '../../components/job-status/job-status.ts';
 import { JOB_MIME, jobBundle, type JobSnapshot } from '../../components/job-status/job-summary.ts';
@@ -198,6 +200,67 @@ describe('a %%dataframe cell in a notebook', () => {
       await shows(() => outputJobStatus(upload), 'Cancelled');
       expect(await duckdbRows(`SELECT count(*) FROM information_schema.tables WHERE table_name = '${target}'`)).to.deep.equal([[0n]]);
       expect((upload.toJSON() as Cell & { outputs: Array<{ data: Record<string, unknown> }> }).outputs[0].data[JOB_MIME]).to.include({ state: 'cancelled' });
+    } finally {
+      for (const blocker of blockers) await jobRunner().cancel(blocker.id).catch(() => {});
+    }
+  });
+
+  /** A notebook whose cells make a table, upload it to `target` and read it back with %%sql, then use the result. */
+  async function uploadThenQuery(target: string): Promise<BentoNotebook> {
+    const notebook = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${pageKernel()}></bento-notebook>`);
+    notebook.load({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        'from bento_table import Table\nlaps = Table.from_dict({"n": list(range(500)), "s": [i * 3 for i in range(500)]})',
+        `%%dataframe laps --to ${target} --chunk-rows 100`,
+        `%%sql back\nSELECT count(*) AS n, sum(s) AS s FROM ${target}`,
+        'print(back["n"][0], int(back["s"][0]))',
+      ].map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
+    });
+    await notebook.updateComplete;
+    return notebook;
+  }
+
+  const sqlStatus = (cell: BentoCell) => cell.shadowRoot!.querySelector('sql-cell')?.shadowRoot?.querySelector('.status')?.textContent ?? '';
+
+  it('Run all: a %%sql cell below waits for the upload of the table it reads, says so, then reads every row', async () => {
+    const target = fresh('laps');
+    await duckdbRows('SELECT 1');
+    const blockers = await Promise.all([1, 2].map(() => jobRunner().submit(pageTable(), { connector: 'down', target: fresh('blocked') })));
+    try {
+      const notebook = await uploadThenQuery(target);
+      const run = notebook.runAll();
+      const query = notebook.cells[2];
+      await waitFor(() => sqlStatus(query).includes(`waiting for the upload to ${target}`), `the SQL cell saying it waits (it shows '${sqlStatus(query)}')`, 60_000);
+      const [job] = (await jobRunner().list()).filter((record) => record.arguments.target === target);
+      expect(job.state, 'the upload was still queued when the query came to run').to.equal('queued');
+      for (const blocker of blockers) await jobRunner().cancel(blocker.id);
+      const replies = await run;
+      expect(replies.map((reply) => reply?.content.status)).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+      expect(outputText(notebook.cells[3])).to.equal(`500 ${3 * ((499 * 500) / 2)}\n`);
+    } finally {
+      for (const blocker of blockers) await jobRunner().cancel(blocker.id).catch(() => {});
+    }
+  });
+
+  it('Run all: an upload cancelled while the %%sql cell below waits stops the run there, saying why', async () => {
+    const target = fresh('laps');
+    await duckdbRows('SELECT 1');
+    const blockers = await Promise.all([1, 2].map(() => jobRunner().submit(pageTable(), { connector: 'down', target: fresh('blocked') })));
+    try {
+      const notebook = await uploadThenQuery(target);
+      const source = notebook.cells.map((cell) => cell.source);
+      const run = notebook.runAll();
+      await waitFor(() => sqlStatus(notebook.cells[2]).includes('waiting for the upload'), 'the SQL cell waiting', 60_000);
+      const [job] = (await jobRunner().list()).filter((record) => record.arguments.target === target);
+      await jobRunner().cancel(job.id);
+      const replies = await run;
+      expect(replies.map((reply) => reply?.content.status)).to.deep.equal(['ok', 'ok', 'error']);
+      expect(outputText(notebook.cells[2])).to.contain(`This query reads ${target}, but the upload of laps to it (job ${job.id}) was cancelled`);
+      expect(notebook.cells.map((cell) => cell.source), 'no text lost').to.deep.equal(source);
+      expect(await duckdbRows(`SELECT count(*) FROM information_schema.tables WHERE table_name = '${target}'`)).to.deep.equal([[0n]]);
     } finally {
       for (const blocker of blockers) await jobRunner().cancel(blocker.id).catch(() => {});
     }
