@@ -211,21 +211,26 @@ export class ClickHouseUploads implements UploadSink {
     const has = (qualified: string) => tables.has(unqualified(qualified));
     const chunks = chunkNumbers(tables, names);
     let final = has(names.final);
-    if (chunks.length > 0 || final) await this.writeLedger(names, 0n, plan.totalRows, has(names.ledger));
+    const ledger = chunks.length > 0 || final ? this.writeLedger(names, 0n, plan.totalRows, has(names.ledger)) : Promise.resolve();
     if (chunks.length > 0 && !final) {
       // Built under another name from the chunks' own parts (ATTACH PARTITION ... FROM links them, nothing is
       // copied), and renamed when whole: `final` existing means it holds every row. A build cut short (a retry, an
-      // ALTER the browser sent twice) is made again from the start.
-      const staged = await this.count(names.staged);
+      // ALTER the browser sent twice) is made again from the start. The ledger is written meanwhile: what a crash
+      // leaves is the same either way (a building table without a ledger is not committed, and is made again).
       const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
-      if (has(names.building)) await this.run(`DROP TABLE IF EXISTS ${names.building}`);
-      await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
+      const create = async () => {
+        if (has(names.building)) await this.run(`DROP TABLE IF EXISTS ${names.building}`);
+        await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
+      };
+      const [staged] = await Promise.all([this.count(names.staged), ledger, create()]);
       // At once: each is a few milliseconds on the server, and the round trips were most of the commit's time.
       await Promise.all(chunks.map((chunk) => this.run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`)));
       const built = await this.count(names.building);
       if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });
       await this.rename(`${names.building} TO ${names.final}`, names.building, names.final);
       final = true;
+    } else {
+      await ledger;
     }
     const moveIn = async () => {
       if (!final) return;
@@ -320,9 +325,10 @@ export class ClickHouseUploads implements UploadSink {
    * before an append and the rows to add. With the staging tables gone, it says the commit went through.
    */
   private async writeLedger(names: Names, targetRows: bigint, stagedRows: number, exists?: boolean): Promise<void> {
-    if ((exists ?? (await this.exists(names.ledger))) && (await this.count(names.ledger)) === 1) return;
+    const present = exists ?? (await this.exists(names.ledger));
+    if (present && (await this.count(names.ledger)) === 1) return;
     // Empty only when a crash came between its creation and its row: made again.
-    await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
+    if (present) await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
     await this.run(`CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT toUInt64(${targetRows}) AS target_rows, toUInt64(${stagedRows}) AS staged_rows`);
   }
 

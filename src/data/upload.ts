@@ -177,6 +177,11 @@ export interface UploadOptions {
    * may then land out of order: a resume writes whichever are missing.
    */
   parallel?: number;
+  /**
+   * No earlier run of this job id reached the warehouse (a job runner's first run of a job; always so when `jobId`
+   * is not given): the upload then skips asking whether one committed or staged chunks, two round trips.
+   */
+  firstRun?: boolean;
 }
 
 export interface UploadResult {
@@ -224,9 +229,10 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   const checksumOf = (rows: ColumnTable) => tableChecksum(rows, sink.stringHash);
   const expectedRows = (n: number) => Math.min(plan.chunkRows, plan.totalRows - n * plan.chunkRows);
 
+  const firstRun = options.firstRun ?? options.jobId === undefined;
   if (signal?.aborted) throw cancelled(plan, where, false);
   try {
-    if (sink.committed && (await retry(() => sink.committed!(plan), signal))) {
+    if (!firstRun && sink.committed && (await retry(() => sink.committed!(plan), signal))) {
       if (!options.keepLedger) await sink.dropStaging(plan).catch(() => {});
       await report('done');
       return { jobId: plan.jobId, rows: plan.totalRows, bytes: 0, chunks, chunksWritten: 0, committedEarlier: true, checksum: checksumOf(table) };
@@ -242,7 +248,8 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   try {
     await report('staging');
     await retry(() => sink.createStaging(plan), signal);
-    const staged = await retry(() => sink.stagedChunks(plan), signal);
+    // A first run finds nothing staged: no earlier one reached the warehouse.
+    const staged = firstRun ? new Map<number, number>() : await retry(() => sink.stagedChunks(plan), signal);
     for (const [chunk, count] of staged) {
       if (chunk < chunks && count === expectedRows(chunk)) continue;
       // Rows of a chunk whose write was cut short, or of a table that changed since: write them again.
@@ -290,19 +297,28 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     if (signal?.aborted) throw signal.reason;
     if (failure) throw failure.error;
     // A chunk can have landed twice (a browser resends a POST whose connection broke after the server took it):
-    // the staging table's counts say so, and such a chunk is written again, once, before the verification.
+    // the staging table's counts say so, and such a chunk is written again, once, before the verification. The
+    // warehouse sums its checksum meanwhile, which stands unless a chunk is written again.
+    const sum = () => {
+      const summing = retry(() => sink.stagedChecksum(plan), signal);
+      summing.catch(() => {}); // awaited below, or replaced after a chunk is written again
+      return summing;
+    };
+    let summing = sum();
     for (let pass = 0; ; pass++) {
       const counts = await retry(() => sink.stagedChunks(plan), signal);
       const wrong = Array.from({ length: chunks }, (_, chunk) => chunk).filter((chunk) => counts.get(chunk) !== expectedRows(chunk));
       if (wrong.length === 0 || pass === 2) break;
+      await summing.catch(() => {});
       for (const chunk of wrong) {
         await retry(() => sink.dropChunk(plan, chunk), signal);
         bytes += await retry(() => sink.writeChunk(plan, chunk, chunkOf(chunk), signal), signal);
       }
+      summing = sum();
     }
 
     await report('verifying');
-    const actual = await retry(() => sink.stagedChecksum(plan), signal);
+    const actual = await summing;
     const difference = compareChecksums(expected, actual);
     if (difference) {
       await sink.dropStaging(plan).catch(() => {});

@@ -173,6 +173,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       // The ledger stays until the page has recorded the success (then it drops it), so a reload between the
       // commit and that record finds the job committed instead of writing it again.
       keepLedger: true,
+      firstRun: !message.ranBefore,
       signal: controller.signal,
       ...(message.chunkRows === undefined ? {} : { chunkRows: message.chunkRows }),
       ...(message.retries === undefined ? {} : { retries: message.retries }),
