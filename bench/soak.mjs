@@ -91,6 +91,33 @@ async function sample(page, cdp, executions) {
   return { executions, pageHeap, workerHeap, ...(python ?? {}), domNodes, jsEventListeners, listeners, kernel };
 }
 
+/**
+ * What the page's heap holds, by kind, from a heap snapshot (after a full collection): V8's compiled code (`code`:
+ * bytecode, optimised machine code and their metadata), the browser's own objects (`native`: DOM, buffered
+ * performance entries), and JavaScript objects (`js`: everything else, ours among them).
+ */
+async function heapComposition(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const chunks = [];
+  const collect = (event) => chunks.push(event.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', collect);
+  try {
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  } finally {
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', collect);
+  }
+  const { snapshot, nodes } = JSON.parse(chunks.join(''));
+  const fields = snapshot.meta.node_fields;
+  const types = snapshot.meta.node_types[0];
+  const [type, size] = [fields.indexOf('type'), fields.indexOf('self_size')];
+  const bytes = { code: 0, native: 0, js: 0 };
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    const kind = types[nodes[i + type]];
+    bytes[kind === 'code' || kind === 'native' ? kind : 'js'] += nodes[i + size];
+  }
+  return bytes;
+}
+
 /** Soaks one kernel in a fresh browser: `remote` is a Jupyter Server's { baseUrl, token }, or undefined for Pyodide. */
 async function soak(origin, { executions, every, warmup, window }, remote) {
   const { browser, close } = await launch();
@@ -115,6 +142,7 @@ async function soak(origin, { executions, every, warmup, window }, remote) {
       restarts.push(...last.restarts);
       const taken = await sample(page, cdp, done);
       taken.batchP50 = median(last.latencies.map((l) => l.ms));
+      if (done === warmup || done === executions) taken.composition = await heapComposition(cdp);
       samples.push(taken);
       if (process.stderr.isTTY) process.stderr.write(`  ${setup.kernel}: ${done}/${executions} executions, ${Math.round((Date.now() - started) / 1000)} s\r`);
     }
@@ -174,6 +202,18 @@ function report(title, run) {
   const middle = samples.filter((s) => s.executions >= warmup).at(Math.floor(samples.filter((s) => s.executions >= warmup).length / 2));
   const lateGrowth = (final.pageHeap - middle.pageHeap) / middle.pageHeap;
   console.log(`  ${`page JS heap growth in the second half (${middle.executions} -> ${final.executions})`.padEnd(62)}${pct(lateGrowth).padStart(12)}   no target: near 0 when the heap levelled off`);
+  // Which kind of memory grew (heap snapshots at the warm-up and the end): a leak of ours grows `js`; V8's compiled
+  // code grows while more functions get hot enough to optimise, and the browser buffers a bounded number of
+  // performance entries (layout shifts, long tasks).
+  if (baseline.composition && final.composition) {
+    const [a, b] = [baseline.composition, final.composition];
+    const total = a.code + a.native + a.js;
+    const KB = (n) => `${n >= 0 ? '+' : ''}${(n / 1024).toFixed(0)} KB`;
+    console.log(
+      `  ${`page heap growth by kind (heap snapshots ${warmup} -> ${final.executions})`.padEnd(62)}` +
+        `   V8 compiled code ${KB(b.code - a.code)}, browser objects ${KB(b.native - a.native)}, JS objects ${KB(b.js - a.js)} (${pct((b.js - a.js) / total)} of the heap)`,
+    );
+  }
   if (worker) {
     figure(`worker JS heap growth after warm-up ${span}`, growth('workerHeap'), pct(growth('workerHeap')), '< 10%', growth('workerHeap') < TARGETS.memoryGrowth);
     figure(`worker WebAssembly heap growth after warm-up ${span}`, growth('wasmHeapBytes'), pct(growth('wasmHeapBytes')), '< 10%', growth('wasmHeapBytes') < TARGETS.memoryGrowth);
