@@ -9,6 +9,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
@@ -77,6 +78,25 @@ const failNextRequest = {
     return true;
   },
 };
+/**
+ * Storage full for real (the fault table): `storage-quota` with `{ bytes }` gives the page's origin that quota, as a
+ * full disk or a browser's eviction pressure would, through the DevTools protocol; without `bytes` the quota is the
+ * browser's own again. The override lives as long as its DevTools session, so the session is kept per page.
+ */
+const quotaSessions = new Map();
+const storageQuota = {
+  name: 'storage-quota',
+  async executeCommand({ command, payload, session }) {
+    if (command !== 'storage-quota') return undefined;
+    const page = session.browser.getPage(session.id);
+    let cdp = quotaSessions.get(session.id);
+    if (!cdp) quotaSessions.set(session.id, (cdp = await page.createCDPSession()));
+    const origin = new URL(page.url()).origin;
+    await cdp.send('Storage.overrideQuotaForOrigin', payload?.bytes === undefined ? { origin } : { origin, quotaSize: payload.bytes });
+    return true;
+  },
+};
+
 function failArmedRequests(context, next) {
   if (!failNext.delete(context.path)) return next();
   // Written here, so the test runner's cache middleware cannot mark this 404 cacheable for a year.
@@ -110,6 +130,57 @@ async function wrongWasmType(context, next) {
  */
 let jupyter = null;
 let jupyterOrigin = '*';
+
+/**
+ * A slow network before the Jupyter Server (the fault table's "kernel WebSocket delayed"): a TCP proxy whose kernel
+ * WebSockets, once `jupyter-ws-delay` arms it with `{ ms, direction }` ('to-server', 'to-page' or 'both'), hold every
+ * chunk for `ms` before passing it on, in order. Nothing is cut or changed; REST requests through it are never held.
+ * `{ ms: 0 }` stops holding (chunks already held still arrive when their time comes).
+ */
+const wsDelay = { ms: 0, direction: 'both' };
+let delayProxy = null;
+function startDelayProxy() {
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(Number(new URL(jupyter.url).port), '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let isWebSocket = false;
+    // One clock per direction, so that a chunk held never overtakes one before it.
+    const pass = (from, to, direction) => {
+      let due = 0;
+      from.on('data', (chunk) => {
+        if (!isWebSocket && direction === 'to-server' && /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) isWebSocket = true;
+        const hold = isWebSocket && wsDelay.ms > 0 && (wsDelay.direction === 'both' || wsDelay.direction === direction);
+        due = Math.max(due, Date.now() + (hold ? wsDelay.ms : 0));
+        const wait = due - Date.now();
+        if (wait <= 0) to.write(chunk);
+        else setTimeout(() => to.destroyed || to.write(chunk), wait);
+      });
+      from.on('end', () => setTimeout(() => to.end(), Math.max(0, due - Date.now())));
+    };
+    pass(client, upstream, 'to-server');
+    pass(upstream, client, 'to-page');
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        stop: () => {
+          for (const socket of sockets) socket.destroy();
+          return new Promise((done) => server.close(done));
+        },
+      });
+    });
+  });
+}
 // A library only the server has (the placement tests import it there; the browser's Python cannot).
 const serverOnlyLibraries = [fileURLToPath(new URL('./test/placement/server-only', import.meta.url))];
 const jupyterServer = {
@@ -118,17 +189,25 @@ const jupyterServer = {
     const origin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
     jupyterOrigin = origin;
     jupyter = await startJupyter({ allowOrigin: origin, pythonPath: serverOnlyLibraries });
+    delayProxy = await startDelayProxy();
     logger.log(`Jupyter Server for the remote-kernel tests: ${jupyter.url} (${jupyter.python}, ${jupyter.startMs} ms)`);
   },
   async serverStop() {
+    await delayProxy?.stop();
+    delayProxy = null;
     await jupyter?.stop();
     jupyter = null;
   },
   /**
    * Fault tests drive the real server: `jupyter-kill` ends it abruptly (kernels die with it), `jupyter-start`
-   * starts a new one at the same URL with the same token, as a restarted server would be.
+   * starts a new one at the same URL with the same token, as a restarted server would be; `jupyter-ws-delay` slows
+   * the kernel WebSockets that go through the delay proxy (startDelayProxy).
    */
-  async executeCommand({ command }) {
+  async executeCommand({ command, payload }) {
+    if (command === 'jupyter-ws-delay') {
+      Object.assign(wsDelay, { ms: payload?.ms ?? 0, direction: payload?.direction ?? 'both' });
+      return true;
+    }
     if (command === 'jupyter-kill') {
       const { url, token } = jupyter;
       await jupyter.stop({ signal: 'SIGKILL' });
@@ -378,7 +457,7 @@ export default {
   rootDir: '.',
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
-  plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, storageQuota, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
@@ -389,7 +468,7 @@ export default {
   // tells the remote-kernel tests where this run's Jupyter Server is and the ClickHouse tests how to log in to theirs.
   testRunnerHtml: (testFramework) =>
     `<!doctype html><html><body><script>${failOnUnhandledRejection}</script><script>window.__bentoExpectIsolated = ${isolated};` +
-    `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token })};` +
+    `window.__bentoJupyter = ${JSON.stringify(jupyter && { url: jupyter.url, token: jupyter.token, delayedUrl: delayProxy?.url })};` +
     `window.__bentoClickHouse = ${JSON.stringify(clickhouse && { url: '/clickhouse', user: clickhouse.user, readonlyUser: clickhouse.readonlyUser, password: clickhouse.password })};` +
     `window.__bentoGraphQL = ${JSON.stringify(graphql && { url: graphql.url, origin: graphql.origin, token: graphql.token, downUrl: graphqlDownUrl })};</script>` +
     `<script>window.__bentoFakeGoogle = ${JSON.stringify(fakeGoogle && { url: fakeGoogle.url, apiKey: FAKE_GOOGLE_API_KEY, token: FAKE_GOOGLE_TOKEN })};</script>` +

@@ -57,7 +57,18 @@ export async function writeStagedCopy(folder: string, jobId: string, table: Colu
   start.set(new TextEncoder().encode(MAGIC));
   new DataView(start.buffer).setUint32(8, json.length, true);
   start.set(json, 12);
-  const file = await (await folderHandle(folder)).getFileHandle(`${jobId}.table`, { create: true });
+  const directory = await folderHandle(folder);
+  const file = await directory.getFileHandle(`${jobId}.table`, { create: true });
+  try {
+    return await writeInto(file, start, parts, start.length + offset);
+  } catch (error) {
+    // A copy cut short (storage full) reads as absent, but its bytes would hold on to the space that ran out.
+    await directory.removeEntry(`${jobId}.table`).catch(() => {});
+    throw error;
+  }
+}
+
+async function writeInto(file: FileSystemFileHandle, start: Uint8Array, parts: ArrayBufferView[], size: number): Promise<number> {
   if ('createSyncAccessHandle' in file) {
     const handle = await (file as unknown as SyncFile).createSyncAccessHandle();
     try {
@@ -71,18 +82,18 @@ export async function writeStagedCopy(folder: string, jobId: string, table: Colu
     } finally {
       handle.close();
     }
-    return start.length + offset;
+    return size;
   }
   const writable = await (file as FileSystemFileHandle).createWritable();
   try {
-    await writable.write(start);
+    await writable.write(start as Uint8Array<ArrayBuffer>);
     for (const part of parts) await writable.write(part as unknown as BufferSource);
     await writable.close();
   } catch (error) {
     await writable.abort().catch(() => {});
     throw error;
   }
-  return start.length + offset;
+  return size;
 }
 
 /** The synchronous access a worker has to an OPFS file (not in the DOM typings this project builds with). */

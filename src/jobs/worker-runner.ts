@@ -54,7 +54,9 @@ export class WorkerJobRunner implements JobRunner {
   private readonly storeName: string;
   private readonly options: JobRunnerOptions;
   private readonly worker: Worker;
-  private readonly ready: Promise<JobStore>;
+  /** The store opened and the records read; after a failure (storage blocked or full), the next use tries again. */
+  private starting: Promise<JobStore>;
+  private startFailed = false;
   private readonly records = new Map<string, JobRecord>();
   private readonly listeners = new Map<string, Set<(record: JobRecord | undefined) => void>>();
   private readonly allListeners = new Set<(record: JobRecord) => void>();
@@ -94,8 +96,22 @@ export class WorkerJobRunner implements JobRunner {
       event.preventDefault();
       void this.workerFailed(`The jobs worker did not load from ${url.href}${event.message ? ` (${event.message})` : ''}; check the job runner's workerURL.`);
     };
-    this.ready = this.start();
+    this.starting = this.begin();
     this.unregister = registerRunner(this);
+  }
+
+  private get ready(): Promise<JobStore> {
+    if (this.startFailed && !this.closed) this.starting = this.begin();
+    return this.starting;
+  }
+
+  private begin(): Promise<JobStore> {
+    this.startFailed = false;
+    const started = this.start();
+    started.catch(() => {
+      if (this.starting === started) this.startFailed = true;
+    });
+    return started;
   }
 
   async submit(table: ColumnTable, args: UploadJobArguments, options: { transfer?: boolean } = {}): Promise<JobRecord> {
@@ -124,7 +140,13 @@ export class WorkerJobRunner implements JobRunner {
       updatedAt: now,
     };
     await this.claim(id);
-    await store.put(record);
+    try {
+      await store.put(record);
+    } catch (error) {
+      // Refused before it started: nothing recorded, nothing staged, the job's lock free again.
+      await this.unclaim(id);
+      throw error;
+    }
     this.records.set(id, record);
     this.emit(record);
     // The worker gets its own copy of the columns (structured clone): the caller keeps its table.
@@ -574,7 +596,9 @@ export class WorkerJobRunner implements JobRunner {
     if (!quiet) this.emit(record);
     if (!this.closed) {
       const store = await this.ready;
-      await this.write(() => store.put(record));
+      // A record that cannot be stored (storage full meanwhile) goes on in memory: a reload's runner finds the older
+      // state stored, and the warehouse's ledger of chunks, not the record, decides what is sent again.
+      await this.write(() => store.put(record)).catch(() => {});
     }
     return record;
   }

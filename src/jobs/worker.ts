@@ -42,6 +42,16 @@ const cancelledEarly = new Set<string>();
 const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextCall = 0;
 
+/** Why the staged copy could not be written, said so that a person knows what to do. */
+function stageFailure(error: unknown): Error {
+  const full = (error as DOMException)?.name === 'QuotaExceededError';
+  return new Error(
+    full
+      ? "Could not keep a copy of the table in the browser's storage: the storage for this site is full. Nothing was uploaded; free some space, then run the upload again."
+      : `Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`,
+  );
+}
+
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
@@ -54,7 +64,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       inMemory.set(message.jobId, table);
       const write = writeStagedCopy(message.folder, message.jobId, table).then(
         (bytes) => post({ type: 'staged', jobId: message.jobId, bytes }),
-        (error: unknown) => post({ type: 'stage-failed', jobId: message.jobId, error: toWireError(new Error(`Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`)) }),
+        (error: unknown) => post({ type: 'stage-failed', jobId: message.jobId, error: toWireError(stageFailure(error)) }),
       );
       copies.set(message.jobId, write);
       break;
@@ -89,7 +99,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         })
         .then(
           (bytes) => post({ type: 'staged', jobId, bytes }),
-          (error: unknown) => post({ type: 'stage-failed', jobId, error: toWireError(new Error(`Could not keep a copy of the table in the browser's storage: ${(error as Error).message}`)) }),
+          (error: unknown) => post({ type: 'stage-failed', jobId, error: toWireError(stageFailure(error)) }),
         );
       copies.set(jobId, write);
       break;

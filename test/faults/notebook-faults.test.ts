@@ -18,7 +18,7 @@ import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { codeNotebook, outputText, testRuntimeOptions, waitFor } from '../helpers.ts';
-import { jupyterServer } from '../kernel/remote/server.ts';
+import { jupyterServer, jupyterServerBehindDelayProxy } from '../kernel/remote/server.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
 after(() => runtime.terminate());
@@ -139,6 +139,8 @@ interface Expected {
   unbound?: string;
   whole?: string;
   survives?: boolean;
+  /** What the faulted cell printed, for a fault it rides out. */
+  output?: string;
 }
 
 function rows(observed: () => Observed, expected: Expected): void {
@@ -155,6 +157,7 @@ function rows(observed: () => Observed, expected: Expected): void {
     // A fault the kernel rides out: the cell finishes, and the kernel's status told what it went through.
     if (expected.survives) {
       expect(observed().replies![0]?.content.status, observed().said).to.equal('ok');
+      if (expected.output) expect(observed().said).to.include(expected.output);
       return expect(observed().statusLog).to.match(expected.said);
     }
     expect(observed().replies![0]?.content.status).to.equal('error');
@@ -385,4 +388,23 @@ fault(
     nextCell: '"alive"',
   },
   { said: /could not read/, next: "'alive'", survives: true },
+);
+
+// Every frame held for seconds each way by a proxy before the server (nothing cut): the cell runs once, its output
+// whole, and meanwhile the status says the server is slow to answer instead of showing an idle kernel.
+fault(
+  'the kernel WebSocket delayed by seconds',
+  {
+    kernel: () => new RemoteKernel({ server: jupyterServerBehindDelayProxy(), slowAnswerMs: 2_000 }),
+    cells: ['runs = 0', 'runs += 1\nprint("finished", runs)'],
+    faulted: 1,
+    brokenBefore: async () => {
+      await executeServerCommand('jupyter-ws-delay', { ms: 2_500, direction: 'both' });
+    },
+    recover: async () => {
+      await executeServerCommand('jupyter-ws-delay', { ms: 0 });
+    },
+    nextCell: 'runs',
+  },
+  { said: /Waiting for the Jupyter Server at .*: no answer for \d+ s[^]*answered after \d+ s/, next: '1', survives: true, output: 'finished 1' },
 );

@@ -38,6 +38,11 @@ export interface RemoteKernelOptions {
   requestTimeoutMs?: number;
   /** While something is pending, how often to check that the kernel still exists on the server. Default 2 s. */
   healthCheckMs?: number;
+  /**
+   * Milliseconds without a word about a cell sent to the kernel (not even that it started) before the status says
+   * the server is slow to answer. Default 3 s.
+   */
+  slowAnswerMs?: number;
 }
 
 interface Pending {
@@ -48,6 +53,11 @@ interface Pending {
   idle: boolean;
   /** A frame that could not be read arrived while this was pending: it may have been this one's reply. */
   missedFrame?: boolean;
+  /** For an execute_request: when it was sent, and whether anything about it came back yet. */
+  sentAt?: number;
+  heard?: boolean;
+  /** The status said the server was slow to answer this one. */
+  slowSaid?: boolean;
   resolve: (reply: Message) => void;
   reject: (error: Error) => void;
 }
@@ -91,6 +101,7 @@ export class RemoteKernel implements Kernel {
   private starting?: Promise<KernelInfo>;
   private closing = false;
   private readonly healthCheckMs: number;
+  private readonly slowAnswerMs: number;
   private healthTimer?: ReturnType<typeof setInterval>;
   private healthFailures = 0;
   /** Set when the kernel was seen (re)starting without our asking: nudge before the next request. */
@@ -112,6 +123,7 @@ export class RemoteKernel implements Kernel {
     this.reconnect = { attempts: 6, firstDelayMs: 250, maxDelayMs: 4000, ...options.reconnect };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
     this.healthCheckMs = options.healthCheckMs ?? 2_000;
+    this.slowAnswerMs = options.slowAnswerMs ?? 3_000;
   }
 
   get status(): KernelStatus {
@@ -548,13 +560,17 @@ export class RemoteKernel implements Kernel {
       }
       const id = request.header.msg_id;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let slowTimer: ReturnType<typeof setTimeout> | undefined;
       const settle = () => {
         clearTimeout(timer);
+        clearTimeout(slowTimer);
         this.pending.delete(id);
         this.watchHealth();
       };
+      const isCell = request.header.msg_type === 'execute_request';
       this.pending.set(id, {
         ...handlers,
+        ...(isCell ? { sentAt: Date.now(), heard: false } : {}),
         idle: false,
         resolve: (reply) => {
           settle();
@@ -572,7 +588,29 @@ export class RemoteKernel implements Kernel {
         );
       }
       socket.send(JSON.stringify(request));
+      if (isCell) slowTimer = setTimeout(() => this.sayIfSlow(id), this.slowAnswerMs);
       this.watchHealth();
+    });
+  }
+
+  /**
+   * A cell sent a while ago and not a word back, not even that it started: without this the page would show an
+   * idle kernel and a cell that waits for nothing it can name. A cell of ours sent earlier and still running
+   * explains the wait by itself.
+   */
+  private sayIfSlow(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending || pending.heard || !this.socket) return;
+    for (const [otherId, other] of this.pending) {
+      if (otherId !== id && other.sentAt !== undefined && other.sentAt <= pending.sentAt!) return;
+    }
+    pending.slowSaid = true;
+    const seconds = Math.round((Date.now() - pending.sentAt!) / 1000);
+    this.setStatus({
+      status: 'busy',
+      message:
+        `Waiting for the Jupyter Server at ${this.server.displayUrl}: no answer for ${seconds} s. The connection is slow, or the ` +
+        'kernel is busy with other work; the cell runs once its request arrives.',
     });
   }
 
@@ -605,6 +643,16 @@ export class RemoteKernel implements Kernel {
       } else if (state === 'dead') this.declareDead('The kernel died. Its state is lost; restart to start a new one.');
     }
     if (!pending) return;
+    if (pending.heard === false) {
+      pending.heard = true;
+      if (pending.slowSaid) {
+        const seconds = Math.round((Date.now() - pending.sentAt!) / 1000);
+        this.setStatus({
+          status: this.currentStatus,
+          message: `The Jupyter Server at ${this.server.displayUrl} answered after ${seconds} s: the connection to it is slow.`,
+        });
+      }
+    }
     if (message.channel === 'iopub') {
       pending.onIOPub?.(message as unknown as IOPubMessage);
       if (message.header.msg_type === 'status' && (message.content as { execution_state: string }).execution_state === 'idle') pending.idle = true;

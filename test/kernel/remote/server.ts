@@ -6,3 +6,13 @@ export function jupyterServer(): JupyterServerOptions {
   if (!server) throw new Error('No Jupyter Server: the test runner did not start one (see scripts/jupyter.mjs).');
   return { baseUrl: server.url, token: server.token };
 }
+
+/**
+ * The same server reached through the test runner's delay proxy, whose kernel WebSockets `jupyter-ws-delay` slows
+ * (web-test-runner.config.mjs).
+ */
+export function jupyterServerBehindDelayProxy(): JupyterServerOptions {
+  const server = (globalThis as { __bentoJupyter?: { delayedUrl?: string } }).__bentoJupyter;
+  if (!server?.delayedUrl) throw new Error('No delay proxy: the test runner did not start one (see web-test-runner.config.mjs).');
+  return { ...jupyterServer(), baseUrl: server.delayedUrl };
+}
