@@ -194,8 +194,14 @@ export class ClickHouseUploads implements UploadSink {
 
   async committed(plan: UploadPlan): Promise<boolean> {
     const names = await this.names(plan);
+    // A closed page's last statements may still run on the server (its commit's RENAME, the chunk drops): the
+    // tables are read once they have ended, or this would judge a commit half-way.
+    await this.waitUntilFinished(names.queryPrefix, true);
     if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) return false;
-    if ((await this.chunkTables(names)).length > 0) return false;
+    // An append moves the rows with one INSERT and then drops the chunk tables: those still there mean it may not
+    // have run. Otherwise the ledger is written once the build table exists, and the build table becomes `final`
+    // and then the target: with neither left, the rows were moved in (chunk tables left over are only litter).
+    if (plan.mode === 'append' && (await this.chunkTables(names)).length > 0) return false;
     for (const table of [names.building, names.final]) if (await this.exists(table)) return false;
     return true;
   }
@@ -206,45 +212,48 @@ export class ClickHouseUploads implements UploadSink {
       await this.append(plan, names);
       return;
     }
+    // Every statement under the job's query id prefix, so a later run can wait until none of them still runs.
+    const statement = () => `${names.queryPrefix}commit_${Math.random().toString(36).slice(2, 10)}`;
+    const run = (sql: string) => this.run(sql, { queryId: statement() });
     // Which of the job's tables exist, in one question: each step below would otherwise ask, one round trip each.
     const tables = await this.jobTables(names, plan);
     const has = (qualified: string) => tables.has(unqualified(qualified));
     const chunks = chunkNumbers(tables, names);
     let final = has(names.final);
-    const ledger = chunks.length > 0 || final ? this.writeLedger(names, 0n, plan.totalRows, has(names.ledger)) : Promise.resolve();
     if (chunks.length > 0 && !final) {
       // Built under another name from the chunks' own parts (ATTACH PARTITION ... FROM links them, nothing is
       // copied), and renamed when whole: `final` existing means it holds every row. A build cut short (a retry, an
-      // ALTER the browser sent twice) is made again from the start. The ledger is written meanwhile: what a crash
-      // leaves is the same either way (a building table without a ledger is not committed, and is made again).
+      // ALTER the browser sent twice) is made again from the start, its ledger first: a ledger with neither the
+      // build table nor `final` says the commit went through (committed()).
       const columns = plan.schema.map((c) => `${quoteName(c.name)} ${clickHouseType(c)}`).join(', ');
-      const create = async () => {
-        if (has(names.building)) await this.run(`DROP TABLE IF EXISTS ${names.building}`);
-        await this.run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
-      };
-      const [staged] = await Promise.all([this.count(names.staged), ledger, create()]);
+      if (has(names.building)) {
+        await run(`DROP TABLE IF EXISTS ${names.ledger}`);
+        await run(`DROP TABLE IF EXISTS ${names.building}`);
+      }
+      await run(`CREATE TABLE ${names.building} (${columns}) ENGINE = ${CHUNK_ENGINE}`);
       // At once: each is a few milliseconds on the server, and the round trips were most of the commit's time.
-      await Promise.all(chunks.map((chunk) => this.run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`)));
+      const [staged] = await Promise.all([
+        this.count(names.staged),
+        this.writeLedger(names, 0n, plan.totalRows, has(names.ledger) && !has(names.building), statement),
+        ...chunks.map((chunk) => run(`ALTER TABLE ${names.building} ATTACH PARTITION tuple() FROM ${names.chunk(chunk)}`)),
+      ]);
       const built = await this.count(names.building);
       if (built !== staged) throw new UploadError(`${names.building} holds ${built} rows of ${staged} after it was filled; the commit will be tried again.`, { retryable: true });
-      await this.rename(`${names.building} TO ${names.final}`, names.building, names.final);
+      await this.rename(`${names.building} TO ${names.final}`, names.building, names.final, statement());
       final = true;
-    } else {
-      await ledger;
+    } else if (final) {
+      await this.writeLedger(names, 0n, plan.totalRows, has(names.ledger), statement);
     }
-    const moveIn = async () => {
-      if (!final) return;
-      if (plan.mode === 'replace' && has(names.target)) {
-        await this.rename(`${names.target} TO ${names.old}, ${names.final} TO ${names.target}`, names.final, names.target);
-        await this.run(`DROP TABLE IF EXISTS ${names.old}`);
-      } else {
-        // Under create, a table made by someone else meanwhile makes this fail: theirs stays.
-        await this.rename(`${names.final} TO ${names.target}`, names.final, names.target);
-      }
-    };
-    // The chunk tables no longer hold anything the new table needs (its parts are its own links): dropped meanwhile.
-    await Promise.all([moveIn(), this.dropChunkTables(names)]);
-    if (has(names.old)) await this.run(`DROP TABLE IF EXISTS ${names.old}`);
+    if (!final) return;
+    if (plan.mode === 'replace' && has(names.target)) {
+      await this.rename(`${names.target} TO ${names.old}, ${names.final} TO ${names.target}`, names.final, names.target, statement());
+      await run(`DROP TABLE IF EXISTS ${names.old}`);
+    } else {
+      // Under create, a table made by someone else meanwhile makes this fail: theirs stays.
+      await this.rename(`${names.final} TO ${names.target}`, names.final, names.target, statement());
+    }
+    // The chunk tables hold nothing the new table needs (its parts are its own links): dropStaging removes them with
+    // the ledger, once the outcome is recorded.
   }
 
   async dropStaging(plan: UploadPlan): Promise<void> {
@@ -324,18 +333,20 @@ export class ClickHouseUploads implements UploadSink {
    * The job's ledger, made as its commit starts and kept after it (dropStaging removes it): the target's row count
    * before an append and the rows to add. With the staging tables gone, it says the commit went through.
    */
-  private async writeLedger(names: Names, targetRows: bigint, stagedRows: number, exists?: boolean): Promise<void> {
+  private async writeLedger(names: Names, targetRows: bigint, stagedRows: number, exists?: boolean, statement?: () => string): Promise<void> {
     const present = exists ?? (await this.exists(names.ledger));
     if (present && (await this.count(names.ledger)) === 1) return;
     // Empty only when a crash came between its creation and its row: made again.
-    if (present) await this.run(`DROP TABLE IF EXISTS ${names.ledger}`);
-    await this.run(`CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT toUInt64(${targetRows}) AS target_rows, toUInt64(${stagedRows}) AS staged_rows`);
+    if (present) await this.run(`DROP TABLE IF EXISTS ${names.ledger}`, { queryId: statement?.() });
+    await this.run(`CREATE TABLE IF NOT EXISTS ${names.ledger} ENGINE = TinyLog AS SELECT toUInt64(${targetRows}) AS target_rows, toUInt64(${stagedRows}) AS staged_rows`, {
+      queryId: statement?.(),
+    });
   }
 
   /** RENAME TABLE, done once even when sent twice: a failure after which `from` is gone and `to` exists was a success. */
-  private async rename(clause: string, from: string, to: string): Promise<void> {
+  private async rename(clause: string, from: string, to: string, queryId?: string): Promise<void> {
     try {
-      await this.run(`RENAME TABLE ${clause}`);
+      await this.run(`RENAME TABLE ${clause}`, { queryId });
     } catch (error) {
       if ((await this.exists(from)) || !(await this.exists(to))) throw error;
     }
