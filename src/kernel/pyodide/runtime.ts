@@ -30,6 +30,13 @@ export interface PyodideRuntimeOptions {
   packageBaseUrl?: string | URL;
   /** `worker` (default): a dedicated module Worker, interruptible. `shared-worker`: one runtime for every tab of the origin. */
   mode?: 'worker' | 'shared-worker';
+  /**
+   * `none` (default): the worker runs in the page's origin, with its storage and cookies. `sandbox`: in an opaque
+   * origin (a sandboxed frame), so Python reaches none of the origin's storage and no request it makes carries the
+   * page's cookies. Boots without a snapshot, and needs workerURL and indexURL served with CORS (README). Dedicated
+   * worker mode only.
+   */
+  isolation?: 'none' | 'sandbox';
   /** SharedWorker name: tabs using the same name share a runtime. */
   sharedWorkerName?: string;
   /** How long the runtime may take to start before it is reported dead. Default 60 s. */
@@ -87,8 +94,8 @@ export interface InterruptOutcome {
 
 interface Incarnation {
   generation: number;
-  worker?: Worker;
-  port?: MessagePort;
+  /** Ends the worker (terminates it, or removes its sandbox) and closes the page's end. */
+  end(): void;
   api: Comlink.Remote<WorkerApi>;
   boot: Promise<RuntimeBootInfo>;
   info?: RuntimeBootInfo;
@@ -184,6 +191,7 @@ export class PyodideRuntime {
       lockFileURL: absolute(options.lockFileURL ?? `${indexURL}pyodide-lock.json`),
       packageBaseUrl: absolute(options.packageBaseUrl ?? `https://cdn.jsdelivr.net/pyodide/v${PYODIDE_VERSION}/full/`, true),
       mode: options.mode ?? 'worker',
+      isolation: options.isolation ?? 'none',
       sharedWorkerName: options.sharedWorkerName ?? 'bento-lite-python',
       bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
       packageTimeoutMs: options.packageTimeoutMs ?? 60_000,
@@ -370,8 +378,7 @@ export class PyodideRuntime {
     this.current = undefined;
     if (old) {
       old.die(message, reason);
-      old.worker?.terminate();
-      old.port?.close();
+      old.end();
     }
     this.emit({ type: 'state', state: 'dead', message, stateLost: true });
     const spare = this.spare;
@@ -391,7 +398,7 @@ export class PyodideRuntime {
 
   private dropSpare(): void {
     this.spare?.die('Not needed: the cell stopped in place.', 'shutdown');
-    this.spare?.worker?.terminate();
+    this.spare?.end();
     this.spare = undefined;
   }
 
@@ -403,8 +410,7 @@ export class PyodideRuntime {
     this.state = 'stopped';
     if (old) {
       old.die('The Python runtime was shut down.', 'shutdown');
-      old.worker?.terminate();
-      old.port?.close();
+      old.end();
     }
   }
 
@@ -433,6 +439,7 @@ export class PyodideRuntime {
     const isolated = this.options.mode === 'worker' && globalThis.crossOriginIsolated === true;
     let worker: Worker | undefined;
     let port: MessagePort | undefined;
+    let sandbox: Promise<{ terminate(): void }> | undefined;
     let endpoint: Comlink.Endpoint;
     if (this.options.snapshot) warmSnapshotStorage();
     if (this.options.mode === 'shared-worker') {
@@ -440,6 +447,13 @@ export class PyodideRuntime {
       port = shared.port;
       port.start();
       endpoint = port;
+    } else if (this.options.isolation === 'sandbox') {
+      // Calls queue on this port until the sandbox (loaded only now) has connected its other end to the worker.
+      const channel = new MessageChannel();
+      port = endpoint = channel.port1;
+      port.start();
+      sandbox = import('./sandbox.ts').then((s) => s.sandboxedWorker(this.options.workerURL, channel.port2, (message) => fail(message)));
+      sandbox.catch((error) => fail(`The Python sandbox did not load: ${error instanceof Error ? error.message : String(error)}.`));
     } else {
       worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });
       endpoint = worker;
@@ -449,8 +463,11 @@ export class PyodideRuntime {
     let death: RuntimeDiedError | undefined;
     const incarnation: Incarnation = {
       generation,
-      worker,
-      port,
+      end() {
+        worker?.terminate();
+        port?.close();
+        void sandbox?.then((s) => s.terminate(), () => {});
+      },
       api: Comlink.wrap<WorkerApi>(endpoint),
       boot: Promise.resolve() as unknown as Promise<RuntimeBootInfo>,
       die(message, reason) {
@@ -472,7 +489,7 @@ export class PyodideRuntime {
       if (this.spare === incarnation) this.dropSpare();
       if (!isCurrent()) return;
       incarnation.die(message);
-      worker?.terminate();
+      incarnation.end();
       this.emit({ type: 'state', state: 'dead', message, stateLost: true });
     };
     worker?.addEventListener('error', (event) => {
@@ -491,8 +508,8 @@ export class PyodideRuntime {
         if (this.lastProgress.phase !== 'ready') this.emit({ type: 'progress', progress: { phase: 'ready', fraction: 1 } });
         this.emit({ type: 'state', state: 'ready' });
       }
-      // The worker holds this lock until it ends; getting it means the worker is gone.
-      void navigator.locks.request(info.lockName, () => {
+      // The worker holds this lock until it ends; getting it means the worker is gone (a sandboxed one has none).
+      if (info.lockName) void navigator.locks.request(info.lockName, () => {
         fail('The Python runtime stopped unexpectedly (it crashed or ran out of memory). Its state is lost; run a cell or restart to start a fresh one.');
       });
       return info;

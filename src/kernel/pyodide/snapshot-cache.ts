@@ -53,7 +53,8 @@ export type SnapshotLookup =
 
 /** False where the origin-private file system is missing (an insecure context, an old browser). */
 export function snapshotCacheAvailable(): boolean {
-  return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
+  // An opaque origin (a sandboxed runtime) has the API, which then refuses every call.
+  return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && globalThis.origin !== 'null';
 }
 
 /** The name of the file an entry for `key` is stored in. */

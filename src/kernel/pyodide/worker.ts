@@ -16,6 +16,7 @@ import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE } from './sandbox-names.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -58,14 +59,19 @@ interface KernelModule extends PyProxy {
 const KERNEL_DIR = '/bento';
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
 const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
-const lockName = `bento-runtime-${crypto.randomUUID()}`;
-// Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
-const lockHeld = new Promise<void>((resolve) => {
-  void navigator.locks.request(lockName, () => {
-    resolve();
-    return new Promise(() => {});
-  });
-});
+/** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
+const sandboxed = self.name === SANDBOXED_WORKER_NAME;
+// Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it. A sandboxed
+// worker has no locks; its watchdog (below) tells the page instead.
+const lockName = sandboxed ? '' : `bento-runtime-${crypto.randomUUID()}`;
+const lockHeld = sandboxed
+  ? Promise.resolve()
+  : new Promise<void>((resolve) => {
+      void navigator.locks.request(lockName, () => {
+        resolve();
+        return new Promise(() => {});
+      });
+    });
 
 let booting: Promise<BootInfo> | undefined;
 let snapshotSaving: Promise<SnapshotSaveResult> | undefined;
@@ -193,6 +199,7 @@ function installKernelFiles(py: PyodideInterface): void {
 
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
+  if (sandboxed) return "the runtime is sandboxed (isolation: 'sandbox'), and its opaque origin has no storage";
   if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
   const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, prettySource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
@@ -578,6 +585,18 @@ if ('onconnect' in scope) {
   (self as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => {
     Comlink.expose(api, event.ports[0]);
   };
+} else if (sandboxed) {
+  // The page's end of the connection arrives with the first message (sandbox.ts), beside the watchdog's port: a
+  // worker of ours beats on it while this one lives, since a nested worker ends with its owner, crash or not.
+  self.addEventListener(
+    'message',
+    (event: MessageEvent) => {
+      const [page, beats] = event.ports;
+      Comlink.expose(api, page);
+      new Worker(`data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`).postMessage(null, [beats]);
+    },
+    { once: true },
+  );
 } else {
   Comlink.expose(api);
 }

@@ -1,0 +1,9 @@
+/** What the sandboxed frame (sandbox.ts) and the Python worker (worker.ts) agree on; a file of its own so that the
+ * frame loads nothing else. */
+
+/** The name a sandboxed Python worker is started under (sandbox.ts); it then waits for its ports by message. */
+export const SANDBOXED_WORKER_NAME = 'bento-lite-python-sandboxed';
+/** The sandboxed worker's watchdog: a nested worker that beats on a port every 500 ms until its owner ends. */
+export const WATCHDOG_SOURCE = 'onmessage = (event) => setInterval(() => event.ports[0].postMessage(0), 500);';
+/** Silence on the watchdog's port for this long means the sandboxed worker is gone. */
+export const WATCHDOG_SILENCE_MS = 5000;

@@ -1,0 +1,81 @@
+/**
+ * `isolation: 'sandbox'`: the Python worker runs in an opaque origin, so a notebook's code reaches none of the page
+ * origin's storage (IndexedDB, Cache Storage, the origin-private file system) and sends none of its cookies.
+ *
+ * The page adds a hidden `<iframe sandbox="allow-scripts">` (no `allow-same-origin`: an opaque origin) whose document
+ * loads this very module. There, it starts the worker from a `data:` URL that imports `workerURL` (an opaque origin
+ * can start a worker only from a URL of its own), and passes it the page's end of the connection. Requests from that
+ * origin are cross-origin to every server, the page's included: the host serves the worker and the Pyodide files with
+ * CORS. Loaded only when the option is set (runtime.ts imports it lazily).
+ */
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS } from './sandbox-names.ts';
+
+/** What the page and the frame say to each other (window messages, checked by their source). */
+type FrameMessage = { kind: 'ready' } | { kind: 'start'; workerURL: string } | { kind: 'error'; message: string };
+
+export interface SandboxedWorker {
+  /** Ends the worker (by removing its frame) and stops watching it. */
+  terminate(): void;
+}
+
+/**
+ * Starts the Python worker of `workerURL` in a sandboxed frame and connects it to `port` (the other end of which
+ * the page wraps with Comlink). `onDeath` is called once if the worker fails to load, or stops beating.
+ */
+export function sandboxedWorker(workerURL: string, port: MessagePort, onDeath: (message: string) => void): SandboxedWorker {
+  const frame = document.createElement('iframe');
+  // No allow-same-origin: that is the point. `cross-origin-isolated` lets a cross-origin isolated page share its
+  // interrupt word with the worker (the frame is cross-origin, so the permission is not inherited).
+  frame.setAttribute('sandbox', 'allow-scripts');
+  frame.allow = 'cross-origin-isolated';
+  frame.hidden = true;
+  frame.title = 'Python runtime';
+  const script = document.createElement('script');
+  script.type = 'module';
+  script.src = import.meta.url;
+  frame.srcdoc = `<!doctype html>${script.outerHTML}`;
+  const beats = new MessageChannel();
+  let lastBeat: number | undefined;
+  let ended = false;
+  const end = (message?: string) => {
+    if (ended) return;
+    ended = true;
+    clearInterval(watch);
+    removeEventListener('message', onMessage);
+    beats.port1.close();
+    frame.remove();
+    if (message) onDeath(message);
+  };
+  const onMessage = (event: MessageEvent<FrameMessage>) => {
+    if (event.source !== frame.contentWindow || !frame.contentWindow) return;
+    if (event.data?.kind === 'ready') {
+      frame.contentWindow.postMessage({ kind: 'start', workerURL } satisfies FrameMessage, '*', [port, beats.port2]);
+    } else if (event.data?.kind === 'error') {
+      end(`The Python worker failed: ${event.data.message || `could not load ${workerURL} (a sandboxed runtime needs it served with CORS)`}.`);
+    }
+  };
+  beats.port1.onmessage = () => (lastBeat = performance.now());
+  // Until the first beat the worker is still loading, which the runtime's bootTimeoutMs bounds.
+  const watch = setInterval(() => {
+    if (lastBeat !== undefined && performance.now() - lastBeat > WATCHDOG_SILENCE_MS) {
+      end('The Python runtime stopped unexpectedly (it crashed or ran out of memory). Its state is lost; run a cell or restart to start a fresh one.');
+    }
+  }, 1000);
+  addEventListener('message', onMessage);
+  (document.body ?? document.documentElement).append(frame);
+  return { terminate: () => end() };
+}
+
+/** In the sandboxed frame: start the worker the page names, hand it the ports, report a worker that fails to load. */
+function runFrame(): void {
+  addEventListener('message', (event: MessageEvent<FrameMessage>) => {
+    if (event.source !== parent || event.data?.kind !== 'start') return;
+    const source = `import ${JSON.stringify(event.data.workerURL)};`;
+    const worker = new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { type: 'module', name: SANDBOXED_WORKER_NAME });
+    worker.addEventListener('error', (error) => parent.postMessage({ kind: 'error', message: error.message } satisfies FrameMessage, '*'));
+    worker.postMessage(null, [...event.ports]);
+  });
+  parent.postMessage({ kind: 'ready' } satisfies FrameMessage, '*');
+}
+
+if (globalThis.origin === 'null' && globalThis.window !== undefined && window.parent !== window) runFrame();
