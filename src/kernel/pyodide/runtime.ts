@@ -452,7 +452,7 @@ export class PyodideRuntime {
       const channel = new MessageChannel();
       port = endpoint = channel.port1;
       port.start();
-      sandbox = import('./sandbox.ts').then((s) => s.sandboxedWorker(this.options.workerURL, channel.port2, (message) => fail(message)));
+      sandbox = import('./sandbox.ts').then((s) => s.sandboxedWorker(this.options, channel.port2, (message) => fail(message)));
       sandbox.catch((error) => fail(`The Python sandbox did not load: ${error instanceof Error ? error.message : String(error)}.`));
     } else {
       worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });

@@ -7,3 +7,13 @@ export const SANDBOXED_WORKER_NAME = 'bento-lite-python-sandboxed';
 export const WATCHDOG_SOURCE = 'onmessage = (event) => setInterval(() => event.ports[0].postMessage(0), 500);';
 /** Silence on the watchdog's port for this long means the sandboxed worker is gone. */
 export const WATCHDOG_SILENCE_MS = 5000;
+
+/**
+ * What the frame posts to the sandboxed worker first, with the page's end of the connection and the watchdog's port.
+ * `files`: runtime files by URL, which the page fetched from its own HTTP cache. An opaque origin's requests use a cache
+ * of their own, which Chromium keeps per frame, so a sandboxed worker fetching them itself downloads and compiles them
+ * again at every start.
+ */
+export interface SandboxStart {
+  files: Record<string, ArrayBuffer>;
+}

@@ -6,23 +6,44 @@
  * loads this very module. There, it starts the worker from a `data:` URL that imports `workerURL` (an opaque origin
  * can start a worker only from a URL of its own), and passes it the page's end of the connection. Requests from that
  * origin are cross-origin to every server, the page's included: the host serves the worker and the Pyodide files with
- * CORS. Loaded only when the option is set (runtime.ts imports it lazily).
+ * CORS. The runtime's big files are fetched by the page and handed over (SandboxStart). Loaded only when the option is
+ * set (runtime.ts imports it lazily).
  */
-import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS } from './sandbox-names.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS, type SandboxStart } from './sandbox-names.ts';
 
 /** What the page and the frame say to each other (window messages, checked by their source). */
-type FrameMessage = { kind: 'ready' } | { kind: 'start'; workerURL: string } | { kind: 'error'; message: string };
+type FrameMessage = { kind: 'ready' } | ({ kind: 'start'; workerURL: string } & SandboxStart) | { kind: 'error'; message: string };
 
 export interface SandboxedWorker {
   /** Ends the worker (by removing its frame) and stops watching it. */
   terminate(): void;
 }
 
+/** The page's fetch of the runtime's big files, from its own HTTP cache; a file it cannot get, the worker asks for. */
+async function runtimeFiles(urls: string[]): Promise<SandboxStart['files']> {
+  const files: SandboxStart['files'] = {};
+  await Promise.all(
+    urls.map(async (url) => {
+      try {
+        const response = await fetch(url);
+        if (response.ok) files[url] = await response.arrayBuffer();
+      } catch {
+        // The worker's own request reports it.
+      }
+    }),
+  );
+  return files;
+}
+
 /**
  * Starts the Python worker of `workerURL` in a sandboxed frame and connects it to `port` (the other end of which
  * the page wraps with Comlink). `onDeath` is called once if the worker fails to load, or stops beating.
  */
-export function sandboxedWorker(workerURL: string, port: MessagePort, onDeath: (message: string) => void): SandboxedWorker {
+export function sandboxedWorker(
+  { workerURL, indexURL, lockFileURL }: { workerURL: string; indexURL: string; lockFileURL: string },
+  port: MessagePort,
+  onDeath: (message: string) => void,
+): SandboxedWorker {
   const frame = document.createElement('iframe');
   // No allow-same-origin: that is the point. `cross-origin-isolated` lets a cross-origin isolated page share its
   // interrupt word with the worker (the frame is cross-origin, so the permission is not inherited).
@@ -35,6 +56,7 @@ export function sandboxedWorker(workerURL: string, port: MessagePort, onDeath: (
   script.src = import.meta.url;
   frame.srcdoc = `<!doctype html>${script.outerHTML}`;
   const beats = new MessageChannel();
+  const files = runtimeFiles([`${indexURL}pyodide.asm.wasm`, `${indexURL}python_stdlib.zip`, lockFileURL]);
   let lastBeat: number | undefined;
   let ended = false;
   const end = (message?: string) => {
@@ -49,7 +71,10 @@ export function sandboxedWorker(workerURL: string, port: MessagePort, onDeath: (
   const onMessage = (event: MessageEvent<FrameMessage>) => {
     if (event.source !== frame.contentWindow || !frame.contentWindow) return;
     if (event.data?.kind === 'ready') {
-      frame.contentWindow.postMessage({ kind: 'start', workerURL } satisfies FrameMessage, '*', [port, beats.port2]);
+      const target = frame.contentWindow;
+      void files.then((handed) => {
+        if (!ended) target.postMessage({ kind: 'start', workerURL, files: handed } satisfies FrameMessage, '*', [port, beats.port2, ...Object.values(handed)]);
+      });
     } else if (event.data?.kind === 'error') {
       end(`The Python worker failed: ${event.data.message || `could not load ${workerURL} (a sandboxed runtime needs it served with CORS)`}.`);
     }
@@ -70,10 +95,11 @@ export function sandboxedWorker(workerURL: string, port: MessagePort, onDeath: (
 function runFrame(): void {
   addEventListener('message', (event: MessageEvent<FrameMessage>) => {
     if (event.source !== parent || event.data?.kind !== 'start') return;
-    const source = `import ${JSON.stringify(event.data.workerURL)};`;
+    const { workerURL, files } = event.data;
+    const source = `import ${JSON.stringify(workerURL)};`;
     const worker = new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { type: 'module', name: SANDBOXED_WORKER_NAME });
     worker.addEventListener('error', (error) => parent.postMessage({ kind: 'error', message: error.message } satisfies FrameMessage, '*'));
-    worker.postMessage(null, [...event.ports]);
+    worker.postMessage({ files } satisfies SandboxStart, [...event.ports, ...Object.values(files)]);
   });
   parent.postMessage({ kind: 'ready' } satisfies FrameMessage, '*');
 }

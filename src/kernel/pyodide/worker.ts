@@ -16,7 +16,7 @@ import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
-import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE } from './sandbox-names.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart } from './sandbox-names.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -61,6 +61,8 @@ const KERNEL_DIR = '/bento';
 const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
 /** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
 const sandboxed = self.name === SANDBOXED_WORKER_NAME;
+/** Runtime files by URL, handed over by the page (sandboxed only): see SandboxStart. */
+let handedFiles = new Map<string, ArrayBuffer>();
 // Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it. A sandboxed
 // worker has no locks; its watchdog (below) tells the page instead.
 const lockName = sandboxed ? '' : `bento-runtime-${crypto.randomUUID()}`;
@@ -289,8 +291,10 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   const started = performance.now();
   options = opts;
   // Installed before the snapshot is looked up, so that the wasm compiles while the snapshot is read.
-  const unhook = hookLoader(opts.indexURL, onProgress);
-  const lockFileContents = preloadLockfile(opts.lockFileURL);
+  const unhook = hookLoader(opts.indexURL, onProgress, handedFiles);
+  const lockFileContents = preloadLockfile(opts.lockFileURL, handedFiles.get(opts.lockFileURL));
+  // Pyodide copies what it needs; the bytes are not kept for a second boot (there is none in a worker's life).
+  handedFiles = new Map();
   let python: StartedPython;
   try {
     python = await startPython(opts, lockFileContents);
@@ -590,8 +594,9 @@ if ('onconnect' in scope) {
   // worker of ours beats on it while this one lives, since a nested worker ends with its owner, crash or not.
   self.addEventListener(
     'message',
-    (event: MessageEvent) => {
+    (event: MessageEvent<SandboxStart>) => {
       const [page, beats] = event.ports;
+      handedFiles = new Map(Object.entries(event.data.files));
       Comlink.expose(api, page);
       new Worker(`data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`).postMessage(null, [beats]);
     },
