@@ -6,10 +6,11 @@
  * loads this very module. There, it starts the worker from a `data:` URL that imports `workerURL` (an opaque origin
  * can start a worker only from a URL of its own), and passes it the page's end of the connection. Requests from that
  * origin are cross-origin to every server, the page's included: the host serves the worker and the Pyodide files with
- * CORS. The runtime's big files are fetched by the page and handed over (SandboxStart). Loaded only when the option is
- * set (runtime.ts imports it lazily).
+ * CORS. The runtime's big files are fetched by the page and handed over (SandboxStart), and the page keeps the
+ * worker's memory snapshot in its own storage (SnapshotRequest). Loaded only when the option is set (runtime.ts imports
+ * it lazily); in the frame, it imports nothing else.
  */
-import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS, type SandboxStart } from './sandbox-names.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
 
 /** What the page and the frame say to each other (window messages, checked by their source). */
 type FrameMessage = { kind: 'ready' } | ({ kind: 'start'; workerURL: string } & SandboxStart) | { kind: 'error'; message: string };
@@ -36,11 +37,37 @@ async function runtimeFiles(urls: string[]): Promise<SandboxStart['files']> {
 }
 
 /**
+ * The page's end of a sandboxed worker's snapshot port: lookups answered from this origin's snapshot cache, and one
+ * snapshot stored, at most (the worker hands over the one it made at boot, before any cell ran).
+ */
+function keepSnapshots(port: MessagePort): void {
+  let stored = false;
+  port.onmessage = async (event: MessageEvent<SnapshotRequest>) => {
+    const request = event.data;
+    // Already loaded with the runtime; imported here so that the frame, which loads this module too, does not.
+    const cache = await import('./snapshot-cache.ts');
+    if (request.kind === 'lookup') {
+      const found = await cache.lookupSnapshot(request.key);
+      const answer: SnapshotAnswer = { kind: 'lookup' };
+      if (!found.found) answer.reason = found.reason;
+      else answer.snapshot = await found.read().catch((error: Error) => void (answer.reason = error.message));
+      port.postMessage(answer, answer.snapshot ? [answer.snapshot.buffer] : []);
+    } else if (request.kind === 'delete') {
+      await cache.deleteSnapshot(request.key);
+    } else if (request.kind === 'store' && !stored) {
+      stored = true;
+      port.postMessage({ kind: 'store', result: await cache.storeSnapshot(request.key, request.snapshot) } satisfies SnapshotAnswer);
+      port.close();
+    }
+  };
+}
+
+/**
  * Starts the Python worker of `workerURL` in a sandboxed frame and connects it to `port` (the other end of which
  * the page wraps with Comlink). `onDeath` is called once if the worker fails to load, or stops beating.
  */
 export function sandboxedWorker(
-  { workerURL, indexURL, lockFileURL }: { workerURL: string; indexURL: string; lockFileURL: string },
+  { workerURL, indexURL, lockFileURL, snapshot }: { workerURL: string; indexURL: string; lockFileURL: string; snapshot: boolean },
   port: MessagePort,
   onDeath: (message: string) => void,
 ): SandboxedWorker {
@@ -56,6 +83,8 @@ export function sandboxedWorker(
   script.src = import.meta.url;
   frame.srcdoc = `<!doctype html>${script.outerHTML}`;
   const beats = new MessageChannel();
+  const snapshots = new MessageChannel();
+  if (snapshot) keepSnapshots(snapshots.port1);
   const files = runtimeFiles([`${indexURL}pyodide.asm.wasm`, `${indexURL}python_stdlib.zip`, lockFileURL]);
   let lastBeat: number | undefined;
   let ended = false;
@@ -65,6 +94,7 @@ export function sandboxedWorker(
     clearInterval(watch);
     removeEventListener('message', onMessage);
     beats.port1.close();
+    snapshots.port1.close();
     frame.remove();
     if (message) onDeath(message);
   };
@@ -73,7 +103,7 @@ export function sandboxedWorker(
     if (event.data?.kind === 'ready') {
       const target = frame.contentWindow;
       void files.then((handed) => {
-        if (!ended) target.postMessage({ kind: 'start', workerURL, files: handed } satisfies FrameMessage, '*', [port, beats.port2, ...Object.values(handed)]);
+        if (!ended) target.postMessage({ kind: 'start', workerURL, files: handed } satisfies FrameMessage, '*', [port, beats.port2, ...(snapshot ? [snapshots.port2] : []), ...Object.values(handed)]);
       });
     } else if (event.data?.kind === 'error') {
       end(`The Python worker failed: ${event.data.message || `could not load ${workerURL} (a sandboxed runtime needs it served with CORS)`}.`);

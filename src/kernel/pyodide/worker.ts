@@ -16,7 +16,7 @@ import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
-import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart } from './sandbox-names.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -24,6 +24,7 @@ import {
   snapshotCacheAvailable,
   storeSnapshot,
   utcOffsets,
+  type SnapshotLookup,
 } from './snapshot-cache.ts';
 import {
   INPUT_STATE,
@@ -63,6 +64,32 @@ const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bent
 const sandboxed = self.name === SANDBOXED_WORKER_NAME;
 /** Runtime files by URL, handed over by the page (sandboxed only): see SandboxStart. */
 let handedFiles = new Map<string, ArrayBuffer>();
+/** Sandboxed: the port on which the page keeps this worker's snapshots (SnapshotRequest), open until booted. */
+let pageSnapshots: MessagePort | undefined;
+
+/** The snapshot cache: this origin's, or, sandboxed, the page's, asked through `pageSnapshots`. */
+const snapshots = {
+  lookup(key: SnapshotKey): Promise<SnapshotLookup> {
+    if (!pageSnapshots) return lookupSnapshot(key);
+    return askPage(pageSnapshots, { kind: 'lookup', key }).then((answer) =>
+      answer.kind === 'lookup' && answer.snapshot
+        ? { found: true, size: answer.snapshot.byteLength, read: async () => answer.snapshot! }
+        : { found: false, reason: (answer.kind === 'lookup' && answer.reason) || 'the page has no snapshot' },
+    );
+  },
+  delete(key: SnapshotKey): Promise<void> {
+    pageSnapshots?.postMessage({ kind: 'delete', key } satisfies SnapshotRequest);
+    return pageSnapshots ? Promise.resolve() : deleteSnapshot(key);
+  },
+};
+
+function askPage(port: MessagePort, request: SnapshotRequest, transfer: Transferable[] = []): Promise<SnapshotAnswer> {
+  return new Promise((resolve) => {
+    port.onmessage = (event: MessageEvent<SnapshotAnswer>) => resolve(event.data);
+    port.postMessage(request, transfer);
+  });
+}
+
 // Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it. A sandboxed
 // worker has no locks; its watchdog (below) tells the page instead.
 const lockName = sandboxed ? '' : `bento-runtime-${crypto.randomUUID()}`;
@@ -201,8 +228,8 @@ function installKernelFiles(py: PyodideInterface): void {
 
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
-  if (sandboxed) return "the runtime is sandboxed (isolation: 'sandbox'), and its opaque origin has no storage";
-  if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
+  if (sandboxed && !pageSnapshots) return "the runtime is sandboxed (isolation: 'sandbox'), and its opaque origin has no storage";
+  if (!sandboxed && !snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
   const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, prettySource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
@@ -222,7 +249,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
   if (typeof key === 'string') return { py: await load(base), source: 'plain', fallbackReason: key };
 
   let fallbackReason: string;
-  const lookup = await lookupSnapshot(key);
+  const lookup = await snapshots.lookup(key);
   if (lookup.found) {
     try {
       // Read and verified while Pyodide fetches its files and imports its JavaScript; it awaits these bytes
@@ -232,7 +259,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
       return { py, source: 'restored', key, snapshotBytes: lookup.size };
     } catch (error) {
       fallbackReason = `the cached snapshot was not restored (${describe(error)}); a new one replaces it`;
-      await deleteSnapshot(key);
+      await snapshots.delete(key);
     }
   } else {
     fallbackReason = lookup.reason;
@@ -320,13 +347,23 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   const canRunSync = Boolean(pyodide.runPython('from pyodide.ffi import can_run_sync; can_run_sync()'));
   await lockHeld;
   const { made, key } = python;
-  snapshotSaving = made
-    ? // Stored off the critical path: the first cell never waits for hashing and writing tens of MB.
-      new Promise((resolve) => setTimeout(resolve, 0)).then(() => storeSnapshot(key!, made))
-    : Promise.resolve({
-        saved: false,
-        reason: python.source === 'restored' ? 'restored from the cached snapshot' : (python.fallbackReason ?? 'no snapshot was made'),
-      });
+  const page = pageSnapshots;
+  pageSnapshots = undefined;
+  if (made && page) {
+    // Handed to the page now, before any cell can run here (the page checksums and writes it); then the port closes.
+    snapshotSaving = askPage(page, { kind: 'store', key: key!, snapshot: made }, [made.buffer])
+      .then((answer) => (answer.kind === 'store' ? answer.result : { saved: false, reason: 'the page answered something else' }))
+      .finally(() => page.close());
+  } else if (made) {
+    // Stored off the critical path: the first cell never waits for hashing and writing tens of MB.
+    snapshotSaving = new Promise((resolve) => setTimeout(resolve, 0)).then(() => storeSnapshot(key!, made));
+  } else {
+    page?.close();
+    snapshotSaving = Promise.resolve({
+      saved: false,
+      reason: python.source === 'restored' ? 'restored from the cached snapshot' : (python.fallbackReason ?? 'no snapshot was made'),
+    });
+  }
   onProgress({ phase: 'ready' });
   return {
     lockName,
@@ -597,6 +634,7 @@ if ('onconnect' in scope) {
     (event: MessageEvent<SandboxStart>) => {
       const [page, beats] = event.ports;
       handedFiles = new Map(Object.entries(event.data.files));
+      pageSnapshots = event.ports[2];
       Comlink.expose(api, page);
       new Worker(`data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`).postMessage(null, [beats]);
     },

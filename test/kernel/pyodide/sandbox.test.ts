@@ -109,12 +109,27 @@ describe("Pyodide runtime with isolation: 'sandbox'", () => {
     document.cookie = 'bento_sandbox_none=; path=/; max-age=0; SameSite=None; Secure';
   });
 
-  it('runs cells, boots plainly (no storage for a snapshot) and says why', async () => {
+  it("runs cells, and starts from a memory snapshot that the page keeps in its own storage", async () => {
     const kernel = new PyodideKernel({ runtime: sandboxed });
     expect(resultText(await run(kernel, 'import sys\nsys.version_info[0] * 10 + 2'))).to.equal('32');
-    expect(sandboxed.bootInfo!.source).to.equal('plain');
-    expect(sandboxed.bootInfo!.fallbackReason).to.match(/sandboxed/);
     expect(document.querySelectorAll('iframe[sandbox="allow-scripts"]')).to.have.length(1);
+    // Made at this boot and stored by the page, or restored from one an earlier runtime of this origin stored.
+    expect(sandboxed.bootInfo!.source).to.be.oneOf(['made', 'restored']);
+    await sandboxed.snapshotSaved();
+    const next = new PyodideRuntime(testRuntimeOptions({ isolation: 'sandbox' }));
+    try {
+      expect(resultText(await run(new PyodideKernel({ runtime: next }), '6 * 7'))).to.equal('42');
+      expect(next.bootInfo!.source, next.bootInfo!.fallbackReason).to.equal('restored');
+    } finally {
+      next.terminate();
+    }
+    const off = new PyodideRuntime(testRuntimeOptions({ isolation: 'sandbox', snapshot: false }));
+    try {
+      await off.start();
+      expect(off.bootInfo!.source).to.equal('plain');
+    } finally {
+      off.terminate();
+    }
   });
 
   it("cannot read the page origin's IndexedDB, Cache Storage or origin-private files, which a normal kernel can", async () => {
