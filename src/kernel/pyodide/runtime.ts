@@ -2,7 +2,6 @@ import * as Comlink from 'comlink';
 import type { StartupProgress } from '../kernel.ts';
 import { Listeners } from '../listeners.ts';
 import { InterruptControl } from './interrupt-control.ts';
-import { clearSnapshotCache, warmSnapshotStorage } from './snapshot-cache.ts';
 import {
   INPUT_BUFFER_BYTES,
   INPUT_STATE,
@@ -204,8 +203,8 @@ export class PyodideRuntime {
    * Deletes every memory snapshot this origin stored, so that the next runtime to start boots normally (and makes
    * a new one unless its `snapshot` option is false). A runtime that is storing one right now may store it after.
    */
-  static clearSnapshotCache(): Promise<void> {
-    return clearSnapshotCache();
+  static async clearSnapshotCache(): Promise<void> {
+    return (await import('./snapshot-cache.ts')).clearSnapshotCache();
   }
 
   /** True when a running cell can be stopped in place (SharedArrayBuffer interrupt). */
@@ -441,7 +440,8 @@ export class PyodideRuntime {
     let port: MessagePort | undefined;
     let sandbox: Promise<{ terminate(): void }> | undefined;
     let endpoint: Comlink.Endpoint;
-    if (this.options.snapshot) warmSnapshotStorage();
+    // The snapshot cache is loaded lazily: the page only warms and clears it (and keeps a sandboxed worker's).
+    if (this.options.snapshot) void import('./snapshot-cache.ts').then((cache) => cache.warmSnapshotStorage(), () => {});
     if (this.options.mode === 'shared-worker') {
       const shared = new SharedWorker(this.options.workerURL, { type: 'module', name: this.options.sharedWorkerName });
       port = shared.port;

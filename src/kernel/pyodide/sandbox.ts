@@ -8,8 +8,9 @@
  * origin are cross-origin to every server, the page's included: the host serves the worker and the Pyodide files with
  * CORS. The runtime's big files are fetched by the page and handed over (SandboxStart), and the page keeps the
  * worker's memory snapshot in its own storage (SnapshotRequest). Loaded only when the option is set (runtime.ts imports
- * it lazily); in the frame, it imports nothing else.
+ * it lazily).
  */
+import { deleteSnapshot, lookupSnapshot, storeSnapshot } from './snapshot-cache.ts';
 import { SANDBOXED_WORKER_NAME, WATCHDOG_SILENCE_MS, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
 
 /** What the page and the frame say to each other (window messages, checked by their source). */
@@ -44,19 +45,17 @@ function keepSnapshots(port: MessagePort): void {
   let stored = false;
   port.onmessage = async (event: MessageEvent<SnapshotRequest>) => {
     const request = event.data;
-    // Already loaded with the runtime; imported here so that the frame, which loads this module too, does not.
-    const cache = await import('./snapshot-cache.ts');
     if (request.kind === 'lookup') {
-      const found = await cache.lookupSnapshot(request.key);
+      const found = await lookupSnapshot(request.key);
       const answer: SnapshotAnswer = { kind: 'lookup' };
       if (!found.found) answer.reason = found.reason;
       else answer.snapshot = await found.read().catch((error: Error) => void (answer.reason = error.message));
       port.postMessage(answer, answer.snapshot ? [answer.snapshot.buffer] : []);
     } else if (request.kind === 'delete') {
-      await cache.deleteSnapshot(request.key);
+      await deleteSnapshot(request.key);
     } else if (request.kind === 'store' && !stored) {
       stored = true;
-      port.postMessage({ kind: 'store', result: await cache.storeSnapshot(request.key, request.snapshot) } satisfies SnapshotAnswer);
+      port.postMessage({ kind: 'store', result: await storeSnapshot(request.key, request.snapshot) } satisfies SnapshotAnswer);
       port.close();
     }
   };
