@@ -105,7 +105,7 @@ export function sandboxedWorker(
         if (!ended) target.postMessage({ kind: 'start', workerURL, files: handed } satisfies FrameMessage, '*', [port, beats.port2, ...(snapshot ? [snapshots.port2] : []), ...Object.values(handed)]);
       });
     } else if (event.data?.kind === 'error') {
-      end(`The Python worker failed: ${event.data.message || `could not load ${workerURL} (a sandboxed runtime needs it served with CORS)`}.`);
+      end(`The Python worker failed: ${event.data.message || `could not load ${workerURL} (a sandboxed runtime needs it served with Access-Control-Allow-Origin, and a Content-Security-Policy to allow worker-src data:)`}.`);
     }
   };
   beats.port1.onmessage = () => (lastBeat = performance.now());
@@ -126,8 +126,14 @@ function runFrame(): void {
     if (event.source !== parent || event.data?.kind !== 'start') return;
     const { workerURL, files } = event.data;
     const source = `import ${JSON.stringify(workerURL)};`;
-    const worker = new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { type: 'module', name: SANDBOXED_WORKER_NAME });
-    worker.addEventListener('error', (error) => parent.postMessage({ kind: 'error', message: error.message } satisfies FrameMessage, '*'));
+    const report = (message: string) => parent.postMessage({ kind: 'error', message } satisfies FrameMessage, '*');
+    let worker: Worker;
+    try {
+      worker = new Worker(`data:text/javascript,${encodeURIComponent(source)}`, { type: 'module', name: SANDBOXED_WORKER_NAME });
+    } catch (error) {
+      return report(`the sandbox could not start it from a data: URL (${String(error)}); a Content-Security-Policy needs worker-src data:`);
+    }
+    worker.addEventListener('error', (error) => report(error.message));
     worker.postMessage({ files } satisfies SandboxStart, [...event.ports, ...Object.values(files)]);
   });
   parent.postMessage({ kind: 'ready' } satisfies FrameMessage, '*');
