@@ -440,8 +440,10 @@ export class PyodideRuntime {
     let port: MessagePort | undefined;
     let sandbox: Promise<{ terminate(): void }> | undefined;
     let endpoint: Comlink.Endpoint;
-    // The snapshot cache is loaded lazily: the page only warms and clears it (and keeps a sandboxed worker's).
-    if (this.options.snapshot) void import('./snapshot-cache.ts').then((cache) => cache.warmSnapshotStorage(), () => {});
+    // The origin's storage starts up at its first use after the origin's last page closed (~90 ms on a repeat visit),
+    // which the worker would otherwise wait for with the wasm compiling beside it: start it now. (The snapshot cache
+    // itself, snapshot-cache.ts, is not loaded by the page until it clears it or keeps a sandboxed worker's.)
+    if (this.options.snapshot) void navigator.storage?.getDirectory?.().catch(() => {});
     if (this.options.mode === 'shared-worker') {
       const shared = new SharedWorker(this.options.workerURL, { type: 'module', name: this.options.sharedWorkerName });
       port = shared.port;
