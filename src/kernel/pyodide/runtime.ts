@@ -32,8 +32,8 @@ export interface PyodideRuntimeOptions {
   /**
    * `none` (default): the worker runs in the page's origin, with its storage and cookies. `sandbox`: in an opaque
    * origin (a sandboxed frame), so Python reaches none of the origin's storage and no request it makes carries the
-   * page's cookies. Boots without a snapshot, and needs workerURL and indexURL served with CORS (README). Dedicated
-   * worker mode only.
+   * page's cookies. The page hands it the runtime's files and keeps its snapshot. Needs workerURL and indexURL served
+   * with CORS, and `worker-src data:` under a Content-Security-Policy (README). Dedicated worker mode only.
    */
   isolation?: 'none' | 'sandbox';
   /** SharedWorker name: tabs using the same name share a runtime. */
