@@ -46,6 +46,32 @@ function crossOriginIsolation(context, next) {
   });
 }
 
+/**
+ * A sandboxed Python runtime (isolation: 'sandbox') has an opaque origin, so its frame, its worker and Pyodide's
+ * files are cross-origin requests with `Origin: null`: answered with CORS, as README asks a host to serve them.
+ */
+function corsForSandboxedKernels(context, next) {
+  return next().then(() => {
+    if (context.get('Origin') === 'null' && !context.response.get('Access-Control-Allow-Origin')) context.set('Access-Control-Allow-Origin', '*');
+  });
+}
+
+/**
+ * `/echo-cookies` answers with the cookies its request carried, readable from any origin, an opaque one included
+ * (CORS with credentials), so a test sees exactly what a kernel's fetch sent.
+ */
+function echoCookies(context, next) {
+  if (context.path !== '/echo-cookies') return next();
+  const origin = context.get('Origin');
+  if (origin) {
+    context.set('Access-Control-Allow-Origin', origin);
+    context.set('Access-Control-Allow-Credentials', 'true');
+  }
+  context.set('Cache-Control', 'no-store');
+  context.type = 'application/json';
+  context.body = JSON.stringify({ cookie: context.get('Cookie') });
+}
+
 /** Serves the generated wheel and lockfiles; `never-answers/` holds the request open until the client gives up. */
 async function servePackages(context, next) {
   if (context.path.includes('/never-answers/')) {
@@ -458,7 +484,7 @@ export default {
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, storageQuota, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
-  middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
+  middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, corsForSandboxedKernels, echoCookies, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS },

@@ -20,6 +20,7 @@ const FIGURES = {
   'wasm-cache': () => import('./wasm-cache.mjs'),
   'real-page': () => import('./real-page.mjs'),
   'sql-first': () => import('./sql-first.mjs'),
+  sandbox: () => import('./sandbox.mjs'),
 };
 
 const option = (name) => {

@@ -128,6 +128,8 @@ export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, isolated =
         const connect = [...jupyter, ...(config.graphql ? [new URL(config.graphql.url).origin] : [])];
         headers['content-security-policy'] = contentSecurityPolicy({ connect, html: demoPage ? await readFile(path, 'utf8') : '' });
       }
+      // A sandboxed kernel (isolation: 'sandbox') loads the bundle's files from an opaque origin: with CORS.
+      if (url.pathname.startsWith('/dist/')) headers['access-control-allow-origin'] = '*';
       if (isolated) {
         headers['cross-origin-opener-policy'] = 'same-origin';
         headers['cross-origin-embedder-policy'] = 'require-corp';

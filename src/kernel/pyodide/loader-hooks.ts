@@ -38,8 +38,11 @@ function urlOf(input: RequestInfo | URL): string {
   return new URL(input instanceof Request ? input.url : String(input), location.href).href;
 }
 
-/** Installs the hooks; the returned function removes them. Every loadPyodide call in between is served. */
-export function hookLoader(indexURL: string, onProgress: ProgressCallback): () => void {
+/**
+ * Installs the hooks; the returned function removes them. Every loadPyodide call in between is served. `files`, the
+ * runtime's files the page handed over by URL (a sandboxed worker's, see sandbox.ts), are served from those bytes.
+ */
+export function hookLoader(indexURL: string, onProgress: ProgressCallback, files = new Map<string, ArrayBuffer>()): () => void {
   const originalFetch = globalThis.fetch;
   const originalInstantiate = WebAssembly.instantiateStreaming;
   const wasmURL = new URL('pyodide.asm.wasm', new URL(indexURL, location.href)).href;
@@ -89,8 +92,9 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
   };
 
   let module = compiled.get(wasmURL);
+  const wasmBytes = files.get(wasmURL);
   if (!module) {
-    module = WebAssembly.compileStreaming(originalFetch(wasmURL).then((response) => counted(wasmURL, response)));
+    module = wasmBytes ? WebAssembly.compile(wasmBytes) : WebAssembly.compileStreaming(originalFetch(wasmURL).then((response) => counted(wasmURL, response)));
     compiled.set(wasmURL, module);
     // A failed compile is not kept: Pyodide's own fetch and compile then run, and report the error if it recurs.
     module.catch(() => compiled.delete(wasmURL));
@@ -99,7 +103,8 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback): () =
 
   // Only the standard library: the lock file may be elsewhere (lockFileURL), and is small.
   const stdlibURL = new URL('python_stdlib.zip', wasmURL).href;
-  const stdlib = originalFetch(stdlibURL);
+  const stdlibBytes = files.get(stdlibURL);
+  const stdlib = stdlibBytes ? Promise.resolve(new Response(stdlibBytes)) : originalFetch(stdlibURL);
   // Its failure is reported to Pyodide's fetch, which asks again, or nowhere if none asks.
   stdlib.catch(() => {});
   const prefetched = new Map([[stdlibURL, stdlib]]);

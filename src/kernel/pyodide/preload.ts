@@ -6,8 +6,9 @@
  * of the bench measures the page this is for.
  */
 
-/** Starts the download; resolves with the lockfile's text, for loadPyodide's `lockFileContents`. */
-export function preloadLockfile(lockFileURL: string): Promise<string> {
+/** Starts the download (or reads the bytes the page `handed` over); resolves with the lockfile's text, for loadPyodide's `lockFileContents`. */
+export function preloadLockfile(lockFileURL: string, handed?: ArrayBuffer): Promise<string> {
+  if (handed) return Promise.resolve(new TextDecoder().decode(handed));
   const lockfile = fetch(lockFileURL).then((response) => {
     if (!response.ok) throw new Error(`${lockFileURL} answered ${response.status} ${response.statusText}`.trim());
     return response.text();

@@ -2,7 +2,6 @@ import * as Comlink from 'comlink';
 import type { StartupProgress } from '../kernel.ts';
 import { Listeners } from '../listeners.ts';
 import { InterruptControl } from './interrupt-control.ts';
-import { clearSnapshotCache, warmSnapshotStorage } from './snapshot-cache.ts';
 import {
   INPUT_BUFFER_BYTES,
   INPUT_STATE,
@@ -30,6 +29,13 @@ export interface PyodideRuntimeOptions {
   packageBaseUrl?: string | URL;
   /** `worker` (default): a dedicated module Worker, interruptible. `shared-worker`: one runtime for every tab of the origin. */
   mode?: 'worker' | 'shared-worker';
+  /**
+   * `none` (default): the worker runs in the page's origin, with its storage and cookies. `sandbox`: in an opaque
+   * origin (a sandboxed frame), so Python reaches none of the origin's storage and no request it makes carries the
+   * page's cookies. The page hands it the runtime's files and keeps its snapshot. Needs workerURL and indexURL served
+   * with CORS, and `worker-src data:` under a Content-Security-Policy (README). Dedicated worker mode only.
+   */
+  isolation?: 'none' | 'sandbox';
   /** SharedWorker name: tabs using the same name share a runtime. */
   sharedWorkerName?: string;
   /** How long the runtime may take to start before it is reported dead. Default 60 s. */
@@ -87,8 +93,8 @@ export interface InterruptOutcome {
 
 interface Incarnation {
   generation: number;
-  worker?: Worker;
-  port?: MessagePort;
+  /** Ends the worker (terminates it, or removes its sandbox) and closes the page's end. */
+  end(): void;
   api: Comlink.Remote<WorkerApi>;
   boot: Promise<RuntimeBootInfo>;
   info?: RuntimeBootInfo;
@@ -184,6 +190,7 @@ export class PyodideRuntime {
       lockFileURL: absolute(options.lockFileURL ?? `${indexURL}pyodide-lock.json`),
       packageBaseUrl: absolute(options.packageBaseUrl ?? `https://cdn.jsdelivr.net/pyodide/v${PYODIDE_VERSION}/full/`, true),
       mode: options.mode ?? 'worker',
+      isolation: options.isolation ?? 'none',
       sharedWorkerName: options.sharedWorkerName ?? 'bento-lite-python',
       bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
       packageTimeoutMs: options.packageTimeoutMs ?? 60_000,
@@ -196,8 +203,8 @@ export class PyodideRuntime {
    * Deletes every memory snapshot this origin stored, so that the next runtime to start boots normally (and makes
    * a new one unless its `snapshot` option is false). A runtime that is storing one right now may store it after.
    */
-  static clearSnapshotCache(): Promise<void> {
-    return clearSnapshotCache();
+  static async clearSnapshotCache(): Promise<void> {
+    return (await import('./snapshot-cache.ts')).clearSnapshotCache();
   }
 
   /** True when a running cell can be stopped in place (SharedArrayBuffer interrupt). */
@@ -370,8 +377,7 @@ export class PyodideRuntime {
     this.current = undefined;
     if (old) {
       old.die(message, reason);
-      old.worker?.terminate();
-      old.port?.close();
+      old.end();
     }
     this.emit({ type: 'state', state: 'dead', message, stateLost: true });
     const spare = this.spare;
@@ -391,7 +397,7 @@ export class PyodideRuntime {
 
   private dropSpare(): void {
     this.spare?.die('Not needed: the cell stopped in place.', 'shutdown');
-    this.spare?.worker?.terminate();
+    this.spare?.end();
     this.spare = undefined;
   }
 
@@ -403,8 +409,7 @@ export class PyodideRuntime {
     this.state = 'stopped';
     if (old) {
       old.die('The Python runtime was shut down.', 'shutdown');
-      old.worker?.terminate();
-      old.port?.close();
+      old.end();
     }
   }
 
@@ -433,13 +438,24 @@ export class PyodideRuntime {
     const isolated = this.options.mode === 'worker' && globalThis.crossOriginIsolated === true;
     let worker: Worker | undefined;
     let port: MessagePort | undefined;
+    let sandbox: Promise<{ terminate(): void }> | undefined;
     let endpoint: Comlink.Endpoint;
-    if (this.options.snapshot) warmSnapshotStorage();
+    // The origin's storage starts up at its first use after the origin's last page closed (~90 ms on a repeat visit),
+    // which the worker would otherwise wait for with the wasm compiling beside it: start it now. (The snapshot cache
+    // itself, snapshot-cache.ts, is not loaded by the page until it clears it or keeps a sandboxed worker's.)
+    if (this.options.snapshot) void navigator.storage?.getDirectory?.().catch(() => {});
     if (this.options.mode === 'shared-worker') {
       const shared = new SharedWorker(this.options.workerURL, { type: 'module', name: this.options.sharedWorkerName });
       port = shared.port;
       port.start();
       endpoint = port;
+    } else if (this.options.isolation === 'sandbox') {
+      // Calls queue on this port until the sandbox (loaded only now) has connected its other end to the worker.
+      const channel = new MessageChannel();
+      port = endpoint = channel.port1;
+      port.start();
+      sandbox = import('./sandbox.ts').then((s) => s.sandboxedWorker(this.options, channel.port2, (message) => fail(message)));
+      sandbox.catch((error) => fail(`The Python sandbox did not load: ${error instanceof Error ? error.message : String(error)}.`));
     } else {
       worker = new Worker(this.options.workerURL, { type: 'module', name: 'bento-lite-python' });
       endpoint = worker;
@@ -449,8 +465,11 @@ export class PyodideRuntime {
     let death: RuntimeDiedError | undefined;
     const incarnation: Incarnation = {
       generation,
-      worker,
-      port,
+      end() {
+        worker?.terminate();
+        port?.close();
+        void sandbox?.then((s) => s.terminate(), () => {});
+      },
       api: Comlink.wrap<WorkerApi>(endpoint),
       boot: Promise.resolve() as unknown as Promise<RuntimeBootInfo>,
       die(message, reason) {
@@ -472,7 +491,7 @@ export class PyodideRuntime {
       if (this.spare === incarnation) this.dropSpare();
       if (!isCurrent()) return;
       incarnation.die(message);
-      worker?.terminate();
+      incarnation.end();
       this.emit({ type: 'state', state: 'dead', message, stateLost: true });
     };
     worker?.addEventListener('error', (event) => {
@@ -491,8 +510,8 @@ export class PyodideRuntime {
         if (this.lastProgress.phase !== 'ready') this.emit({ type: 'progress', progress: { phase: 'ready', fraction: 1 } });
         this.emit({ type: 'state', state: 'ready' });
       }
-      // The worker holds this lock until it ends; getting it means the worker is gone.
-      void navigator.locks.request(info.lockName, () => {
+      // The worker holds this lock until it ends; getting it means the worker is gone (a sandboxed one has none).
+      if (info.lockName) void navigator.locks.request(info.lockName, () => {
         fail('The Python runtime stopped unexpectedly (it crashed or ran out of memory). Its state is lost; run a cell or restart to start a fresh one.');
       });
       return info;

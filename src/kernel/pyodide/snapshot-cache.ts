@@ -16,7 +16,8 @@
  * to Pyodide as a view of the file's bytes. Files are written whole through createWritable(), which replaces
  * the file only when it is closed, so a reader never sees half an entry.
  *
- * The worker reads and writes entries; the page only clears them. Nothing here imports Pyodide.
+ * The worker reads and writes entries; the page clears them, and keeps a sandboxed worker's (sandbox.ts). Nothing
+ * here imports Pyodide.
  */
 import type { SnapshotKey, SnapshotSaveResult } from './worker-api.ts';
 
@@ -53,7 +54,8 @@ export type SnapshotLookup =
 
 /** False where the origin-private file system is missing (an insecure context, an old browser). */
 export function snapshotCacheAvailable(): boolean {
-  return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
+  // An opaque origin (a sandboxed runtime) has the API, which then refuses every call.
+  return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && globalThis.origin !== 'null';
 }
 
 /** The name of the file an entry for `key` is stored in. */
@@ -321,15 +323,6 @@ export async function storeSnapshot(key: SnapshotKey, snapshot: Uint8Array): Pro
     }
     return { saved: false, reason: `the snapshot could not be stored (${describe(error)})` };
   }
-}
-
-/**
- * Opens the snapshot directory from the page while the worker is still starting. The origin's storage starts
- * up at its first use after the origin's last page closed: on a repeat visit that took ~90 ms, which the
- * worker would otherwise wait for with the wasm compiling beside it. Never throws.
- */
-export function warmSnapshotStorage(): void {
-  if (snapshotCacheAvailable()) void snapshotDirectory(false).catch(() => {});
 }
 
 export async function deleteSnapshot(key: SnapshotKey): Promise<void> {

@@ -54,7 +54,8 @@ export interface SnapshotSaveResult {
 }
 
 export interface BootInfo {
-  /** A Web Lock the worker holds for its whole life: when the page obtains it, the worker is gone. */
+  /** A Web Lock the worker holds for its whole life: when the page obtains it, the worker is gone. Empty when the
+   * worker is sandboxed (an opaque origin has no locks): its watchdog's beats say it lives instead. */
   lockName: string;
   pyodideVersion: string;
   pythonVersion: string;

@@ -16,6 +16,7 @@ import prettySource from './bento_pretty.py';
 import { InterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
+import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
 import {
   deleteSnapshot,
   kernelHash,
@@ -23,6 +24,7 @@ import {
   snapshotCacheAvailable,
   storeSnapshot,
   utcOffsets,
+  type SnapshotLookup,
 } from './snapshot-cache.ts';
 import {
   INPUT_STATE,
@@ -58,14 +60,47 @@ interface KernelModule extends PyProxy {
 const KERNEL_DIR = '/bento';
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
 const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
-const lockName = `bento-runtime-${crypto.randomUUID()}`;
-// Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it.
-const lockHeld = new Promise<void>((resolve) => {
-  void navigator.locks.request(lockName, () => {
-    resolve();
-    return new Promise(() => {});
+/** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
+const sandboxed = self.name === SANDBOXED_WORKER_NAME;
+/** Runtime files by URL, handed over by the page (sandboxed only): see SandboxStart. */
+let handedFiles = new Map<string, ArrayBuffer>();
+/** Sandboxed: the port on which the page keeps this worker's snapshots (SnapshotRequest), open until booted. */
+let pageSnapshots: MessagePort | undefined;
+
+/** The snapshot cache: this origin's, or, sandboxed, the page's, asked through `pageSnapshots`. */
+const snapshots = {
+  lookup(key: SnapshotKey): Promise<SnapshotLookup> {
+    if (!pageSnapshots) return lookupSnapshot(key);
+    return askPage(pageSnapshots, { kind: 'lookup', key }).then((answer) =>
+      answer.kind === 'lookup' && answer.snapshot
+        ? { found: true, size: answer.snapshot.byteLength, read: async () => answer.snapshot! }
+        : { found: false, reason: (answer.kind === 'lookup' && answer.reason) || 'the page has no snapshot' },
+    );
+  },
+  delete(key: SnapshotKey): Promise<void> {
+    pageSnapshots?.postMessage({ kind: 'delete', key } satisfies SnapshotRequest);
+    return pageSnapshots ? Promise.resolve() : deleteSnapshot(key);
+  },
+};
+
+function askPage(port: MessagePort, request: SnapshotRequest, transfer: Transferable[] = []): Promise<SnapshotAnswer> {
+  return new Promise((resolve) => {
+    port.onmessage = (event: MessageEvent<SnapshotAnswer>) => resolve(event.data);
+    port.postMessage(request, transfer);
   });
-});
+}
+
+// Held until this worker ends (terminate, close, crash): the page learns of our death by acquiring it. A sandboxed
+// worker has no locks; its watchdog (below) tells the page instead.
+const lockName = sandboxed ? '' : `bento-runtime-${crypto.randomUUID()}`;
+const lockHeld = sandboxed
+  ? Promise.resolve()
+  : new Promise<void>((resolve) => {
+      void navigator.locks.request(lockName, () => {
+        resolve();
+        return new Promise(() => {});
+      });
+    });
 
 let booting: Promise<BootInfo> | undefined;
 let snapshotSaving: Promise<SnapshotSaveResult> | undefined;
@@ -193,7 +228,8 @@ function installKernelFiles(py: PyodideInterface): void {
 
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
-  if (!snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
+  if (sandboxed && !pageSnapshots) return "the runtime is sandboxed (isolation: 'sandbox'), and its opaque origin has no storage";
+  if (!sandboxed && !snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
   const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, prettySource, tableSource])]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
@@ -213,7 +249,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
   if (typeof key === 'string') return { py: await load(base), source: 'plain', fallbackReason: key };
 
   let fallbackReason: string;
-  const lookup = await lookupSnapshot(key);
+  const lookup = await snapshots.lookup(key);
   if (lookup.found) {
     try {
       // Read and verified while Pyodide fetches its files and imports its JavaScript; it awaits these bytes
@@ -223,7 +259,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
       return { py, source: 'restored', key, snapshotBytes: lookup.size };
     } catch (error) {
       fallbackReason = `the cached snapshot was not restored (${describe(error)}); a new one replaces it`;
-      await deleteSnapshot(key);
+      await snapshots.delete(key);
     }
   } else {
     fallbackReason = lookup.reason;
@@ -282,8 +318,10 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   const started = performance.now();
   options = opts;
   // Installed before the snapshot is looked up, so that the wasm compiles while the snapshot is read.
-  const unhook = hookLoader(opts.indexURL, onProgress);
-  const lockFileContents = preloadLockfile(opts.lockFileURL);
+  const unhook = hookLoader(opts.indexURL, onProgress, handedFiles);
+  const lockFileContents = preloadLockfile(opts.lockFileURL, handedFiles.get(opts.lockFileURL));
+  // Pyodide copies what it needs; the bytes are not kept for a second boot (there is none in a worker's life).
+  handedFiles = new Map();
   let python: StartedPython;
   try {
     python = await startPython(opts, lockFileContents);
@@ -309,13 +347,23 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   const canRunSync = Boolean(pyodide.runPython('from pyodide.ffi import can_run_sync; can_run_sync()'));
   await lockHeld;
   const { made, key } = python;
-  snapshotSaving = made
-    ? // Stored off the critical path: the first cell never waits for hashing and writing tens of MB.
-      new Promise((resolve) => setTimeout(resolve, 0)).then(() => storeSnapshot(key!, made))
-    : Promise.resolve({
-        saved: false,
-        reason: python.source === 'restored' ? 'restored from the cached snapshot' : (python.fallbackReason ?? 'no snapshot was made'),
-      });
+  const page = pageSnapshots;
+  pageSnapshots = undefined;
+  if (made && page) {
+    // Handed to the page now, before any cell can run here (the page checksums and writes it); then the port closes.
+    snapshotSaving = askPage(page, { kind: 'store', key: key!, snapshot: made }, [made.buffer])
+      .then((answer) => (answer.kind === 'store' ? answer.result : { saved: false, reason: 'the page answered something else' }))
+      .finally(() => page.close());
+  } else if (made) {
+    // Stored off the critical path: the first cell never waits for hashing and writing tens of MB.
+    snapshotSaving = new Promise((resolve) => setTimeout(resolve, 0)).then(() => storeSnapshot(key!, made));
+  } else {
+    page?.close();
+    snapshotSaving = Promise.resolve({
+      saved: false,
+      reason: python.source === 'restored' ? 'restored from the cached snapshot' : (python.fallbackReason ?? 'no snapshot was made'),
+    });
+  }
   onProgress({ phase: 'ready' });
   return {
     lockName,
@@ -578,6 +626,20 @@ if ('onconnect' in scope) {
   (self as unknown as SharedWorkerGlobalScope).onconnect = (event: MessageEvent) => {
     Comlink.expose(api, event.ports[0]);
   };
+} else if (sandboxed) {
+  // The page's end of the connection arrives with the first message (sandbox.ts), beside the watchdog's port: a
+  // worker of ours beats on it while this one lives, since a nested worker ends with its owner, crash or not.
+  self.addEventListener(
+    'message',
+    (event: MessageEvent<SandboxStart>) => {
+      const [page, beats] = event.ports;
+      handedFiles = new Map(Object.entries(event.data.files));
+      pageSnapshots = event.ports[2];
+      Comlink.expose(api, page);
+      new Worker(`data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`).postMessage(null, [beats]);
+    },
+    { once: true },
+  );
 } else {
   Comlink.expose(api);
 }
