@@ -341,7 +341,17 @@ const SAMPLES: Sample[] = [
     },
   },
   {
-    find: 'PyodideRuntime.configureDefault({',
+    find: "PyodideRuntime.configureDefault({ isolation: 'sandbox' });",
+    async check(win) {
+      expect(win.bento.PyodideRuntime.default().options.isolation).to.equal('sandbox');
+      const kernel = new win.bento.PyodideKernel();
+      // Python's globals are an opaque origin's (what it then cannot reach: test/kernel/pyodide/sandbox.test.ts).
+      const reply = await kernel.execute('import js\nassert str(js.self.origin) == "null", js.self.origin');
+      expect(reply.content.status, JSON.stringify(reply.content)).to.equal('ok');
+    },
+  },
+  {
+    find: 'bootTimeoutMs: 60_000, // a runtime',
     rewrite: () => [
       ["'/assets/pyodide/'", "'/dist/pyodide/'"],
       ["'/assets/worker.js'", "'/dist/worker.js'"],
