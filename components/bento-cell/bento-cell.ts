@@ -319,19 +319,20 @@ export class BentoCell extends LitElement {
 
   /**
    * Loads the element of this cell's magic once its kernel is idle after its start (a kernel nobody started: once
-   * the page has loaded) and the page has a moment. Looked at every 100 ms: the notebook may hand over or switch
-   * its kernel meanwhile.
+   * the page has loaded) and the page has a moment. Looked at every 100 ms, the first time after the caller has
+   * kept the promise: the notebook may hand over or switch its kernel meanwhile.
    */
   private async loadMagicLater(): Promise<void> {
     const quiet = () => {
       const status = this.activeKernel()?.status;
       return status === 'idle' || (status === 'unknown' && !this.closest('bento-notebook') && document.readyState === 'complete');
     };
-    while (this.isConnected && this.magicPending && !this.magicLoading) {
-      if (quiet()) {
-        await new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(resolve, { timeout: 1000 }) : setTimeout(resolve)));
-        if (quiet()) break;
-      } else await new Promise((resolve) => setTimeout(resolve, 100));
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!this.isConnected || !this.magicPending || this.magicLoading) break;
+      if (!quiet()) continue;
+      await new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(resolve, { timeout: 1000 }) : setTimeout(resolve)));
+      if (quiet()) break;
     }
     this.magicLater = undefined;
     if (this.isConnected) this.refreshMagic(true);
