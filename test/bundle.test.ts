@@ -212,16 +212,33 @@ describe('the built bundle', () => {
     }
   });
 
-  it("shows a %%sql cell written in the page's HTML as a SQL cell before any run", async () => {
-    const { win, close } = await openPage(`<bento-notebook no-autosave><bento-cell>%%sql answer
-SELECT 6 * 7 AS answer</bento-cell><bento-cell>answer</bento-cell></bento-notebook>`);
+  it("shows a %%sql cell written in the page's HTML as a SQL cell at once, and loads <sql-cell> once Python has started", async () => {
+    const source = '%%sql answer\nSELECT 6 * 7 AS answer';
+    const url = new URL(bundleURL, location.href).href;
+    // The page's own script runs while Python boots (see the test above): what the cell shows then, and when Python is ready.
+    const { win, close } = await openPage(`<bento-notebook no-autosave><bento-cell>${source}</bento-cell><bento-cell>answer</bento-cell></bento-notebook>
+      <script type="module">
+        import { PyodideRuntime } from '${url}';
+        const cell = document.querySelector('bento-cell');
+        await cell.updateComplete;
+        const shadow = cell.shadowRoot;
+        window.early = { python: PyodideRuntime.default().state, badge: shadow.querySelector('.badge')?.textContent, text: shadow.querySelector('pre')?.textContent, element: customElements.get('sql-cell') !== undefined };
+        PyodideRuntime.default().subscribe((event) => { if (event.type === 'state' && event.state === 'ready') window.pythonReadyAt = performance.now(); });
+      </script>`);
     try {
+      const page = win as FrameWindow & { early?: Record<string, unknown>; pythonReadyAt?: number };
+      const early = await waitFor(() => page.early, 'the page script never ran');
+      expect(early, 'while Python boots: the badge over the text, the element not loaded').to.deep.equal({ python: 'starting', badge: 'SQL', text: source, element: false });
       const notebook = win.document.querySelector('bento-notebook')!;
-      await notebook.updateComplete;
       const cell = notebook.cells[0];
-      await cell.updateComplete;
-      const sql = await waitFor(() => cell.shadowRoot!.querySelector('sql-cell'), 'the cell never became a <sql-cell>');
-      expect(sql.localName).to.equal('sql-cell');
+      const sql = await waitFor(() => cell.shadowRoot!.querySelector('sql-cell'), 'the cell never became a <sql-cell>', 60_000);
+      expect(sql).to.be.instanceOf(win.customElements.get('sql-cell')!);
+      expect(sql.source, 'the element shows the same text').to.equal(source);
+      expect(cell.source).to.equal(source);
+      expect(cell.shadowRoot!.querySelector('.badge'), 'the stand-in is gone').to.equal(null);
+      const chunk = win.performance.getEntriesByType('resource').find((entry) => new URL(entry.name).pathname.startsWith('/dist/chunks/sql-cell-'))!;
+      expect(page.pythonReadyAt, 'Python started').to.be.a('number');
+      expect(chunk.startTime, '<sql-cell> waited for Python to start').to.be.greaterThan(page.pythonReadyAt!);
       expect(cell.count, 'nothing ran').to.equal(null);
     } finally {
       close();
@@ -283,6 +300,7 @@ SELECT 6 * 7 AS answer</bento-cell><bento-cell>answer</bento-cell></bento-notebo
     try {
       await win.customElements.whenDefined('bento-notebook');
       const notebook = win.document.querySelector('bento-notebook')!;
+      expect(win.customElements.get('sql-cell'), 'not loaded before the run: Python is still starting').to.equal(undefined);
       // Asked for at once: the Python cell must still wait for the %%sql cell, which waits for its element.
       const replies = await Promise.all(notebook.cells.map((cell) => cell.run()));
       expect(replies.map((reply) => reply?.content.status)).to.deep.equal(['ok', 'ok']);

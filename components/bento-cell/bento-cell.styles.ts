@@ -5,6 +5,9 @@ import { codeStyles } from '../shared/code.styles.ts';
 // `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
 // leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
 // it asks for 48rem there instead, and can still shrink below it.
+// `.badge`: a magic cell's header while its element loads. `::after` is an invisible copy of that header's Run button
+// (its text's size and inherited line height, padding, border): the line is as tall as the header, so nothing moves
+// when the element comes.
 export const styles = [
   codeStyles,
   css`
@@ -92,6 +95,21 @@ export const styles = [
   }
   .toolbar button:focus-visible {
     outline: 2px solid var(--_active);
+  }
+  .badge {
+    display: flex;
+    align-items: center;
+    font-weight: 600;
+    font-size: var(--_small);
+    font-family: var(--_mono);
+    color: var(--_active);
+    margin-bottom: var(--_space-2);
+  }
+  .badge::after {
+    content: '▶';
+    color: #0000;
+    padding: 2px 0;
+    border: 1px solid #0000;
   }
   .markdown {
     padding: 0 var(--_space-3);

@@ -9,7 +9,7 @@ import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
 import { countInKernel, failedExecution } from '../../src/kernel/replies.ts';
-import { ownedMagic, type MagicCellElement } from '../../src/magics/magics.ts';
+import { ownedMagic, type CellMagicSpec, type MagicCellElement } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import '../bento-output-area/bento-output-area.ts';
 import { icons } from '../shared/icons.ts';
@@ -140,6 +140,8 @@ export class BentoCell extends LitElement {
   private magicElement?: MagicCellElement;
   /** Settles once the chunk of a lazily defined magic element has loaded (or failed to). */
   private magicLoading?: Promise<void>;
+  /** Settles once the cell has loaded that chunk at a quiet moment (loadMagicLater), or stopped waiting for one. */
+  private magicLater?: Promise<void>;
   private magicLoadError?: Error;
   /** The signals of this cell's magic runs not finished yet: Interrupt, Restart and cancel() abort them. */
   private readonly magicRuns = new Set<AbortController>();
@@ -167,6 +169,8 @@ export class BentoCell extends LitElement {
   /** Runs asked for that have not finished: more than one while a run waits for the one before it. */
   @state() private runsPending = 0;
   @state() private editorError?: string;
+  /** The magic of this cell while its element is a chunk not loaded yet: the cell shows its badge and text meanwhile. */
+  @state() private magicPending?: CellMagicSpec;
 
   /** `code`, `markdown` or `raw`. */
   @property({ reflect: true }) type: CellType = 'code';
@@ -233,7 +237,7 @@ export class BentoCell extends LitElement {
   protected override updated(changed: PropertyValues): void {
     if (changed.has('type') && this.editor) this.editor.setLanguage(this.language());
     if (changed.has('type') && changed.get('type') !== undefined) this.refreshMagic();
-    if (this.staticCode && this.type === 'code' && !this.editing) this.paintStatic();
+    if (this.staticCode && this.type === 'code' && !this.editing && !this.magicPending) this.paintStatic();
   }
 
   /**
@@ -275,13 +279,18 @@ export class BentoCell extends LitElement {
 
   /**
    * Hands the cell to the element of a registered magic when its first line is `%%name`, and takes it back
-   * when that line is gone. Called on load, on run and when editing stops, never while someone types.
+   * when that line is gone. Called on load, on run and when editing stops, never while someone types. `now`: the
+   * person is using the cell, so a magic element not loaded yet loads at once.
    */
-  private refreshMagic(): void {
+  private refreshMagic(now = false): void {
     const owned = this.type === 'code' ? ownedMagic(this.source) : null;
     const wanted = owned?.spec.tagName;
-    // The element of a magic may be a chunk not loaded yet (<sql-cell>): the cell shows its text until it is.
-    if (wanted && !customElements.get(wanted) && isLazy(wanted)) this.magicLoading ??= this.loadMagicElement(wanted);
+    // The element of a magic may be a chunk not loaded yet (<sql-cell>): until it is, the cell shows the magic's badge
+    // above its text, read-only. It loads when the cell is used or run, or else at a quiet moment after the kernel's
+    // start: loaded during Python's boot, the data cells' chunks took cores and network from it (README, figure 10).
+    this.magicPending = wanted && !customElements.get(wanted) && isLazy(wanted) ? owned.spec : undefined;
+    if (this.magicPending && now) this.magicLoading ??= this.loadMagicElement(wanted!);
+    else if (this.magicPending && !this.magicLoadError) this.magicLater ??= this.loadMagicLater();
     const tag = wanted && customElements.get(wanted) ? wanted : undefined;
     if (tag && this.magicElement?.localName === tag) {
       if (this.magicElement.source !== this.source) this.magicElement.source = this.source;
@@ -306,6 +315,27 @@ export class BentoCell extends LitElement {
       this.editing = false;
     }
     this.requestUpdate();
+  }
+
+  /**
+   * Loads the element of this cell's magic once its kernel is idle after its start (a kernel nobody started: once
+   * the page has loaded) and the page has a moment. Looked at every 100 ms, the first time after the caller has
+   * kept the promise: the notebook may hand over or switch its kernel meanwhile.
+   */
+  private async loadMagicLater(): Promise<void> {
+    const quiet = () => {
+      const status = this.activeKernel()?.status;
+      return status === 'idle' || (status === 'unknown' && !this.closest('bento-notebook') && document.readyState === 'complete');
+    };
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!this.isConnected || !this.magicPending || this.magicLoading) break;
+      if (!quiet()) continue;
+      await new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(resolve, { timeout: 1000 }) : setTimeout(resolve)));
+      if (quiet()) break;
+    }
+    this.magicLater = undefined;
+    if (this.isConnected) this.refreshMagic(true);
   }
 
   private async loadMagicElement(tag: string): Promise<void> {
@@ -487,6 +517,7 @@ export class BentoCell extends LitElement {
   /** Enters edit mode: creates the editor if needed and focuses it. */
   async edit(): Promise<void> {
     this.renderNow();
+    this.refreshMagic(true);
     if (this.magicLoading) await this.magicLoading;
     if (this.magicElement) return this.magicElement.edit();
     const editor = await openEditorOrReport(this, () => this.openEditor(), (message) => (this.editorError = message));
@@ -501,7 +532,7 @@ export class BentoCell extends LitElement {
     if (this.type !== 'code') this.editing = false;
     this.editor?.view.contentDOM.blur();
     this.magicElement?.stopEditing();
-    this.refreshMagic();
+    this.refreshMagic(true);
   }
 
   get isEditing(): boolean {
@@ -528,7 +559,7 @@ export class BentoCell extends LitElement {
       this.editing = false;
       return undefined;
     }
-    this.refreshMagic();
+    this.refreshMagic(true);
     const run = ++this.runsAsked;
     if (this.runsPending++ === 0) {
       // Nothing of an earlier run is still to come: its outputs go now.
@@ -692,6 +723,8 @@ export class BentoCell extends LitElement {
       return html`<button class="collapsed" @click=${() => (this.inputCollapsed = false)} aria-label="Show the source">⋯ source hidden</button>`;
     }
     if (this.magicElement) return html`${this.magicElement}`;
+    // Until the magic's element has loaded, its look: the badge over the text (not highlighted as Python).
+    const badge = this.magicPending && html`<div class="badge" aria-hidden="true">${this.magicPending.badge ?? `%%${this.magicPending.name}`}</div>`;
     const showEditor = this.editing || (this.editor && this.type === 'code');
     if (this.type === 'markdown' && !showEditor) {
       const source = this.source.trim() ? this.source : '*Empty Markdown cell: double-click to write.*';
@@ -701,7 +734,7 @@ export class BentoCell extends LitElement {
       return html`<div class="markdown ${rendered ? '' : 'pending'}" part="markdown" @dblclick=${() => this.edit()}>${rendered ?? source}</div>`;
     }
     this.markdownView = undefined;
-    return html`
+    return html`${badge || nothing}
       <div class="editor" part="input" ?hidden=${!showEditor}></div>
       ${showEditor
         ? nothing

@@ -55,7 +55,6 @@ export class DataFrameCell extends MagicCell {
 
   protected readonly spec = DATAFRAME_MAGIC;
   protected readonly language = 'text';
-  protected readonly badge = 'Upload';
   protected readonly label = 'Upload cell';
   protected readonly noun = 'magic line';
   protected readonly lineProperties = ['df', 'to', 'connection', 'mode', 'chunkRows'];
@@ -210,7 +209,7 @@ export class DataFrameCell extends MagicCell {
     const field = (name: 'df' | 'to', label: string, placeholder: string) =>
       html`<input .value=${this[name]} placeholder=${placeholder} aria-label=${label} spellcheck="false" ?disabled=${locked} @change=${(e: Event) => this.onField(name, e)} />`;
     return html`<div class="header" part="header">
-      <span class="badge" aria-hidden="true">Upload</span>
+      <span class="badge" aria-hidden="true">${this.badge}</span>
       <label>${field('df', 'Python variable to upload', 'df')}</label>
       <label>to ${field('to', 'Table to write', 'table')}</label>
       <label

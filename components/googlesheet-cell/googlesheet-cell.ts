@@ -37,7 +37,6 @@ export class GoogleSheetCell extends DataCell {
 
   protected readonly spec = GOOGLESHEET_MAGIC;
   protected readonly language = 'text';
-  protected readonly badge = 'Sheet';
   protected readonly label = 'Google Sheet cell';
   protected readonly noun = 'sheet';
   protected readonly lineProperties = ['into', 'sheet', 'range', 'header', 'noHeader', 'sourceName'];

@@ -40,7 +40,6 @@ export class GraphQLCell extends DataCell {
 
   protected readonly spec = GRAPHQL_MAGIC;
   protected readonly language = 'text';
-  protected readonly badge = 'GraphQL';
   protected readonly label = 'GraphQL cell';
   protected readonly noun = 'query';
   protected readonly lineProperties = ['into', 'endpoint', 'path', 'paginate', 'maxPages', 'vars', 'allowPartial'];

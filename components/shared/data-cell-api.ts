@@ -25,6 +25,7 @@ export class BentoQueryEvent extends Event {
 /** `%%sql [var] [--conn NAME] [--limit N]`: the magic `<sql-cell>` owns. */
 export const SQL_MAGIC: CellMagicSpec = {
   name: 'sql',
+  badge: 'SQL',
   tagName: 'sql-cell',
   positionals: [{ name: 'var', kind: 'identifier' }],
   options: { conn: { type: 'string', metavar: 'NAME' }, limit: { type: 'int', metavar: 'N' } },
@@ -34,6 +35,7 @@ export const SQL_MAGIC: CellMagicSpec = {
 /** `%%graphql [var] [--endpoint NAME] [--path PATH] [--paginate] [--max-pages N] [--vars a,b] [--allow-partial]`. */
 export const GRAPHQL_MAGIC: CellMagicSpec = {
   name: 'graphql',
+  badge: 'GraphQL',
   tagName: 'graphql-cell',
   positionals: [{ name: 'var', kind: 'identifier' }],
   options: {
@@ -50,6 +52,7 @@ export const GRAPHQL_MAGIC: CellMagicSpec = {
 /** `%%googlesheet [var] [--sheet NAME] [--range A1:F] [--header N] [--no-header] [--source NAME]`, the sheet's URL or id below. */
 export const GOOGLESHEET_MAGIC: CellMagicSpec = {
   name: 'googlesheet',
+  badge: 'Sheet',
   tagName: 'googlesheet-cell',
   positionals: [{ name: 'var', kind: 'identifier' }],
   options: {
@@ -65,6 +68,7 @@ export const GOOGLESHEET_MAGIC: CellMagicSpec = {
 /** `%%dataframe df --to TABLE [--conn NAME] [--mode create|append|replace] [--chunk-rows N]`: uploads df as a job (components/dataframe-cell). */
 export const DATAFRAME_MAGIC: CellMagicSpec = {
   name: 'dataframe',
+  badge: 'Upload',
   tagName: 'dataframe-cell',
   positionals: [{ name: 'df', kind: 'identifier' }],
   options: { to: { type: 'string', metavar: 'TABLE' }, conn: { type: 'string', metavar: 'NAME' }, mode: { type: 'string', metavar: 'create|append|replace' }, 'chunk-rows': { type: 'int', metavar: 'N' } },

@@ -55,8 +55,7 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
   protected abstract readonly spec: CellMagicSpec;
   /** The editor's language for the body. */
   protected abstract readonly language: EditorLanguage;
-  /** The short badge at the left of the header ("SQL"), and the group's accessible name ("SQL cell"). */
-  protected abstract readonly badge: string;
+  /** The group's accessible name ("SQL cell"). */
   protected abstract readonly label: string;
   /** What Run works on, for buttons and messages: "query", "sheet". */
   protected abstract readonly noun: string;
@@ -97,6 +96,11 @@ export abstract class MagicCell extends LitElement implements MagicCellElement {
   /** The cell text from its magic line and body; a magic that takes no body overrides it to drop the newline. */
   protected joinLine(line: string, body: string): string {
     return `${line}\n${body}`;
+  }
+
+  /** The short badge at the left of the header: the magic's (a `<bento-cell>` shows the same before this element loads). */
+  protected get badge(): string {
+    return this.spec.badge ?? `%%${this.spec.name}`;
   }
 
   protected magicLine(): string {

@@ -40,7 +40,6 @@ export class SqlCell extends DataCell {
 
   protected readonly spec = SQL_MAGIC;
   protected readonly language = 'sql';
-  protected readonly badge = 'SQL';
   protected readonly label = 'SQL cell';
   protected readonly noun = 'query';
   protected readonly lineProperties = ['into', 'connection', 'limit'];

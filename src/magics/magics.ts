@@ -33,6 +33,8 @@ export interface CellMagicSpec {
   options?: Record<string, MagicOption>;
   /** One sentence on what the magic does (shown in errors and docs). */
   summary?: string;
+  /** The short name the cell shows in its header ("SQL"); default: `%%name`. */
+  badge?: string;
 }
 
 /** What a magic's argument line parsed to. Options are keyed by name without dashes. */

@@ -101,7 +101,9 @@ export class PyodideKernel implements Kernel {
     };
     const execId = parent.msg_id;
     this.running.add(execId);
-    this.setStatus({ status: 'busy' });
+    // A run asked for while the runtime starts leaves the kernel `starting` (it turns busy once ready): what waits for
+    // the start (a SQL cell's idle DuckDB, a magic cell's chunk) must not take it for started.
+    if (this.currentStatus !== 'starting') this.setStatus({ status: 'busy' });
     publish('status', { execution_state: 'busy' });
     let content: ExecuteReplyContent;
     try {
