@@ -5,6 +5,8 @@ import { codeStyles } from '../shared/code.styles.ts';
 // `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
 // leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
 // it asks for 48rem there instead, and can still shrink below it.
+// No `content-visibility: auto`: it lays a cell out again each time it scrolls into view, a long task while scrolling
+// a big notebook; render-later.ts lays each cell out once, in its slices (README, "Measured", the big notebook).
 export const styles = [
   codeStyles,
   css`
@@ -12,8 +14,7 @@ export const styles = [
     display: block;
     color: var(--_fg);
     font-family: var(--_sans);
-    content-visibility: auto;
-    contain-intrinsic-size: auto 48rem auto 3em;
+    contain-intrinsic-inline-size: 48rem;
     min-inline-size: 0;
     outline: none;
     /* The cell sits in any page's column: its layout follows its own width, not the window's. */
