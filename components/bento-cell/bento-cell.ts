@@ -167,6 +167,9 @@ export class BentoCell extends LitElement {
   /** Runs asked for that have not finished: more than one while a run waits for the one before it. */
   @state() private runsPending = 0;
   @state() private editorError?: string;
+  /** The pointer or the focus is in the cell: its toolbar exists only then, or while it is the active cell. */
+  @state() private pointerIn = false;
+  @state() private focusIn = false;
 
   /** `code`, `markdown` or `raw`. */
   @property({ reflect: true }) type: CellType = 'code';
@@ -180,6 +183,15 @@ export class BentoCell extends LitElement {
   @property({ attribute: false }) kernel?: Kernel;
   /** nbformat cell id. */
   @property({ attribute: 'cell-id' }) cellId = newCellId();
+
+  constructor() {
+    super();
+    this.addEventListener('pointerenter', () => (this.pointerIn = true));
+    this.addEventListener('pointerleave', () => (this.pointerIn = false));
+    this.addEventListener('focusin', () => (this.focusIn = true));
+    // Once focus has moved: from one of the cell's own elements to another, it stays in.
+    this.addEventListener('focusout', () => queueMicrotask(() => (this.focusIn = this.matches(':focus-within'))));
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -723,6 +735,8 @@ export class BentoCell extends LitElement {
   }
 
   private renderToolbar() {
+    // A toolbar in each of a thousand cells is most of their elements, for one that shows at a time.
+    if (!this.active && !this.pointerIn && !this.focusIn) return nothing;
     const inNotebook = Boolean(this.closest('bento-notebook'));
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Cell actions">
