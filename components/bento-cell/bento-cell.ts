@@ -168,8 +168,7 @@ export class BentoCell extends LitElement {
   @state() private runsPending = 0;
   @state() private editorError?: string;
   /** The pointer or the focus is in the cell: its toolbar exists only then, or while it is the active cell. */
-  @state() private pointerIn = false;
-  @state() private focusIn = false;
+  @state() private engaged = false;
 
   /** `code`, `markdown` or `raw`. */
   @property({ reflect: true }) type: CellType = 'code';
@@ -186,11 +185,9 @@ export class BentoCell extends LitElement {
 
   constructor() {
     super();
-    this.addEventListener('pointerenter', () => (this.pointerIn = true));
-    this.addEventListener('pointerleave', () => (this.pointerIn = false));
-    this.addEventListener('focusin', () => (this.focusIn = true));
-    // Once focus has moved: from one of the cell's own elements to another, it stays in.
-    this.addEventListener('focusout', () => queueMicrotask(() => (this.focusIn = this.matches(':focus-within'))));
+    // Read once the move is done: focus going from one of the cell's own elements to another stays in.
+    const engage = () => queueMicrotask(() => (this.engaged = this.matches(':hover, :focus-within')));
+    for (const type of ['pointerenter', 'pointerleave', 'focusin', 'focusout']) this.addEventListener(type, engage);
   }
 
   override connectedCallback(): void {
@@ -736,7 +733,7 @@ export class BentoCell extends LitElement {
 
   private renderToolbar() {
     // A toolbar in each of a thousand cells is most of their elements, for one that shows at a time.
-    if (!this.active && !this.pointerIn && !this.focusIn) return nothing;
+    if (!this.active && !this.engaged) return nothing;
     const inNotebook = Boolean(this.closest('bento-notebook'));
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Cell actions">

@@ -116,8 +116,6 @@ export class BentoNotebook extends LitElement {
   private placer?: Promise<NotebookPlacement>;
   /** Cells of the loaded notebook not made into elements yet (see makeCells). */
   private unmade: Cell[] = [];
-  /** The last cell made from the loaded notebook: the next ones go after it. */
-  private lastMade?: BentoCell;
   /** Settles once every cell of the loaded notebook is an element. */
   private allMade: Promise<void> = Promise.resolve();
   private resolveAllMade?: () => void;
@@ -373,7 +371,6 @@ export class BentoNotebook extends LitElement {
     // the viewport first (./render-later.ts): making and rendering a thousand cells at once blocks the page for
     // seconds. Meanwhile `cells`, toJSON() and what uses them (save, run all, autosave) see every cell.
     this.unmade = [...cells];
-    this.lastMade = undefined;
     this.cellsMade = undefined;
     this.makeCells(RENDER_AT_ONCE, false);
     this.activeIndex = 0;
@@ -392,8 +389,8 @@ export class BentoNotebook extends LitElement {
   }
 
   /**
-   * @internal Makes up to `count` more cells of the loaded notebook, in order after those made before; when `hold`,
-   * they wait for renderNow() (cellsMade hears of them). Returns them.
+   * @internal Makes up to `count` more cells of the loaded notebook, after those made before (whatever changes the
+   * cells' order reads `cells` first); when `hold`, they wait for renderNow() (cellsMade hears of them). Returns them.
    */
   makeCells(count: number, hold = true): BentoCell[] {
     const made = this.unmade.splice(0, count).map((json) => {
@@ -403,12 +400,8 @@ export class BentoNotebook extends LitElement {
       if (hold) cell.holdRender();
       return cell;
     });
-    if (made.length) {
-      if (this.lastMade?.parentNode === this) this.lastMade.after(...made);
-      else this.append(...made);
-      this.lastMade = made[made.length - 1];
-      if (hold) this.cellsMade?.(made);
-    }
+    this.append(...made);
+    if (hold) this.cellsMade?.(made);
     if (!this.unmade.length) this.resolveAllMade?.();
     return made;
   }
@@ -750,14 +743,8 @@ export class BentoNotebook extends LitElement {
 
   /** Every cell as nbformat, those not made into elements yet included (without making them). */
   private cellsJSON(): Cell[] {
-    const made = this.madeCells;
-    const json = made.map((cell) => cell.toJSON());
-    if (this.unmade.length) {
-      const at = this.lastMade?.parentNode === this ? made.indexOf(this.lastMade) + 1 : made.length;
-      // As a made cell saves it: the source as one string.
-      json.splice(at, 0, ...this.unmade.map((cell) => ({ ...structuredClone(cell), source: joinSource(cell.source) })));
-    }
-    return json;
+    // As a made cell saves it: the source as one string.
+    return [...this.madeCells.map((cell) => cell.toJSON()), ...this.unmade.map((cell) => ({ ...structuredClone(cell), source: joinSource(cell.source) }))];
   }
 
   /**
