@@ -5,8 +5,9 @@ import { codeStyles } from '../shared/code.styles.ts';
 // `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
 // leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
 // it asks for 48rem there instead, and can still shrink below it.
-// No `content-visibility: auto`: it lays a cell out again each time it scrolls into view, a long task while scrolling
-// a big notebook; render-later.ts lays each cell out once, in its slices (README, "Measured", the big notebook).
+// `content-visibility: auto` lays a cell out again each time it scrolls into view (most of a big notebook's scrolling
+// cost, README "Measured"), but without it every cell is laid out, and a notebook of a million lines of code takes
+// seconds of background layout to settle (test/fuzz/notebook-load.test.ts): kept until cells lay out cheaper.
 export const styles = [
   codeStyles,
   css`
@@ -14,7 +15,8 @@ export const styles = [
     display: block;
     color: var(--_fg);
     font-family: var(--_sans);
-    contain-intrinsic-inline-size: 48rem;
+    content-visibility: auto;
+    contain-intrinsic-size: auto 48rem auto 3em;
     min-inline-size: 0;
     outline: none;
     /* The cell sits in any page's column: its layout follows its own width, not the window's. */

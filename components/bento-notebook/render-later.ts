@@ -3,8 +3,8 @@
  * rest of the cells are made a slice at a time; those nearing the viewport render as they come, and the rest in idle
  * slices from the top, so that no task of the page runs long and everything is rendered (and found by the browser's
  * find-in-page) within seconds. Until it renders, a cell holds the place of its estimated height, so the scrollbar is
- * about right and the page does not collapse under the viewport. A cell is laid out in the slice that renders it, once:
- * the frame that scrolls it into view only paints it. The bench figure `big-notebook` measures it (README, "Measured").
+ * about right and the page does not collapse under the viewport. A cell near the viewport is laid out in the slice that
+ * renders it, not in the frame that scrolls it into view (`content-visibility: auto` skips the rest). The bench figure `big-notebook` measures it (README, "Measured").
  */
 import type { BentoCell } from '../bento-cell/bento-cell.ts';
 import type { BentoNotebook } from './bento-notebook.ts';
@@ -61,7 +61,10 @@ export function renderLater(notebook: BentoNotebook): void {
   function hold(cells: BentoCell[]): void {
     for (const cell of cells) {
       if (cell.hasUpdated || waiting.has(cell)) continue;
-      cell.style.minBlockSize = `${estimateHeight(cell)}px`;
+      const height = estimateHeight(cell);
+    // `auto`: once the cell has been rendered in view, the browser keeps its real height for when it is out of view.
+    cell.style.containIntrinsicBlockSize = `auto ${height}px`;
+    cell.style.minBlockSize = `${height}px`;
       waiting.add(cell);
       observer.observe(cell);
     }
