@@ -16,7 +16,8 @@ export { BentoCell, BentoExecuteEvent, BentoErrorEvent, BentoChangeEvent, type C
 export { BentoOutputArea } from '../components/bento-output-area/bento-output-area.ts';
 export * from './notebook/nbformat.ts';
 export { parseNotebook, serializeNotebook, newNotebook, NotebookFormatError } from './notebook/ipynb.ts';
-export { DraftStore, StorageUnavailableError } from './notebook/autosave.ts';
+// Types only: a notebook loads its draft store once it looks for a draft, after its first paint.
+export type { DraftStore, StorageUnavailableError } from './notebook/autosave.ts';
 export { OutputModel, droppedText, STREAM_TEXT_LIMIT } from './notebook/output-model.ts';
 export { ansiToHtml, stripAnsi } from './notebook/ansi.ts';
 export type { ExecuteOptions, Kernel, KernelStatusChange, StartupProgress, Unsubscribe } from './kernel/kernel.ts';

@@ -8,6 +8,9 @@ import { codeStyles } from '../shared/code.styles.ts';
 // `.badge`: a magic cell's header while its element loads. `::after` is an invisible copy of that header's Run button
 // (its text's size and inherited line height, padding, border): the line is as tall as the header, so nothing moves
 // when the element comes.
+// `content-visibility: auto` lays a cell out again each time it scrolls into view (most of a big notebook's scrolling
+// cost, README "Measured"), but without it every cell is laid out, and a notebook of a million lines of code takes
+// seconds of background layout to settle (test/fuzz/notebook-load.test.ts): kept until cells lay out cheaper.
 export const styles = [
   codeStyles,
   css`

@@ -171,6 +171,8 @@ export class BentoCell extends LitElement {
   @state() private editorError?: string;
   /** The magic of this cell while its element is a chunk not loaded yet: the cell shows its badge and text meanwhile. */
   @state() private magicPending?: CellMagicSpec;
+  /** The pointer or the focus is in the cell: its toolbar exists only then, or while it is the active cell. */
+  @state() private engaged = false;
 
   /** `code`, `markdown` or `raw`. */
   @property({ reflect: true }) type: CellType = 'code';
@@ -184,6 +186,13 @@ export class BentoCell extends LitElement {
   @property({ attribute: false }) kernel?: Kernel;
   /** nbformat cell id. */
   @property({ attribute: 'cell-id' }) cellId = newCellId();
+
+  constructor() {
+    super();
+    // Read once the move is done: focus going from one of the cell's own elements to another stays in.
+    const engage = () => queueMicrotask(() => (this.engaged = this.matches(':hover, :focus-within')));
+    for (const type of ['pointerenter', 'pointerleave', 'focusin', 'focusout']) this.addEventListener(type, engage);
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -756,6 +765,8 @@ export class BentoCell extends LitElement {
   }
 
   private renderToolbar() {
+    // A toolbar in each of a thousand cells is most of their elements, for one that shows at a time.
+    if (!this.active && !this.engaged) return nothing;
     const inNotebook = Boolean(this.closest('bento-notebook'));
     return html`
       <div class="toolbar" part="toolbar" role="toolbar" aria-label="Cell actions">

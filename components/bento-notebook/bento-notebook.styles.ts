@@ -5,6 +5,8 @@ import { statusStyles } from '../shared/kernel-status.ts';
 // `contain-intrinsic-inline-size` + `min-inline-size: 0`: inline-size containment (for the container queries)
 // leaves the element no content width, so in a flex row or a shrink-to-fit box it would collapse to nothing;
 // it asks for 48rem there instead, and can still shrink below it.
+// The cells stack as blocks, not as a flex column: a cell whose height changes then costs its own layout, not a pass
+// over a thousand siblings (the big notebook in README, "Measured").
 export const styles = [
   statusStyles,
   css`
@@ -244,10 +246,11 @@ export const styles = [
     background: var(--_error-bg);
   }
   .cells {
-    display: flex;
-    flex-direction: column;
-    gap: var(--_space-1);
-    padding: var(--_space-3) var(--_space-3) 0;
+    display: flow-root;
+    padding: calc(var(--_space-3) - var(--_space-1)) var(--_space-3) 0;
+  }
+  ::slotted(*) {
+    margin-block-start: var(--_space-1);
   }
   .add {
     display: flex;

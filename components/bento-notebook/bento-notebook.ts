@@ -9,9 +9,9 @@ import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
-import { DraftStore } from '../../src/notebook/autosave.ts';
+import type { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
-import type { Cell, Notebook } from '../../src/notebook/nbformat.ts';
+import { joinSource, type Cell, type Notebook } from '../../src/notebook/nbformat.ts';
 import { BentoCell, BentoChangeEvent, BentoErrorEvent, type BentoCellCommandEvent, type BentoDisplayUpdateEvent, type CellType, type KernelLease } from '../bento-cell/bento-cell.ts';
 import type { PlacementOptions, PlacementPolicy } from '../../src/placement/placement.ts';
 import type { NotebookPlacement } from './placement.ts';
@@ -50,7 +50,7 @@ export interface Notice {
 
 const AUTOSAVE_DELAY_MS = 400;
 const DOUBLE_KEY_MS = 800;
-/** Cells a loaded notebook renders at once (about a screenful); see applyNotebook. */
+/** Cells a loaded notebook makes and renders at once (about a screenful); see applyNotebook. */
 const RENDER_AT_ONCE = 12;
 
 function isTyping(event: Event): boolean {
@@ -87,7 +87,7 @@ function isTyping(event: Event): boolean {
 export class BentoNotebook extends LitElement {
   static override styles = styles;
 
-  private readonly drafts = new DraftStore();
+  private draftStore?: Promise<DraftStore>;
   private autosaveTimer?: ReturnType<typeof setTimeout>;
   private deleted: Array<{ index: number; cell: Cell }> = [];
   private lastKey?: { key: string; at: number };
@@ -114,6 +114,13 @@ export class BentoNotebook extends LitElement {
   private initialised: Promise<void> = Promise.resolve();
   /** Where cells should run (./placement.ts): a chunk of its own, loaded once the kernel starts unless placement is off. */
   private placer?: Promise<NotebookPlacement>;
+  /** Cells of the loaded notebook not made into elements yet (see makeCells). */
+  private unmade: Cell[] = [];
+  /** Settles once every cell of the loaded notebook is an element. */
+  private allMade: Promise<void> = Promise.resolve();
+  private resolveAllMade?: () => void;
+  /** @internal Told of the cells makeCells held back from rendering (./render-later.ts renders them). */
+  cellsMade?: (cells: BentoCell[]) => void;
 
   @query('.more > button') private moreButton?: HTMLButtonElement;
 
@@ -200,7 +207,8 @@ export class BentoNotebook extends LitElement {
   /** Also waits for the cells to render (a Markdown cell waits for its renderer, a `%%sql` cell for its element). */
   protected override async getUpdateComplete(): Promise<boolean> {
     const complete = await super.getUpdateComplete();
-    await Promise.all(this.cells.map((cell) => cell.updateComplete));
+    await this.allMade;
+    await Promise.all(this.madeCells.map((cell) => cell.updateComplete));
     return complete;
   }
 
@@ -210,7 +218,7 @@ export class BentoNotebook extends LitElement {
   }
 
   protected override updated(): void {
-    this.cells.forEach((cell, i) => {
+    this.madeCells.forEach((cell, i) => {
       cell.active = i === this.activeIndex;
       cell.tabIndex = i === this.activeIndex ? 0 : -1;
     });
@@ -301,6 +309,17 @@ export class BentoNotebook extends LitElement {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** The draft store, loaded on first use: IndexedDB is asynchronous anyway, so its code need not come first. */
+  private drafts(): Promise<DraftStore> {
+    return (this.draftStore ??= import('../../src/notebook/autosave.ts').then(
+      ({ DraftStore }) => new DraftStore(),
+      (error: unknown) => {
+        this.draftStore = undefined; // the next autosave tries again
+        throw error;
+      },
+    ));
+  }
+
   private get draftKey(): string {
     return this.autosaveKey ?? this.src ?? `${location.pathname}#${this.id || 'notebook'}`;
   }
@@ -312,7 +331,7 @@ export class BentoNotebook extends LitElement {
       if (this.noAutosave) return;
       let draft;
       try {
-        draft = await this.drafts.load(this.draftKey);
+        draft = await (await this.drafts()).load(this.draftKey);
       } catch (error) {
         this.reportError(error, 'autosave');
         return;
@@ -320,12 +339,12 @@ export class BentoNotebook extends LitElement {
       if (!draft) return;
       if (this.src) this.offerDraft(draft);
       else {
-        this.applyNotebook(draft.notebook);
+        await this.applyNotebook(draft.notebook);
         this.dispatchEvent(new BentoLoadEvent('draft'));
       }
     } finally {
       this.loading = false;
-      if (this.cells.length === 0) this.applyNotebook(newNotebook(), false);
+      if (this.madeCells.length === 0) void this.applyNotebook(newNotebook(), false);
       if (this.changedWhileLoading) this.onChange();
     }
   }
@@ -334,7 +353,7 @@ export class BentoNotebook extends LitElement {
     try {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}`.trim());
-      this.applyNotebook(parseNotebook(await response.text()));
+      await this.applyNotebook(parseNotebook(await response.text()));
       this.dispatchEvent(new BentoLoadEvent('src'));
     } catch (error) {
       this.reportError(error, 'load', `Could not open ${url}: `);
@@ -348,33 +367,54 @@ export class BentoNotebook extends LitElement {
     this.dispatchEvent(new BentoErrorEvent({ message, source }));
   }
 
-  private applyNotebook(notebook: Notebook, untrusted = true): void {
+  /** Shows `notebook`'s cells; settles once every one is an element (a big notebook makes them a slice at a time). */
+  private applyNotebook(notebook: Notebook, untrusted = true): Promise<void> {
     this.untrusted = untrusted;
     this.notebookMetadata = structuredClone(notebook.metadata ?? {});
     this.chosenKernelspec = undefined;
     this.decideKernel(this.honourKernelspec(++this.kernelChoiceId));
     const { cells, metadata: _metadata, nbformat: _nbformat, nbformat_minor: _minor, ...extra } = notebook;
     this.notebookExtra = extra;
-    for (const cell of this.cells) cell.remove();
-    // A notebook of many cells renders the first ones now, the rest as they near the viewport or when the page is
-    // idle (./render-later.ts): rendering a thousand cells at once blocks the page for seconds.
-    const held: BentoCell[] = [];
-    cells.forEach((json, i) => {
+    this.unmade = [];
+    this.resolveAllMade?.();
+    for (const cell of this.madeCells) cell.remove();
+    // A notebook of many cells makes and renders its first ones now, and the rest a slice at a time, those nearing
+    // the viewport first (./render-later.ts): making and rendering a thousand cells at once blocks the page for
+    // seconds. Meanwhile `cells`, toJSON() and what uses them (save, run all, autosave) see every cell.
+    this.unmade = [...cells];
+    this.cellsMade = undefined;
+    this.makeCells(RENDER_AT_ONCE, false);
+    this.activeIndex = 0;
+    if (!this.unmade.length) return Promise.resolve();
+    this.allMade = new Promise((resolve) => (this.resolveAllMade = resolve));
+    import('./render-later.ts').then(
+      (module) => module.renderLater(this),
+      () => this.cells.forEach((cell) => cell.renderNow()),
+    );
+    return this.allMade;
+  }
+
+  /** The cells made into elements so far (`cells` makes the rest first). */
+  private get madeCells(): BentoCell[] {
+    return [...this.children].filter((child): child is BentoCell => child instanceof BentoCell);
+  }
+
+  /**
+   * @internal Makes up to `count` more cells of the loaded notebook, after those made before (whatever changes the
+   * cells' order reads `cells` first); when `hold`, they wait for renderNow() (cellsMade hears of them). Returns them.
+   */
+  makeCells(count: number, hold = true): BentoCell[] {
+    const made = this.unmade.splice(0, count).map((json) => {
       const cell = document.createElement('bento-cell');
       cell.fromJSON(json);
-      if (i >= RENDER_AT_ONCE) {
-        cell.holdRender();
-        held.push(cell);
-      }
-      this.append(cell);
+      cell.tabIndex = -1;
+      if (hold) cell.holdRender();
+      return cell;
     });
-    if (held.length) {
-      import('./render-later.ts').then(
-        (module) => module.renderLater(held),
-        () => held.forEach((cell) => cell.renderNow()),
-      );
-    }
-    this.activeIndex = 0;
+    this.append(...made);
+    if (hold) this.cellsMade?.(made);
+    if (!this.unmade.length) this.resolveAllMade?.();
+    return made;
   }
 
   private readonly onChange = (): void => {
@@ -395,7 +435,7 @@ export class BentoNotebook extends LitElement {
 
   private async autosave(): Promise<void> {
     try {
-      await this.drafts.save(this.draftKey, this.toJSON());
+      await (await this.drafts()).save(this.draftKey, this.toJSON());
       if (this.notice?.text.startsWith('Autosave')) this.notice = undefined;
     } catch (error) {
       this.reportError(error, 'autosave');
@@ -680,16 +720,20 @@ export class BentoNotebook extends LitElement {
     return p.phase === 'compile' ? 'compiling Python' : 'starting Python';
   }
 
-  /** The cells, in order. */
+  /** The cells, in order: all of them, even while a big notebook is still making its elements (it makes them now). */
   get cells(): BentoCell[] {
-    return [...this.children].filter((child): child is BentoCell => child instanceof BentoCell);
+    if (this.unmade.length) this.makeCells(this.unmade.length);
+    return this.madeCells;
   }
 
-  /** Loads nbformat 4 JSON (an object or text); throws NotebookFormatError with a clear message if it is not one. */
+  /**
+   * Loads nbformat 4 JSON (an object or text); throws NotebookFormatError with a clear message if it is not one.
+   * `bento-load` fires once every cell is an element (a big notebook makes them a slice at a time).
+   */
   load(notebook: Notebook | string | object, source: 'api' | 'file' = 'api'): void {
-    this.applyNotebook(parseNotebook(notebook));
+    const made = this.applyNotebook(parseNotebook(notebook));
     this.notice = undefined;
-    this.dispatchEvent(new BentoLoadEvent(source));
+    void made.then(() => this.dispatchEvent(new BentoLoadEvent(source)));
     this.changed();
   }
 
@@ -704,8 +748,14 @@ export class BentoNotebook extends LitElement {
       nbformat: 4,
       nbformat_minor: 5,
       metadata,
-      cells: this.cells.map((cell) => cell.toJSON()),
+      cells: this.cellsJSON(),
     } as Notebook;
+  }
+
+  /** Every cell as nbformat, those not made into elements yet included (without making them). */
+  private cellsJSON(): Cell[] {
+    // As a made cell saves it: the source as one string.
+    return [...this.madeCells.map((cell) => cell.toJSON()), ...this.unmade.map((cell) => ({ ...structuredClone(cell), source: joinSource(cell.source) }))];
   }
 
   /**
@@ -955,15 +1005,16 @@ export class BentoNotebook extends LitElement {
           'Restore my edits',
           () => {
             this.notice = undefined;
-            this.applyNotebook(draft.notebook);
-            this.dispatchEvent(new BentoLoadEvent('draft'));
+            void this.applyNotebook(draft.notebook).then(() => this.dispatchEvent(new BentoLoadEvent('draft')));
           },
         ],
         [
           'Discard them',
           () => {
             this.notice = undefined;
-            void this.drafts.delete(this.draftKey).catch(() => {});
+            void this.drafts()
+              .then((drafts) => drafts.delete(this.draftKey))
+              .catch(() => {});
           },
         ],
       ],

@@ -1,17 +1,20 @@
 /**
- * The cells of a big notebook that were not rendered at load (`BentoCell.holdRender`): those nearing the viewport
- * render as they come, a slice at a time, and the rest in idle slices from the top, so that no task of the page runs
- * long and everything is rendered (and found by the browser's find-in-page) within seconds. Until it renders, a cell
- * holds the place of its estimated height, so the scrollbar is about right and the page does not collapse under the
- * viewport. Once rendered, `content-visibility: auto` (the cell's styles) skips the layout and paint of cells out of
- * view. The bench figure `big-notebook` measures it (README, "Measured").
+ * The cells of a big notebook not made or not rendered at load (BentoNotebook.makeCells, `BentoCell.holdRender`): the
+ * rest of the cells are made a slice at a time; those nearing the viewport render as they come, and the rest in idle
+ * slices from the top, so that no task of the page runs long and everything is rendered (and found by the browser's
+ * find-in-page) within seconds. Until it renders, a cell holds the place of its estimated height, so the scrollbar is
+ * about right and the page does not collapse under the viewport. A cell near the viewport is laid out in the slice that
+ * renders it, not in the frame that scrolls it into view (`content-visibility: auto` skips the rest). The bench figure `big-notebook` measures it (README, "Measured").
  */
 import type { BentoCell } from '../bento-cell/bento-cell.ts';
+import type { BentoNotebook } from './bento-notebook.ts';
 
 /** Work per slice: well under the 50 ms of a long task, with room for the frame's own work. */
 const SLICE_MS = 12;
 /** Cells this far above or below the viewport (in viewport heights) render before they come into view. */
 const AHEAD = '100%';
+/** Cells made at a time within a slice (making one is a small fraction of rendering it). */
+const MAKE_STEP = 8;
 const LINE_PX = 20;
 
 function lines(text: string | string[]): number {
@@ -40,11 +43,12 @@ function estimateHeight(cell: BentoCell): number {
   return Math.round(Math.min(height, 2000));
 }
 
-/** Renders `cells` (held back by holdRender) as they near the viewport, and the rest when the page is idle. */
-export function renderLater(cells: BentoCell[]): void {
-  const waiting = new Set(cells.filter((cell) => !cell.hasUpdated));
+/** Makes the cells of `notebook` not made yet, and renders those it holds back (see the top of this file). */
+export function renderLater(notebook: BentoNotebook): void {
+  const waiting = new Set<BentoCell>();
   const near: BentoCell[] = [];
   let busy = false;
+  let madeAll = false;
 
   const observer = new IntersectionObserver(
     (entries) => {
@@ -54,13 +58,20 @@ export function renderLater(cells: BentoCell[]): void {
     { rootMargin: `${AHEAD} 0px` },
   );
 
-  for (const cell of waiting) {
-    const height = estimateHeight(cell);
+  function hold(cells: BentoCell[]): void {
+    for (const cell of cells) {
+      if (cell.hasUpdated || waiting.has(cell)) continue;
+      const height = estimateHeight(cell);
     // `auto`: once the cell has been rendered in view, the browser keeps its real height for when it is out of view.
     cell.style.containIntrinsicBlockSize = `auto ${height}px`;
     cell.style.minBlockSize = `${height}px`;
-    observer.observe(cell);
+      waiting.add(cell);
+      observer.observe(cell);
+    }
   }
+  notebook.cellsMade = hold;
+  // Those made before this chunk came (something read `cells` meanwhile).
+  hold([...notebook.children].filter((child): child is BentoCell => child.localName === 'bento-cell'));
 
   async function render(cell: BentoCell): Promise<void> {
     waiting.delete(cell);
@@ -69,37 +80,53 @@ export function renderLater(cells: BentoCell[]): void {
     cell.renderNow();
     await cell.updateComplete;
     cell.style.minBlockSize = '';
+    // Its style and layout now, inside the slice, rather than in the frame that scrolls it into view.
+    cell.getBoundingClientRect();
   }
 
-  /** Renders cells while `more()` holds and the slice lasts; false when another slice was running (try again). */
-  async function slice(take: () => BentoCell | undefined, more: () => boolean): Promise<boolean> {
+  /** Does `step()` while `more()` holds and the slice lasts; false when another slice was running (try again). */
+  async function slice(step: () => Promise<boolean>, more: () => boolean): Promise<boolean> {
     if (busy) return false;
     busy = true;
     try {
       const start = performance.now();
-      for (let cell = take(); cell; cell = performance.now() - start < SLICE_MS && more() ? take() : undefined) {
-        if (waiting.has(cell)) await render(cell);
-      }
+      while ((await step()) && performance.now() - start < SLICE_MS && more());
     } finally {
       busy = false;
-      if (waiting.size === 0) observer.disconnect();
     }
     return true;
   }
 
   /** The cells near the viewport: a slice now (in the observer's task), the rest in the next tasks. */
   async function renderNear(): Promise<void> {
-    const done = await slice(() => near.shift(), () => near.length > 0);
+    const step = async () => {
+      const cell = near.shift();
+      if (cell && waiting.has(cell)) await render(cell);
+      return cell !== undefined;
+    };
+    const done = await slice(step, () => near.length > 0);
     if (!done || near.length) setTimeout(() => void renderNear(), done ? 0 : 16);
   }
 
-  /** The rest, from the top, while the page is idle. */
+  /** While the page is idle: makes the cells not made yet, then renders the rest from the top. */
+  async function idleStep(): Promise<boolean> {
+    if (near.length) return false;
+    if (!madeAll) {
+      madeAll = notebook.makeCells(MAKE_STEP).length === 0;
+      if (!madeAll) return true;
+    }
+    const cell = waiting.values().next().value;
+    if (cell) await render(cell);
+    return cell !== undefined;
+  }
+
   function renderIdle(): void {
-    if (waiting.size === 0) return;
-    requestIdleCallback(
-      (deadline) => void slice(() => (near.length ? undefined : waiting.values().next().value), () => deadline.timeRemaining() > 0).then(renderIdle),
-      { timeout: 1000 },
-    );
+    // Done, or another notebook was loaded since.
+    if ((madeAll && waiting.size === 0) || notebook.cellsMade !== hold) {
+      observer.disconnect();
+      return;
+    }
+    requestIdleCallback((deadline) => void slice(idleStep, () => deadline.timeRemaining() > 0).then(renderIdle), { timeout: 1000 });
   }
 
   renderIdle();

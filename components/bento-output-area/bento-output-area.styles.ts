@@ -107,9 +107,12 @@ export const styles = css`
   /*
    * Text is laid out in blocks of 100 lines; blocks off screen are skipped (a cell that printed 100k lines
    * shown in full still lays out only what is visible) yet stay findable and in the accessibility tree.
+   * A text of one block is not: skipping costs a layout each time it comes into view, and an observer per box.
    */
   .block {
     display: block;
+  }
+  .block:not(:only-child) {
     content-visibility: auto;
     contain-intrinsic-size: auto 1950px;
   }

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureSync, html, oneEvent } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import { press, waitFor } from '../helpers.ts';
 import '../../components/bento-cell/bento-cell.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
@@ -65,6 +65,34 @@ describe('<bento-cell> on its own', () => {
     // A code cell on its own starts Python as it appears, before anyone runs it.
     expect(PyodideRuntime.default().state).to.be.oneOf(['starting', 'ready']);
     await expect(cell).to.be.accessible();
+  });
+
+  it('has its toolbar while the pointer or the focus is in it, or while it is active, and not otherwise', async () => {
+    const cell = await fixture<BentoCell>(html`<bento-cell>1 + 1</bento-cell>`);
+    const toolbar = async () => {
+      await cell.updateComplete;
+      return cell.shadowRoot!.querySelector('[role="toolbar"]');
+    };
+    expect(await toolbar()).to.equal(null);
+    const rect = cell.getBoundingClientRect();
+    await sendMouse({ type: 'move', position: [Math.round(rect.left + 20), Math.round(rect.top + rect.height / 2)] });
+    await waitFor(async () => (await toolbar()) !== null, 'no toolbar under the pointer');
+    await sendMouse({ type: 'move', position: [innerWidth - 1, innerHeight - 1] });
+    await waitFor(async () => (await toolbar()) === null, 'the toolbar stayed after the pointer left');
+    cell.shadowRoot!.querySelector<HTMLElement>('.static')!.focus();
+    expect(await toolbar()).to.not.equal(null);
+    // Tab reaches its buttons, and focus moving among them keeps the toolbar.
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    expect(cell.shadowRoot!.activeElement?.closest('[role="toolbar"]')).to.not.equal(null);
+    await sendKeys({ press: 'Tab' });
+    expect(await toolbar()).to.not.equal(null);
+    await expect(cell).to.be.accessible();
+    (cell.shadowRoot!.activeElement as HTMLElement).blur();
+    await waitFor(async () => (await toolbar()) === null, 'the toolbar stayed after focus left');
+    cell.active = true;
+    expect(await toolbar()).to.not.equal(null);
   });
 
   it('keeps code with < and > from a script child intact', async () => {

@@ -44,6 +44,31 @@ describe('a notebook of a thousand cells', () => {
     expect(serializeNotebook(el.toJSON())).to.equal(serializeNotebook(expected));
   });
 
+  it('makes its cells a slice at a time, saves every one meanwhile, and fires bento-load once all are in the page', async () => {
+    const text = await (await fetch(BIG)).text();
+    const expected = serializeNotebook(parseNotebook(text));
+    const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    const loaded = oneEvent(el, 'bento-load');
+    el.load(text);
+    // The first screen is made at once, not the thousand cells; what is saved is the whole notebook all the same.
+    expect(el.querySelectorAll('bento-cell').length).to.be.below(1000);
+    expect(serializeNotebook(el.toJSON())).to.equal(expected);
+    await loaded;
+    expect(el.querySelectorAll('bento-cell').length).to.equal(1000);
+    expect(serializeNotebook(el.toJSON())).to.equal(expected);
+  });
+
+  it('gives every cell to whoever asks for `cells` while they are being made, in order', async () => {
+    const text = await (await fetch(BIG)).text();
+    const ids = parseNotebook(text).cells.map((cell) => cell.id);
+    const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    el.load(text);
+    expect(el.cells.map((cell) => cell.cellId)).to.deep.equal(ids);
+    // Those made at once this way still render, as the notebook's own slices would have made and rendered them.
+    await el.updateComplete;
+    expect(el.cells.every((cell) => cell.shadowRoot?.querySelector('.cell'))).to.equal(true);
+  });
+
   it('moves to the last cell with the keyboard, scrolled into view and rendered', async () => {
     const el = await bigNotebook();
     // From a cell far below the first screen (as a click there would), a hundred cells down with the arrow key.
