@@ -70,12 +70,16 @@ export async function visitDemo(browser, origin, { keepOpen = false } = {}) {
 export async function firstVisit(browser, origin) {
   const { page } = await visitDemo(browser, origin, { keepOpen: true });
   await page.evaluate(async () => {
-    const { DraftStore, PyodideRuntime } = await import('/dist/bento-lite.js');
+    const { PyodideRuntime } = await import('/dist/bento-lite.js');
     await PyodideRuntime.default().snapshotSaved();
-    // Autosave waits 400 ms after the last change.
+    // Autosave waits 400 ms after the last change. The drafts' database (src/notebook/autosave.ts) closes its
+    // connection when asked to go, so the deletion is not blocked by the open page.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const drafts = new DraftStore();
-    for (const key of await drafts.keys()) await drafts.delete(key);
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('bento-lite');
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
   });
   await page.close();
 }
