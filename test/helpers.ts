@@ -194,3 +194,28 @@ export function allElements(root: ParentNode): Element[] {
   }
   return found;
 }
+
+/**
+ * A dedicated worker that opens `directory/name` in the origin-private file system through a sync access handle (an
+ * exclusive lock, as a runtime reading or writing a snapshot holds it) and keeps it open; `terminate()` lets go.
+ * `create` makes the file (and folder) when missing.
+ */
+export async function holdFileExclusively(directory: string, name: string, { create = false } = {}): Promise<Worker> {
+  const source = `onmessage = async ({ data }) => {
+    const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(data.directory, { create: data.create });
+    self.held = await (await directory.getFileHandle(data.name, { create: data.create })).createSyncAccessHandle();
+    postMessage('held');
+  };`;
+  const holder = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  try {
+    await new Promise((resolve, reject) => {
+      holder.onmessage = resolve;
+      holder.onerror = reject;
+      holder.postMessage({ directory, name, create });
+    });
+  } catch (error) {
+    holder.terminate();
+    throw error;
+  }
+  return holder;
+}

@@ -19,7 +19,7 @@ import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { SNAPSHOT_DIRECTORY, snapshotFileName } from '../../src/kernel/pyodide/snapshot-cache.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
-import { codeNotebook, outputText, run, testRuntimeOptions, waitFor } from '../helpers.ts';
+import { codeNotebook, holdFileExclusively, outputText, run, testRuntimeOptions, waitFor } from '../helpers.ts';
 
 /** How long a fault may take to settle before the row "every promise settles" fails (a hang guard, not a timing). */
 const SETTLES_WITHIN_MS = 60_000;
@@ -246,7 +246,12 @@ fault(
     return autosaveScenario(
       async () => {
         await outcome(indexedDB.deleteDatabase('bento-lite'));
-        const request = indexedDB.open('bento-lite', 1);
+        // Above any version the notebook's draft store may have made in the meantime (it opens the database when it
+        // first looks for a draft), and without the drafts store: the store's next open must upgrade, and is blocked.
+        const request = indexedDB.open('bento-lite', 1000);
+        request.onupgradeneeded = () => {
+          if (request.result.objectStoreNames.contains('drafts')) request.result.deleteObjectStore('drafts');
+        };
         holder = await new Promise<IDBDatabase>((resolve) => (request.onsuccess = () => resolve(request.result)));
       },
       async () => {
@@ -320,6 +325,14 @@ async function jobRows(seen: Seen, storeName: string, expected: Array<{ id?: str
   seen.jobRowsDetail = problems.join('; ');
 }
 
+/** The next action after a fault: a job submitted to `jobs` runs to its end; `seen` says whether it succeeded. */
+async function nextJobLands(seen: Seen, jobs: WorkerJobRunner, source: ColumnTable, target: string, options: { chunkRows?: number } = {}): Promise<void> {
+  const job = await settle(jobs.submit(source, { connector: WAREHOUSE, target, ...options }), seen);
+  const final = job && (await settle(ended(jobs, job.id), seen));
+  seen.nextOk = final?.state === 'succeeded';
+  seen.nextDetail = `the next job: ${final?.state} ${final?.error?.message ?? ''}`;
+}
+
 fault(
   'IndexedDB full: a job record',
   { jobs: true },
@@ -334,10 +347,7 @@ fault(
       await quota(1);
       seen.said = (await settle(refusal(jobs.submit(table(500), { connector: WAREHOUSE, target: refused })), seen)) ?? '';
       await quota();
-      const job = await settle(jobs.submit(table(500), { connector: WAREHOUSE, target: landed }), seen);
-      const final = job && (await settle(ended(jobs, job.id), seen));
-      seen.nextOk = final?.state === 'succeeded';
-      seen.nextDetail = `the next job: ${final?.state} ${final?.error?.message ?? ''}`;
+      await nextJobLands(seen, jobs, table(500), landed);
       // The refused job is not recorded at all, and made nothing on the warehouse.
       await jobRows(seen, storeName, [{ state: 'succeeded', target: landed, rows: 500 }]);
       if ((await rowsIn(refused)) !== 0) seen.jobRowsOk = false;
@@ -368,10 +378,7 @@ fault(
       seen.said = first ? `${first.state}: ${first.error?.message ?? ''}` : '';
       const copies = await listStagedCopies(storeName);
       await quota();
-      const job = await settle(jobs.submit(big, { connector: WAREHOUSE, target: landed, chunkRows: 50_000 }), seen);
-      const final = job && (await settle(ended(jobs, job.id), seen));
-      seen.nextOk = final?.state === 'succeeded';
-      seen.nextDetail = `the next job: ${final?.state} ${final?.error?.message ?? ''}`;
+      await nextJobLands(seen, jobs, big, landed, { chunkRows: 50_000 });
       // The failed job is recorded once, as failed, and left no copy behind.
       await jobRows(seen, storeName, [
         { state: 'failed', target: refused, rows: 0 },
@@ -410,10 +417,7 @@ fault(
       seen.said = (await settle(refusal(jobs.submit(table(300), { connector: WAREHOUSE, target: refused })), seen)) ?? '';
       holding.result.close();
       await outcome(upgrade);
-      const job = await settle(jobs.submit(table(300), { connector: WAREHOUSE, target: landed }), seen);
-      const final = job && (await settle(ended(jobs, job.id), seen));
-      seen.nextOk = final?.state === 'succeeded';
-      seen.nextDetail = `the next job: ${final?.state} ${final?.error?.message ?? ''}`;
+      await nextJobLands(seen, jobs, table(300), landed);
       await jobRows(seen, storeName, [{ state: 'succeeded', target: landed, rows: 300 }]);
       if ((await rowsIn(refused)) !== 0) seen.jobRowsOk = false;
     } finally {
@@ -528,18 +532,8 @@ fault(
     await settle(probe.started.snapshotSaved(), seen);
     probe.started.terminate();
     await PyodideRuntime.clearSnapshotCache();
-    const source = `onmessage = async ({ data }) => {
-      const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(data.directory, { create: true });
-      self.held = await (await directory.getFileHandle(data.name, { create: true })).createSyncAccessHandle();
-      postMessage('held');
-    };`;
-    const holder = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    const holder = await holdFileExclusively(SNAPSHOT_DIRECTORY, snapshotFileName(key), { create: true });
     try {
-      await new Promise((resolve, reject) => {
-        holder.onmessage = resolve;
-        holder.onerror = reject;
-        holder.postMessage({ directory: SNAPSHOT_DIRECTORY, name: snapshotFileName(key) });
-      });
       const blocked = await bootAndRun(seen);
       const bootedAs = blocked.started.bootInfo?.source;
       const saved = await settle(blocked.started.snapshotSaved(), seen);

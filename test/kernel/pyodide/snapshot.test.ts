@@ -4,7 +4,7 @@ import { PyodideKernel } from '../../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, PYODIDE_VERSION, type PyodideRuntimeOptions, type RuntimeBootInfo } from '../../../src/kernel/pyodide/runtime.ts';
 import { checksum, decodeEntryHead, encodeEntry, SNAPSHOT_DIRECTORY, snapshotFileName } from '../../../src/kernel/pyodide/snapshot-cache.ts';
 import type { SnapshotKey } from '../../../src/kernel/pyodide/worker-api.ts';
-import { isolated, run, testRuntimeOptions } from '../../helpers.ts';
+import { holdFileExclusively, isolated, run, testRuntimeOptions } from '../../helpers.ts';
 
 // Origin-private storage outlives this page: other test files of the run share it. Every test here starts from
 // an empty cache, and the last one leaves it empty, so no file depends on the order files run in.
@@ -286,19 +286,9 @@ describe('Pyodide memory snapshot cache', () => {
 
   it('restores while another worker holds the entry open through a sync access handle', async () => {
     const key = await seed();
-    // A dedicated worker that opens the entry exclusively (as a runtime reading it does) and holds it.
-    const source = `onmessage = async ({ data }) => {
-      const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(data.directory);
-      self.held = await (await directory.getFileHandle(data.name)).createSyncAccessHandle();
-      postMessage('held');
-    };`;
-    const holder = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    // Another worker opens the entry exclusively (as a runtime reading it does) and holds it.
+    const holder = await holdFileExclusively(SNAPSHOT_DIRECTORY, snapshotFileName(key));
     try {
-      await new Promise((resolve, reject) => {
-        holder.onmessage = resolve;
-        holder.onerror = reject;
-        holder.postMessage({ directory: SNAPSHOT_DIRECTORY, name: snapshotFileName(key) });
-      });
       const started = await start();
       expect(started.info.source, started.info.fallbackReason).to.equal('restored');
     } finally {
