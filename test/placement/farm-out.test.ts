@@ -80,9 +80,12 @@ describe('Farm-out: one cell runs on a Jupyter Server kernel, its variables move
   it("shows the remote run's input, stdout, stderr and result as a local run's, inside one busy/idle of its own", async () => {
     const r = await run(farm, '%%remote\nimport sys\nprint("from the server")\nprint("careful", file=sys.stderr)\n6 * 7');
     expect(r.reply.content.status).to.equal('ok');
-    // The plan, then the remote run's messages (stdout and stderr are separate streams: their order may vary).
+    // The plan, then the remote run's messages (stdout and stderr are separate streams: their order may vary, and
+    // ipykernel may send a print as more than one stream message when its flush comes between the text and the newline).
     expect(r.outputs.map(([type]) => type).slice(0, 2)).to.deep.equal(['display_data', 'execute_input']);
-    expect(r.outputs.map(([type]) => type).slice(2).sort()).to.deep.equal(['execute_result', 'stream', 'stream']);
+    const rest = r.outputs.map(([type]) => type).slice(2);
+    expect(rest.filter((type) => type !== 'stream')).to.deep.equal(['execute_result']);
+    expect(rest.filter((type) => type === 'stream').length).to.be.at.least(2);
     expect(r.outputs[1][1].code).to.equal('import sys\nprint("from the server")\nprint("careful", file=sys.stderr)\n6 * 7');
     expect(r.stdout).to.equal('from the server\n');
     expect(r.stderr).to.equal('careful\n');
