@@ -197,13 +197,15 @@ export class ClickHouseUploads implements UploadSink {
     // A closed page's last statements may still run on the server (its commit's RENAME, the chunk drops): the
     // tables are read once they have ended, or this would judge a commit half-way.
     await this.waitUntilFinished(names.queryPrefix, true);
-    if (!(await this.exists(names.ledger)) || (await this.count(names.ledger)) !== 1) return false;
+    // Which of the job's tables exist, in one question rather than one round trip per table.
+    const tables = await this.jobTables(names, plan);
+    const has = (qualified: string) => tables.has(unqualified(qualified));
+    if (!has(names.ledger) || (await this.count(names.ledger)) !== 1) return false;
     // An append moves the rows with one INSERT and then drops the chunk tables: those still there mean it may not
     // have run. Otherwise the ledger is written once the build table exists, and the build table becomes `final`
     // and then the target: with neither left, the rows were moved in (chunk tables left over are only litter).
-    if (plan.mode === 'append' && (await this.chunkTables(names)).length > 0) return false;
-    for (const table of [names.building, names.final]) if (await this.exists(table)) return false;
-    return true;
+    if (plan.mode === 'append' && chunkNumbers(tables, names).length > 0) return false;
+    return !has(names.building) && !has(names.final);
   }
 
   async commit(plan: UploadPlan): Promise<void> {
