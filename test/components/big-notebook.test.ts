@@ -58,6 +58,20 @@ describe('a notebook of a thousand cells', () => {
     expect(serializeNotebook(el.toJSON())).to.equal(expected);
   });
 
+  it('once every cell has rendered, lays the short cells out for good and leaves a very tall one skippable', async () => {
+    const text = await (await fetch(BIG)).text();
+    const notebook = parseNotebook(text);
+    // One cell of 5,000 lines, where skipping its layout while out of view still pays.
+    notebook.cells.splice(500, 0, { cell_type: 'code', metadata: {}, source: Array.from({ length: 5000 }, (_, i) => `x${i} = ${i}`).join('\n'), outputs: [], execution_count: null });
+    const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+    el.load(serializeNotebook(notebook));
+    const visibility = (cell: BentoCell) => getComputedStyle(cell).contentVisibility;
+    // Scrolling back past a cell laid out for good costs no layout; `auto` would lay it out again each time.
+    await waitFor(() => el.cells.filter((cell) => visibility(cell) === 'visible').length >= 990, 'the short cells to be laid out for good', 60_000);
+    expect(visibility(el.cells[500])).to.equal('auto');
+    expect(el.cells[500].source.split('\n').length).to.equal(5000);
+  });
+
   it('gives every cell to whoever asks for `cells` while they are being made, in order', async () => {
     const text = await (await fetch(BIG)).text();
     const ids = parseNotebook(text).cells.map((cell) => cell.id);
