@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import type * as BentoLite from '../src/index.ts';
 import { waitFor } from './helpers.ts';
+import { jupyterServer } from './kernel/remote/server.ts';
 
 // The built package as a page gets it (`npm test` builds first): worker.js and the Pyodide files beside the
 // bundle, found with no configuration and no network.
@@ -240,6 +241,30 @@ describe('the built bundle', () => {
       expect(page.pythonReadyAt, 'Python started').to.be.a('number');
       expect(chunk.startTime, '<sql-cell> waited for Python to start').to.be.greaterThan(page.pythonReadyAt!);
       expect(cell.count, 'nothing ran').to.equal(null);
+    } finally {
+      close();
+    }
+  });
+
+  it("lists a configured Jupyter Server's kernels once Python has started, not during its boot", async () => {
+    const { baseUrl, token } = jupyterServer();
+    const url = new URL(bundleURL, location.href).href;
+    const { win, close } = await openPage(`<bento-notebook no-autosave server-url="${baseUrl}" token="${token}"><bento-cell>1 + 1</bento-cell></bento-notebook>
+      <script type="module">
+        import { PyodideRuntime } from '${url}';
+        window.stateAtScript = PyodideRuntime.default().state;
+        PyodideRuntime.default().subscribe((event) => { if (event.type === 'state' && event.state === 'ready') window.pythonReadyAt = performance.now(); });
+      </script>`);
+    try {
+      const page = win as FrameWindow & { pythonReadyAt?: number; stateAtScript?: string };
+      const notebook = win.document.querySelector('bento-notebook')!;
+      const selector = await waitFor(() => notebook.shadowRoot!.querySelector('kernel-selector'), 'no kernel selector');
+      const offered = () => [...selector.shadowRoot!.querySelectorAll('option')].map((o) => o.textContent!.trim());
+      await waitFor(() => offered().includes('Python 3 (ipykernel)'), "the server's kernels were never offered", 60_000);
+      const listed = win.performance.getEntriesByType('resource').filter((entry) => new URL(entry.name).pathname.endsWith('/api/kernelspecs'));
+      expect(listed.length, 'the server was asked').to.be.greaterThan(0);
+      expect(page.pythonReadyAt, `Python started (it was ${page.stateAtScript} when the page's script ran)`).to.be.a('number');
+      for (const entry of listed) expect(entry.startTime, 'the list waited for Python to start').to.be.greaterThan(page.pythonReadyAt!);
     } finally {
       close();
     }

@@ -23,7 +23,7 @@ import { EditorSlot, openEditorOrReport } from './editor-loader.ts';
 import { highlightPython } from './highlight.ts';
 import { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand } from '../shared/events.ts';
 import { slottedSource } from '../shared/slotted-source.ts';
-import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
+import { afterPageScripts, idleMoment, kernelStatus, pageLoaded } from '../../src/util/later.ts';
 
 export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
 
@@ -142,6 +142,7 @@ export class BentoCell extends LitElement {
   private magicLoading?: Promise<void>;
   /** Settles once the cell has loaded that chunk at a quiet moment (loadMagicLater), or stopped waiting for one. */
   private magicLater?: Promise<void>;
+  private magicWait?: AbortController;
   private magicLoadError?: Error;
   /** The signals of this cell's magic runs not finished yet: Interrupt, Restart and cancel() abort them. */
   private readonly magicRuns = new Set<AbortController>();
@@ -211,6 +212,8 @@ export class BentoCell extends LitElement {
     this.inputRequest?.cancel();
     this.editorSlot.close();
     clearInterval(this.timer);
+    this.magicWait?.abort();
+    this.magicLater = undefined;
   }
 
   protected override firstUpdated(): void {
@@ -246,6 +249,10 @@ export class BentoCell extends LitElement {
   protected override updated(changed: PropertyValues): void {
     if (changed.has('type') && this.editor) this.editor.setLanguage(this.language());
     if (changed.has('type') && changed.get('type') !== undefined) this.refreshMagic();
+    if ((changed.has('kernel') || changed.has('contextKernel')) && this.magicLater) {
+      this.magicWait?.abort();
+      this.magicLater = this.loadMagicLater();
+    }
     if (this.staticCode && this.type === 'code' && !this.editing && !this.magicPending) this.paintStatic();
   }
 
@@ -327,24 +334,20 @@ export class BentoCell extends LitElement {
   }
 
   /**
-   * Loads the element of this cell's magic once its kernel is idle after its start (a kernel nobody started: once
-   * the page has loaded) and the page has a moment. Looked at every 100 ms, the first time after the caller has
-   * kept the promise: the notebook may hand over or switch its kernel meanwhile.
+   * Loads the element of this cell's magic once its kernel is idle after its start (a kernel nobody started: once the
+   * page has loaded) and the page has a moment. Waits on the kernel the cell has now: a kernel handed over or switched
+   * meanwhile starts the wait again (updated), and so does the cell coming back to the page.
    */
   private async loadMagicLater(): Promise<void> {
-    const quiet = () => {
-      const status = this.activeKernel()?.status;
-      return status === 'idle' || (status === 'unknown' && !this.closest('bento-notebook') && document.readyState === 'complete');
-    };
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      if (!this.isConnected || !this.magicPending || this.magicLoading) break;
-      if (!quiet()) continue;
-      await new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(resolve, { timeout: 1000 }) : setTimeout(resolve)));
-      if (quiet()) break;
-    }
-    this.magicLater = undefined;
-    if (this.isConnected) this.refreshMagic(true);
+    const wait = (this.magicWait = new AbortController());
+    const kernel = this.activeKernel();
+    if (!kernel) return; // in a notebook that has not handed its kernel over yet
+    if (kernel.status === 'unknown' && !this.closest('bento-notebook')) await pageLoaded();
+    else await kernelStatus(kernel, (status) => status === 'idle', wait.signal);
+    await idleMoment(wait.signal, 1000);
+    if (wait.signal.aborted) return;
+    this.magicLater = this.magicWait = undefined;
+    this.refreshMagic(true);
   }
 
   private async loadMagicElement(tag: string): Promise<void> {

@@ -8,7 +8,7 @@ import { PYODIDE_KERNELSPEC, configuredServers, createKernel, listKernelspecs, t
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
-import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
+import { afterPageScripts } from '../../src/util/later.ts';
 import type { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Notebook } from '../../src/notebook/nbformat.ts';

@@ -7,7 +7,7 @@ import type { KernelStatus } from '../../src/kernel/protocol.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { BentoErrorEvent } from '../shared/events.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
-import { afterPageScripts } from '../../src/util/after-page-scripts.ts';
+import { afterPageScripts, kernelStatus } from '../../src/util/later.ts';
 import { styles } from './kernel-selector.styles.ts';
 
 export type { KernelChoice } from '../../src/kernel/choice.ts';
@@ -44,6 +44,7 @@ export class KernelSelector extends LitElement {
   private unsubscribeStatus?: () => void;
   private unsubscribeDefault?: () => void;
   private lastListed?: JupyterServerOptions[];
+  private listWanted = false;
 
   @state() private listing: Awaited<ReturnType<typeof listKernelspecs>> = [];
   @state() private status: KernelStatus = 'unknown';
@@ -90,7 +91,12 @@ export class KernelSelector extends LitElement {
       this.status = this.kernel?.status ?? 'unknown';
       this.unsubscribeStatus = this.kernel?.onStatusChange((c) => (this.status = c.status));
     }
-    if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) void this.refresh().catch((error: unknown) => this.report(error, 'Could not list the kernels: '));
+    if (changed.has('servers') || changed.has('serverUrl') || changed.has('token')) this.listWanted = true;
+    // Once there is a kernel to wait for (a notebook hands its own over after its first render).
+    if (this.listWanted && this.kernel) {
+      this.listWanted = false;
+      void this.refresh().catch((error: unknown) => this.report(error, 'Could not list the kernels: '));
+    }
   }
 
   /** Inside a notebook's toolbar (its shadow root), the notebook owns the kernel. */
@@ -101,10 +107,11 @@ export class KernelSelector extends LitElement {
     return false;
   }
 
-  /** Lists the servers' kernelspecs again. */
+  /** Lists the servers' kernelspecs again (once the current kernel has started: the list must not slow its start). */
   async refresh(): Promise<void> {
     const servers = configuredServers(this.servers, this.serverUrl, this.token);
     this.lastListed = servers;
+    if (this.kernel && servers.length) await kernelStatus(this.kernel, (status) => status !== 'starting' && status !== 'restarting');
     const listing = await listKernelspecs(servers);
     // Drop the answer if the configuration changed while it was coming.
     if (servers === this.lastListed) this.listing = listing;

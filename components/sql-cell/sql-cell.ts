@@ -4,6 +4,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { connectorConfig, connectorNames, DEFAULT_CONNECTOR, getConnector, onConnectorsChange, QueryError } from '../../src/data/connectors.ts';
 import { jobSettled, uploadsReadBy } from '../../src/jobs/uploads-read.ts';
 import { kernelContext } from '../../src/kernel/context.ts';
+import { idleMoment, kernelStatus, pageLoaded, started } from '../../src/util/later.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/magics/magics.ts';
 import { SQL_MAGIC } from '../shared/data-cell-api.ts';
@@ -96,22 +97,18 @@ export class SqlCell extends DataCell {
     this.stopPreparing?.();
     const name = this.connection;
     this.preparing = name;
-    let stopped = false;
-    const waits: Array<() => void> = [];
-    this.stopPreparing = () => {
-      stopped = true;
-      for (const stop of waits) stop();
-    };
+    const stop = new AbortController();
+    this.stopPreparing = () => stop.abort();
     void (async () => {
-      if (kernel) await kernelStarted(kernel, waits);
+      if (kernel) await kernelStatus(kernel, started, stop.signal);
       else await pageLoaded();
-      await idle(waits);
-      if (stopped) return;
+      await idleMoment(stop.signal);
+      if (stop.signal.aborted) return;
       const connector = await getConnector(name);
-      if (!stopped) await connector.prepare?.();
+      if (!stop.signal.aborted) await connector.prepare?.();
     })().catch(() => {
       // The first Run starts it again and says what went wrong.
-      if (this.preparing === name && !stopped) this.preparing = undefined;
+      if (this.preparing === name && !stop.signal.aborted) this.preparing = undefined;
     });
   }
 
@@ -223,37 +220,6 @@ export class SqlCell extends DataCell {
 }
 
 /** Resolves once `kernel` has started (or failed to): a kernel not started yet is waited for, never started here. */
-function kernelStarted(kernel: Kernel, waits: Array<() => void>): Promise<void> {
-  const booting = (status: string) => status === 'unknown' || status === 'starting' || status === 'restarting';
-  if (!booting(kernel.status)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const unsubscribe = kernel.onStatusChange(({ status }) => {
-      if (booting(status)) return;
-      unsubscribe();
-      resolve();
-    });
-    waits.push(unsubscribe);
-  });
-}
-
-function pageLoaded(): Promise<void> {
-  if (document.readyState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => window.addEventListener('load', () => resolve(), { once: true }));
-}
-
-/** The next moment the page's main thread has nothing to do (or 2 s, on a page that is never idle). */
-function idle(waits: Array<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof requestIdleCallback !== 'function') {
-      const timer = setTimeout(resolve, 200);
-      waits.push(() => clearTimeout(timer));
-      return;
-    }
-    const handle = requestIdleCallback(() => resolve(), { timeout: 2000 });
-    waits.push(() => cancelIdleCallback(handle));
-  });
-}
-
 declare global {
   interface HTMLElementTagNameMap {
     'sql-cell': SqlCell;
