@@ -62,7 +62,7 @@ describe('a notebook of a thousand cells', () => {
     const text = await (await fetch(BIG)).text();
     const notebook = parseNotebook(text);
     // One cell of 5,000 lines, where skipping its layout while out of view still pays.
-    notebook.cells.splice(500, 0, { cell_type: 'code', metadata: {}, source: Array.from({ length: 5000 }, (_, i) => `x${i} = ${i}`).join('\n'), outputs: [], execution_count: null });
+    notebook.cells.splice(500, 0, { id: 'tall-cell', cell_type: 'code', metadata: {}, source: Array.from({ length: 5000 }, (_, i) => `x${i} = ${i}`).join('\n'), outputs: [], execution_count: null });
     const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
     el.load(serializeNotebook(notebook));
     const visibility = (cell: BentoCell) => getComputedStyle(cell).contentVisibility;
