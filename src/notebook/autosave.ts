@@ -99,7 +99,7 @@ export class DraftStore {
     const which = `${many ? 'Cells' : 'Cell'} ${cells.join(', ')} ${many ? 'were' : 'was'} running when the page closed, and this page never saw ${many ? 'those runs' : 'that run'} end`;
     return freshKernel
       ? `${text} ${which}: Python started afresh with the page, so run the cells again to get their variables back.`
-      : `${text} ${which}: the kernel may have finished ${many ? 'them' : 'it'} meanwhile, so check its variables before running ${many ? 'them' : 'it'} again.`;
+      : `${text} ${which}: the kernel may still be running ${many ? 'them' : 'it'}, or have finished, so check its variables before running ${many ? 'them' : 'it'} again.`;
   }
 
   /** Deletes the draft for `key` (nothing happens if there is none). */

@@ -163,7 +163,7 @@ function reloadFault(name: string, options: ReloadScenario, expected: ReloadExpe
 /** Cell 2 (the faulted one) is named as cut short by the reload, on a Python that started with the reloaded page. */
 const CUT_SHORT = /Restored your unsaved edits[^]*Cell 2 was running when the page closed[^]*Python started afresh with the page/;
 /** The same, on a server kernel the reloaded page reattached to (it went on running the cell). */
-const CUT_SHORT_SERVER = /Restored your unsaved edits[^]*Cell 2 was running when the page closed[^]*the kernel may have finished it meanwhile/;
+const CUT_SHORT_SERVER = /Restored your unsaved edits[^]*Cell 2 was running when the page closed[^]*the kernel may still be running it, or have finished/;
 /** Serverless Python starts afresh with the page: the variable is not bound at all, let alone half. */
 const FRESH = (name: string) => new RegExp(`NameError: name '${name}' is not defined`);
 
@@ -217,10 +217,17 @@ reloadFault(
   { said: CUT_SHORT_SERVER, next: '1 row', unbound: /^'kept'$/ },
 );
 
-// The reload cuts the kernel WebSocket mid-execution; the server runs the cell to its end meanwhile, once.
+// The reload cuts the kernel WebSocket mid-execution; the server runs the cell to its end meanwhile, once. The
+// reloaded page attaches while it still runs, for longer than a kernel_info request may take (requestTimeoutMs).
 reloadFault(
   'a reload mid-execution on the Jupyter kernel (its WebSocket cut)',
-  { kernel: { server: jupyterServer() }, cells: ['runs = 0', 'import time\ntime.sleep(2)\nruns += 1\nprint("finished", runs)'], faulted: 1, nextCell: 'runs', bound: 'runs' },
+  {
+    kernel: { server: jupyterServer(), requestTimeoutMs: 1_500 },
+    cells: ['runs = 0', 'import time\ntime.sleep(5)\nruns += 1\nprint("finished", runs)'],
+    faulted: 1,
+    nextCell: 'runs',
+    bound: 'runs',
+  },
   { said: CUT_SHORT_SERVER, next: '1', unbound: /^1$/ },
 );
 

@@ -90,7 +90,7 @@ describe('DraftStore', () => {
     const draft = (await store.load('page'))!;
     expect(draft.running).to.deep.equal([1, 3]);
     expect(store.restoredMessage(draft, true)).to.match(/^Restored your unsaved edits from .*\. Cells 2, 4 were running when the page closed[^]*Python started afresh/);
-    expect(store.restoredMessage(draft, false)).to.match(/Cells 2, 4 were running[^]*the kernel may have finished them meanwhile/);
+    expect(store.restoredMessage(draft, false)).to.match(/Cells 2, 4 were running[^]*the kernel may still be running them, or have finished/);
 
     await store.save('page', newNotebook());
     const idle = (await store.load('page'))!;

@@ -46,7 +46,7 @@ export interface NotebookSettings {
    * Serverless Python (a new runtime each page load), or a kernel on this Jupyter Server. The page remembers the
    * server kernel's id for the tab (sessionStorage) and reattaches to it after a reload, as a host page may.
    */
-  kernel: 'pyodide' | { server: JupyterServerOptions };
+  kernel: 'pyodide' | { server: JupyterServerOptions; requestTimeoutMs?: number };
   graphql?: GraphQLEndpointConfig[];
   sheets?: SheetSourceConfig[];
 }
@@ -123,7 +123,7 @@ async function notebookPage({ key, kernel: kind, graphql = [], sheets = [] }: No
   } else {
     const { RemoteKernel } = await import('../../src/kernel/remote/kernel.ts');
     reattachedTo = sessionStorage.getItem(kernelKey) ?? undefined;
-    const remote = new RemoteKernel({ server: kind.server, kernelId: reattachedTo, reconnect: { attempts: 2, firstDelayMs: 100 } });
+    const remote = new RemoteKernel({ server: kind.server, kernelId: reattachedTo, reconnect: { attempts: 2, firstDelayMs: 100 }, requestTimeoutMs: kind.requestTimeoutMs });
     void remote.ready().then(() => sessionStorage.setItem(kernelKey, remote.id!), () => {});
     kernel = remote;
   }
