@@ -420,13 +420,37 @@ function proxyClickHouse(context, next) {
 /**
  * `/csp/<path>` serves `<path>` under the Content-Security-Policy the demo is served with (scripts/serve.mjs), pages
  * and scripts alike (a worker's policy is the one its script comes with): test/csp/csp.test.ts loads a page there.
+ * `/csp-sandbox/<path>`: the same policy with the `worker-src data:` README asks of a page that runs Python sandboxed,
+ * and `/csp-sandbox-strict/<path>` the same without it. Both send their violation reports to `/csp-report`, which
+ * keeps them for `executeServerCommand('csp-reports')` (a sandboxed frame's and its workers' violations are reported
+ * in documents the test cannot listen to).
  */
+const CSP_PREFIXES = { '/csp/': {}, '/csp-sandbox/': { worker: ['data:'], report: true }, '/csp-sandbox-strict/': { report: true } };
+const cspReports = [];
 async function underContentSecurityPolicy(context, next) {
-  if (!context.path.startsWith('/csp/')) return next();
-  context.path = context.path.slice('/csp'.length);
+  if (context.path === '/csp-report' && context.method === 'POST') {
+    const chunks = [];
+    for await (const chunk of context.req) chunks.push(chunk);
+    cspReports.push(JSON.parse(Buffer.concat(chunks).toString('utf8'))['csp-report'] ?? {});
+    context.status = 204;
+    return;
+  }
+  const prefix = Object.keys(CSP_PREFIXES).find((p) => context.path.startsWith(p));
+  if (!prefix) return next();
+  const { worker, report } = CSP_PREFIXES[prefix];
+  context.path = context.path.slice(prefix.length - 1);
   await next();
-  if (/\.(?:html|m?js)$/.test(context.path)) context.set('Content-Security-Policy', contentSecurityPolicy());
+  if (/\.(?:html|m?js)$/.test(context.path)) {
+    context.set('Content-Security-Policy', `${contentSecurityPolicy({ worker })}${report ? '; report-uri /csp-report' : ''}`);
+  }
 }
+const cspReportsCommand = {
+  name: 'csp-reports',
+  executeCommand({ command }) {
+    if (command !== 'csp-reports') return undefined;
+    return cspReports.splice(0).map((r) => `${r['effective-directive'] ?? r['violated-directive']} refused ${r['blocked-uri'] || 'inline'}`);
+  },
+};
 
 /**
  * Every test page: a promise rejection nobody handles fails the run. Mocha fails the current test on an uncaught
@@ -483,7 +507,7 @@ export default {
   rootDir: '.',
   concurrency: 1,
   ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
-  plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, storageQuota, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, storageQuota, cspReportsCommand, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, corsForSandboxedKernels, echoCookies, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
     chromeLauncher({

@@ -35,9 +35,10 @@ export const TYPES = {
  * The Content-Security-Policy Bento Lite runs under (README: "Content-Security-Policy"). `connect` lists the other
  * origins the page talks to (a Jupyter Server, a GraphQL API); `html`, the page's own markup, whose inline
  * <script> and <style> blocks are allowed by their hash (non-JavaScript scripts, such as a cell's
- * `text/x-python` source, never run and need none).
+ * `text/x-python` source, never run and need none); `worker`, more sources of workers (`data:` for a page that runs
+ * Python sandboxed, `isolation: 'sandbox'`).
  */
-export function contentSecurityPolicy({ connect = [], html = '' } = {}) {
+export function contentSecurityPolicy({ connect = [], html = '', worker = [] } = {}) {
   const hash = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
   const scripts = [...html.matchAll(/<script((?:\s[^>]*)?)>([\s\S]*?)<\/script>/gi)]
     .filter(([, attributes]) => !/\ssrc=/i.test(attributes) && (!/\stype=/i.test(attributes) || /\stype=["']?(?:module|text\/javascript)["'\s>]/i.test(`${attributes}>`)))
@@ -47,7 +48,7 @@ export function contentSecurityPolicy({ connect = [], html = '' } = {}) {
     "default-src 'self'",
     // WebAssembly (Python, DuckDB) compiles under 'wasm-unsafe-eval'; nothing needs eval() or inline handlers.
     ['script-src', "'self'", "'wasm-unsafe-eval'", ...scripts].join(' '),
-    "worker-src 'self'",
+    ['worker-src', "'self'", ...worker].join(' '),
     // The elements style themselves with constructed style sheets, which CSP does not restrict; style attributes
     // are in outputs (pandas tables, ANSI colours) and in a few elements' sizes.
     ['style-src', "'self'", ...styles].join(' '),

@@ -89,6 +89,8 @@ export class BentoNotebook extends LitElement {
 
   private draftStore?: Promise<DraftStore>;
   private autosaveTimer?: ReturnType<typeof setTimeout>;
+  /** The cells whose runs have their kernel and have not finished: a draft records them. */
+  private readonly running = new Set<BentoCell>();
   private deleted: Array<{ index: number; cell: Cell }> = [];
   private lastKey?: { key: string; at: number };
   private fileHandle?: FileSystemFileHandle;
@@ -340,6 +342,9 @@ export class BentoNotebook extends LitElement {
       if (this.src) this.offerDraft(draft);
       else {
         await this.applyNotebook(draft.notebook);
+        // Python in the browser starts with the page; a kernel the page gave may be one that outlived the last page.
+        const fresh = !this.currentKernel || this.currentKernel instanceof PyodideKernel;
+        this.notice = { text: (await this.drafts()).restoredMessage(draft, fresh), kind: 'info' };
         this.dispatchEvent(new BentoLoadEvent('draft'));
       }
     } finally {
@@ -434,8 +439,11 @@ export class BentoNotebook extends LitElement {
   }
 
   private async autosave(): Promise<void> {
+    clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = undefined;
     try {
-      await (await this.drafts()).save(this.draftKey, this.toJSON());
+      // Running cells are made ones, and the made cells come first.
+      await (await this.drafts()).save(this.draftKey, this.toJSON(), this.madeCells.flatMap((cell, i) => (this.running.has(cell) ? [i] : [])));
       if (this.notice?.text.startsWith('Autosave')) this.notice = undefined;
     } catch (error) {
       this.reportError(error, 'autosave');
@@ -778,11 +786,18 @@ export class BentoNotebook extends LitElement {
             : undefined;
         if (placer) kernel = await placer.beforeRun(cell, kernel);
         this.runningCells++;
+        this.running.add(cell);
+        // A run is when a page is likeliest to die (out of memory, a reload): edits still waiting for autosave are
+        // saved now, and the draft soon records that this cell runs.
+        if (this.autosaveTimer) void this.autosave();
+        else this.onChange();
         const started = performance.now();
         let finished = false;
         const done: KernelLease['done'] = (reply, tableBytes) => {
           if (finished) return;
           finished = true;
+          this.running.delete(cell);
+          this.onChange(); // the draft no longer says it runs
           if (--this.runningCells === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
           if (this.placement !== 'off') void this.loadPlacer().then((p) => p.afterRun(cell, kernel, started, reply, tableBytes), () => {});
         };

@@ -39,10 +39,14 @@ export class StorageUnavailableError extends Error {
   }
 }
 
-/** A draft as stored: the notebook object (a structured clone) and when it was saved, in ms since the epoch. */
+/**
+ * A draft as stored: the notebook object (a structured clone), when it was saved in ms since the epoch, and which
+ * cells (by index) were running then.
+ */
 export interface Draft {
   notebook: Notebook;
   savedAt: number;
+  running?: number[];
 }
 
 const STORE = 'drafts';
@@ -63,9 +67,12 @@ export class DraftStore {
     this.dbName = dbName;
   }
 
-  /** Stores `nb` (cloned as it is now) as the draft for `key`, replacing any earlier draft. */
-  save(key: string, nb: Notebook): Promise<void> {
-    const draft: Draft = { notebook: nb, savedAt: Date.now() };
+  /**
+   * Stores `nb` (cloned as it is now) as the draft for `key`, replacing any earlier draft; `running` are the indices
+   * of its cells running now, so that a page that restores the draft can say their runs were cut short.
+   */
+  save(key: string, nb: Notebook, running: number[] = []): Promise<void> {
+    const draft: Draft = { notebook: nb, savedAt: Date.now(), ...(running.length ? { running } : {}) };
     return this.run('readwrite', (store) => store.put(draft, key)).then(() => undefined);
   }
 
@@ -73,9 +80,26 @@ export class DraftStore {
   async load(key: string): Promise<Draft | undefined> {
     const record: unknown = await this.run('readonly', (store) => store.get(key));
     if (typeof record !== 'object' || record === null) return undefined;
-    const { notebook, savedAt } = record as Partial<Draft>;
+    const { notebook, savedAt, running } = record as Partial<Draft>;
     if (typeof notebook !== 'object' || notebook === null || typeof savedAt !== 'number') return undefined;
-    return { notebook, savedAt };
+    return { notebook, savedAt, ...(Array.isArray(running) && running.length ? { running: running.filter(Number.isInteger) } : {}) };
+  }
+
+  /**
+   * What a notebook that came up from `draft` tells the person: where their text came from, and what became of the
+   * runs the page closed on (a reload, a crash). `freshKernel`: the kernel started with this page (Python in the
+   * browser), so it never finished those runs and has none of the variables from before; otherwise it may be a
+   * server kernel that outlived the page and went on running them.
+   */
+  restoredMessage(draft: Draft, freshKernel: boolean): string {
+    const text = `Restored your unsaved edits from ${new Date(draft.savedAt).toLocaleTimeString()}, kept by autosave in this browser.`;
+    const cells = (draft.running ?? []).map((index) => index + 1);
+    if (!cells.length) return text;
+    const many = cells.length > 1;
+    const which = `${many ? 'Cells' : 'Cell'} ${cells.join(', ')} ${many ? 'were' : 'was'} running when the page closed, and this page never saw ${many ? 'those runs' : 'that run'} end`;
+    return freshKernel
+      ? `${text} ${which}: Python started afresh with the page, so run the cells again to get their variables back.`
+      : `${text} ${which}: the kernel may still be running ${many ? 'them' : 'it'}, or have finished, so check its variables before running ${many ? 'them' : 'it'} again.`;
   }
 
   /** Deletes the draft for `key` (nothing happens if there is none). */

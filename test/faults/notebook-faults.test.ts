@@ -19,6 +19,7 @@ import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { codeNotebook, outputText, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer, jupyterServerBehindDelayProxy } from '../kernel/remote/server.ts';
+import { settle } from './settle.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
 after(() => runtime.terminate());
@@ -36,9 +37,6 @@ registerSheetSource({ name: 'fault-sheets-down', csvBase: '/clickhouse-down/shee
 registerSheetSource({ name: 'fault-sheets-slow', csvBase: '/never-answers/sheets', timeoutMs: 1500 });
 const SHEET = 'https://docs.google.com/spreadsheets/d/public-orders/edit#gid=0';
 
-/** How long a fault may take to settle before the row "every promise settles" fails (a hang guard, not a timing). */
-const SETTLES_WITHIN_MS = 60_000;
-
 /** What a fault's scenario left, for the rows to read. */
 interface Observed {
   /** Every run asked for during the fault settled (undefined: one never did). */
@@ -54,16 +52,6 @@ interface Observed {
   boundAfter?: string;
   /** The kernel's status changes during the fault, with their messages. */
   statusLog: string;
-}
-
-async function settle<T>(promise: Promise<T>): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SETTLES_WITHIN_MS)));
-  try {
-    return await Promise.race([promise, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function notebookOn(kernel: Kernel, cells: string[]): Promise<BentoNotebook> {

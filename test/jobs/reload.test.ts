@@ -1,5 +1,5 @@
 /**
- * Upload jobs across a real reload: the page that submits a job is a document of its own (reload-page.html in an
+ * Upload jobs across a real reload: the page that submits a job is a document of its own (test/reload/reload-page.html in an
  * iframe), and `location.reload()` unloads it mid-job, so the browser kills its jobs worker and DuckDB worker,
  * aborts its fetches and releases its Web Locks, as when a person reloads the demo. The reloaded page registers
  * the same connectors, makes its runner over the same store, and must finish the job by itself.
@@ -11,7 +11,8 @@ import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.t
 import { expectSameRows } from '../helpers.ts';
 import { ACTIVE_JOB_STATES, type JobRecord, type JobState } from '../../src/jobs/runner.ts';
 import { readStagedCopy } from '../../src/jobs/staged-copy.ts';
-import type { PlainColumn, ReloadPage } from './reload-page.ts';
+import { openFrame, pageIn, reloadFrame, type ReloadPage } from '../reload/frame.ts';
+import type { PlainColumn } from '../reload/reload-page.ts';
 
 // This run's ClickHouse server (web-test-runner.config.mjs), reached same-origin through the test proxy.
 const server = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
@@ -53,36 +54,16 @@ async function expectLandedOnce(store: string, jobId: string, target: string, so
   expect(await readStagedCopy(store, jobId), 'the staged copy in OPFS').to.equal(undefined);
 }
 
-/** The page in `frame`, once its script has registered its connectors and made its runner. */
-async function pageIn(frame: HTMLIFrameElement): Promise<ReloadPage> {
-  const ready = frame.contentWindow?.bentoPage;
-  if (!ready) throw new Error(`reload-page.html did not start in the frame (${frame.contentWindow?.location.href}): see the browser console.`);
-  return ready;
-}
-
-function loaded(frame: HTMLIFrameElement): Promise<void> {
-  return new Promise((resolve) => frame.addEventListener('load', () => resolve(), { once: true }));
-}
-
 /** Opens reload-page.html with these settings (kept in its hash, so a reload keeps them). */
 async function openPage(store: string, connectors: ConnectorConfig[]): Promise<{ frame: HTMLIFrameElement; page: ReloadPage }> {
-  const frame = document.createElement('iframe');
-  const settings = new URLSearchParams({ store, connectors: JSON.stringify(connectors) });
-  frame.src = `/test/jobs/reload-page.html#${settings}`;
-  const load = loaded(frame);
-  document.body.append(frame);
-  await load;
-  // In the cross-origin isolated run the page is isolated too, as the demo is.
-  expect(frame.contentWindow!.crossOriginIsolated, 'the page is cross-origin isolated as this run is').to.equal(window.crossOriginIsolated);
-  return { frame, page: await pageIn(frame) };
+  const frame = await openFrame(new URLSearchParams({ store, connectors: JSON.stringify(connectors) }));
+  return { frame, page: await pageIn(frame, 'bentoPage') };
 }
 
 /** Reloads the page for real and resolves with the new document's page. */
 async function reload(frame: HTMLIFrameElement): Promise<ReloadPage> {
-  const load = loaded(frame);
-  frame.contentWindow!.location.reload();
-  await load;
-  return pageIn(frame);
+  await reloadFrame(frame);
+  return pageIn(frame, 'bentoPage');
 }
 
 /** Resolves with the job's record once `accept` holds for it (or rejects when it ends otherwise). */
@@ -114,7 +95,7 @@ function foundLeftRunning(page: ReloadPage, id: string): JobRecord {
 /** Closes what the page holds, removes the frame; then the job store's database and OPFS folder. */
 async function removePage(frame: HTMLIFrameElement | undefined, store: string): Promise<void> {
   if (frame) {
-    await (await pageIn(frame).catch(() => undefined))?.close().catch(() => {});
+    await (await pageIn(frame, 'bentoPage').catch(() => undefined))?.close().catch(() => {});
     frame.remove();
   }
   await new Promise((resolve) => {

@@ -84,6 +84,20 @@ describe('DraftStore', () => {
     expect(reopened!.notebook).to.deep.equal(notebook);
   });
 
+  it('records which cells were running, and the restored notebook names them by kernel', async () => {
+    const store = new DraftStore(dbName);
+    await store.save('page', newNotebook(), [1, 3]);
+    const draft = (await store.load('page'))!;
+    expect(draft.running).to.deep.equal([1, 3]);
+    expect(store.restoredMessage(draft, true)).to.match(/^Restored your unsaved edits from .*\. Cells 2, 4 were running when the page closed[^]*Python started afresh/);
+    expect(store.restoredMessage(draft, false)).to.match(/Cells 2, 4 were running[^]*the kernel may still be running them, or have finished/);
+
+    await store.save('page', newNotebook());
+    const idle = (await store.load('page'))!;
+    expect(idle.running, 'a draft saved with nothing running').to.equal(undefined);
+    expect(store.restoredMessage(idle, true)).not.to.match(/running/);
+  });
+
   it('uses the drafts store of the named database', async () => {
     const store = new DraftStore(dbName);
     await store.save('page', newNotebook());

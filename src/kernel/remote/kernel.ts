@@ -256,12 +256,16 @@ export class RemoteKernel implements Kernel {
     this.setStatus({ status: 'starting' });
     this.tableSetup = undefined;
     try {
-      if (this.kernelId) await this.server.getKernel(this.kernelId);
+      let busy = false;
+      if (this.kernelId) busy = (await this.server.getKernel(this.kernelId)).execution_state === 'busy';
       else this.kernelId = (await this.server.startKernel(this.name)).id;
       const specs = await this.server.kernelspecs().catch(() => undefined);
       this.displayName = specs?.kernelspecs[this.name]?.spec.display_name ?? this.name;
       await this.connect();
-      const info = (await this.request('kernel_info_request', {})).content as unknown as KernelInfo;
+      // A kernel attached to mid-run (a reloaded page finding its kernel again) answers kernel_info only once that run
+      // ends, however long it takes: wait for it as busy, not declare the kernel dead after requestTimeoutMs.
+      if (busy) this.setStatus({ status: 'busy' });
+      const info = (await this.request('kernel_info_request', {}, busy ? 0 : undefined)).content as unknown as KernelInfo;
       this.setStatus({ status: 'idle' });
       return info;
     } catch (error) {
