@@ -230,6 +230,32 @@ const SAMPLES: Sample[] = [
     },
   },
   {
+    find: "kernelId: sessionStorage.getItem('bento-kernel')",
+    html: '<bento-notebook no-autosave></bento-notebook>',
+    rewrite: ({ jupyter }) => [["'https://jupyter.internal.example/'", JSON.stringify(jupyter.url)]],
+    preamble: ({ jupyter }) => `const token = ${JSON.stringify(jupyter.token)}; sessionStorage.removeItem('bento-kernel');`,
+    async check(win) {
+      const notebook = win.document.querySelector('bento-notebook')!;
+      const kernel = notebook.kernel as BentoLite.RemoteKernel;
+      await kernel.ready();
+      const id = await waitFor(() => win.sessionStorage.getItem('bento-kernel'), 'the kernel id kept for the tab');
+      expect(id).to.equal(kernel.id);
+      notebook.load(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', id: 'a', metadata: {}, source: 'kept = 6 * 7', outputs: [], execution_count: null }] }));
+      await notebook.updateComplete;
+      expect((await notebook.run(0))?.content.status).to.equal('ok');
+      // What the reloaded page does: the same lines find the same kernel, its variables there.
+      const { RemoteKernel } = await win.bento.loadRemoteKernel();
+      const again = new RemoteKernel({ server: { baseUrl: servers.jupyter.url, token: servers.jupyter.token }, kernelId: id! });
+      await again.ready();
+      expect(again.id).to.equal(id);
+      const outputs: unknown[] = [];
+      await again.execute('kept', { onIOPub: (message) => outputs.push(message.content) });
+      expect(JSON.stringify(outputs)).to.include('42');
+      await again.shutdown();
+      win.sessionStorage.removeItem('bento-kernel');
+    },
+  },
+  {
     find: '<sql-cell connection="demo" into="climate" autorun>',
     preamble: () => `bento.registerConnector({ name: 'demo', kind: 'duckdb', options: { tables: { temperatures: '/demo/data/city-temperatures.csv' } } });`,
     async check(win) {
