@@ -20,6 +20,7 @@ import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { codeNotebook, outputText, testRuntimeOptions, waitFor } from '../helpers.ts';
 import { jupyterServer, jupyterServerBehindDelayProxy } from '../kernel/remote/server.ts';
 import { settle } from './settle.ts';
+import { graphqlDown, jupyterKilled, webSocketDelayed } from './actions.ts';
 
 const runtime = new PyodideRuntime(testRuntimeOptions());
 after(() => runtime.terminate());
@@ -215,12 +216,7 @@ fault(
     kernel: () => new RemoteKernel({ server: jupyterServer(), reconnect: { attempts: 2, firstDelayMs: 100 } }),
     cells: ['x = 1', 'import time\ntime.sleep(60)'],
     faulted: 1,
-    fault: async () => {
-      await executeServerCommand('jupyter-kill');
-    },
-    recover: async () => {
-      await executeServerCommand('jupyter-start');
-    },
+    ...jupyterKilled,
     restartFirst: true,
     nextCell: '"alive"',
   },
@@ -257,12 +253,7 @@ fault(
     kernel: () => new PyodideKernel({ runtime }),
     cells: ['orders = "kept"', '%%graphql orders --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }'],
     faulted: 1,
-    brokenBefore: async () => {
-      await executeServerCommand('graphql-kill');
-    },
-    recover: async () => {
-      await executeServerCommand('graphql-start');
-    },
+    ...graphqlDown,
     nextCell: '%%graphql again --endpoint fault-shop\n{ orders(first: 2) { nodes { number } } }',
     bound: 'orders',
   },
@@ -386,12 +377,7 @@ fault(
     kernel: () => new RemoteKernel({ server: jupyterServerBehindDelayProxy(), slowAnswerMs: 2_000 }),
     cells: ['runs = 0', 'runs += 1\nprint("finished", runs)'],
     faulted: 1,
-    brokenBefore: async () => {
-      await executeServerCommand('jupyter-ws-delay', { ms: 2_500, direction: 'both' });
-    },
-    recover: async () => {
-      await executeServerCommand('jupyter-ws-delay', { ms: 0 });
-    },
+    ...webSocketDelayed,
     nextCell: 'runs',
   },
   { said: /Waiting for the Jupyter Server at .*: no answer for \d+ s[^]*answered after \d+ s/, next: '1', survives: true, output: 'finished 1' },

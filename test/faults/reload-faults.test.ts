@@ -5,7 +5,6 @@
 // come up with the person's text and say what happened, and the next action must work. Against the real parts:
 // Pyodide, the Jupyter Server (killed and restarted by the test runner), ClickHouse, the GraphQL server.
 import { expect } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import type { ConnectorConfig } from '../../src/data/connectors.ts';
 import type { ExecuteReply } from '../../src/kernel/protocol.ts';
@@ -15,6 +14,7 @@ import { jupyterServer, jupyterServerBehindDelayProxy } from '../kernel/remote/s
 import { openFrame, pageIn, reloadFrame, type NotebookPage } from '../reload/frame.ts';
 import type { NotebookSettings } from '../reload/reload-page.ts';
 import { settle } from './settle.ts';
+import { jupyterKilled, webSocketDelayed } from './actions.ts';
 
 const clickhouse = (window as unknown as { __bentoClickHouse: { url: string; user: string; password: string } }).__bentoClickHouse;
 const graphql = (window as unknown as { __bentoGraphQL: { url: string } }).__bentoGraphQL;
@@ -237,12 +237,7 @@ reloadFault(
     kernel: { server: jupyterServerBehindDelayProxy() },
     cells: ['runs = 0', 'runs += 1\nprint("finished", runs)'],
     faulted: 1,
-    brokenBefore: async () => {
-      await executeServerCommand('jupyter-ws-delay', { ms: 2_500, direction: 'both' });
-    },
-    recover: async () => {
-      await executeServerCommand('jupyter-ws-delay', { ms: 0 });
-    },
+    ...webSocketDelayed,
     nextCell: 'runs',
     bound: 'runs',
   },
@@ -257,12 +252,7 @@ reloadFault(
     kernel: { server: jupyterServer() },
     cells: ['x = 1', 'import time\ntime.sleep(60)'],
     faulted: 1,
-    fault: async () => {
-      await executeServerCommand('jupyter-kill');
-    },
-    recover: async () => {
-      await executeServerCommand('jupyter-start');
-    },
+    ...jupyterKilled,
     restartFirst: true,
     nextCell: '"alive"',
     bound: 'x',
