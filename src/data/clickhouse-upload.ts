@@ -157,10 +157,12 @@ export class ClickHouseUploads implements UploadSink {
   }
 
   async writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number> {
-    // Again here: check() may have seen the schema only, and the Native encoding would round what it cannot hold.
-    checkValues(rows, (message) => this.refuse(message.replace(/ row (\d+):/, (_, row: string) => ` row ${chunk * plan.chunkRows + Number(row)}:`)));
+    return this.writeEncodedChunk(plan, chunk, encodeChunk(plan, chunk, rows), signal);
+  }
+
+  /** Writes a chunk that `encodeChunk` made (the jobs worker encodes ahead, in a worker of its own). */
+  async writeEncodedChunk(plan: UploadPlan, chunk: number, body: Blob, signal?: AbortSignal): Promise<number> {
     const names = await this.names(plan);
-    const body = nativeBlock(plan.schema, rows);
     // The chunk's own query id: ClickHouse refuses a second copy (a retry, a browser's resend) while the first runs.
     const insert = () => this.run(`INSERT INTO ${names.chunk(chunk)} FORMAT Native`, { body, signal, queryId: chunkQueryId(plan, chunk) });
     try {
@@ -446,6 +448,18 @@ function chunkNumbers(tables: Set<string>, names: Names): number[] {
 /** `db`.`name` → name (names here never hold a backtick). */
 function unqualified(qualified: string): string {
   return qualified.slice(qualified.lastIndexOf('.') + 1).replace(/`/g, '');
+}
+
+/**
+ * Chunk `chunk` of an upload as the body of its insert: one Native block. Refuses (UploadError) a value the mapping
+ * cannot hold, again here since check() may have seen the schema only. A pure function of its arguments, so the
+ * jobs worker runs it in another worker ahead of the chunk's write.
+ */
+export function encodeChunk(plan: Pick<UploadPlan, 'schema' | 'chunkRows'>, chunk: number, rows: ColumnTable): Blob {
+  checkValues(rows, (message) => {
+    throw new UploadError(message.replace(/ row (\d+):/, (_, row: string) => ` row ${chunk * plan.chunkRows + Number(row)}:`), { retryable: false });
+  });
+  return nativeBlock(plan.schema, rows);
 }
 
 /** ClickHouse's error code in a failure's server message, if any. */

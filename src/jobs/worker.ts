@@ -15,6 +15,7 @@ import { discardUpload, uploadTable, UploadError, type StringHash, type UploadPl
 import { ARRAY_OF, ColumnTable, type Column } from '../data/table.ts';
 import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
 import { readStagedCopy, removeStagedCopy, writeStagedCopy } from './staged-copy.ts';
+import { chunkEncoder, encodes } from './encoder.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -185,6 +186,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       keepLedger: true,
       firstRun: !message.ranBefore,
       signal: controller.signal,
+      // Chunks the worker's sink sends are made in the encoder's worker meanwhile.
+      ...(message.connector.where === 'worker' && encodes(message.connector.config.kind) ? { encoder: chunkEncoder(message.connector.config.kind, connector.uploads?.stringHash) } : {}),
       ...(message.chunkRows === undefined ? {} : { chunkRows: message.chunkRows }),
       ...(message.retries === undefined ? {} : { retries: message.retries }),
       ...(message.retryDelayMs === undefined ? {} : { retryDelayMs: message.retryDelayMs }),
