@@ -204,6 +204,11 @@ export interface UploadOptions {
    * lane asks for its next chunks while it sends one.
    */
   encoder?: ChunkEncoder;
+  /**
+   * Settles once the copy of the table that a later run resumes from is kept (the jobs worker's staged copy, written
+   * while the first chunks are sent). The commit waits for it; its rejection fails the upload, its staging dropped.
+   */
+  staged?: Promise<unknown>;
 }
 
 export interface UploadResult {
@@ -252,6 +257,20 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   const expectedRows = (n: number) => Math.min(plan.chunkRows, plan.totalRows - n * plan.chunkRows);
 
   const firstRun = options.firstRun ?? options.jobId === undefined;
+  const { encoder } = options;
+  const writeEncoded = encoder && sink.writeEncodedChunk?.bind(sink);
+  const encoding = new Map<number, ReturnType<ChunkEncoder['encode']>>();
+  const encode = (chunk: number) => {
+    let encoded = encoding.get(chunk);
+    if (!encoded) {
+      encoded = encoder!.encode(plan, chunk, chunkOf(chunk));
+      encoded.catch(() => {}); // awaited by the lane that writes the chunk, unless the upload stopped first
+      encoding.set(chunk, encoded);
+    }
+    return encoded;
+  };
+  // A first run sends every chunk from the first: those are made while the warehouse is asked and staged.
+  if (firstRun && writeEncoded) for (let chunk = 0; chunk < Math.min(parallel, chunks); chunk++) void encode(chunk);
   if (signal?.aborted) throw cancelled(plan, where, false);
   try {
     if (!firstRun && sink.committed && (await retry(() => sink.committed!(plan), signal))) {
@@ -289,18 +308,6 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     const onAbort = () => lanesStop.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     let failure: { error: unknown } | undefined;
-    const { encoder } = options;
-    const writeEncoded = encoder && sink.writeEncodedChunk?.bind(sink);
-    const encoding = new Map<number, ReturnType<ChunkEncoder['encode']>>();
-    const encode = (chunk: number) => {
-      let encoded = encoding.get(chunk);
-      if (!encoded) {
-        encoded = encoder!.encode(plan, chunk, chunkOf(chunk));
-        encoded.catch(() => {}); // awaited by the lane that writes the chunk, unless the upload stopped first
-        encoding.set(chunk, encoded);
-      }
-      return encoded;
-    };
     const lane = async () => {
       while (missing.length > 0 && !lanesStop.signal.aborted) {
         const chunk = missing.shift()!;
@@ -339,9 +346,12 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
         lanesStop.abort(error);
       }),
     );
+    // A copy that cannot be written stops the lanes: without it the job could not resume after a reload.
+    options.staged?.catch((error: unknown) => lanesStop.abort(error));
     await Promise.all(lanes);
     signal?.removeEventListener('abort', onAbort);
     if (signal?.aborted) throw signal.reason;
+    await options.staged;
     if (failure) throw failure.error;
     // A chunk can have landed twice (a browser resends a POST whose connection broke after the server took it):
     // the staging table's counts say so, and such a chunk is written again, once, before the verification. The
