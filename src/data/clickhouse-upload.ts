@@ -110,15 +110,23 @@ export class ClickHouseUploads implements UploadSink {
 
   async check(plan: UploadPlan, table: ColumnTable): Promise<void> {
     if (plan.chunkRows > MAX_CHUNK_ROWS) this.refuse(`chunkRows may be at most ${MAX_CHUNK_ROWS.toLocaleString('en-US')} for ClickHouse (one chunk is one insert block), not ${plan.chunkRows}.`);
-    const names = await this.names(plan);
+    const parts = this.nameParts(plan);
     for (const column of plan.schema) {
       if (!column.name) this.refuse('A column has an empty name; ClickHouse needs a name for every column.');
       if (!TYPES[column.type]) this.refuse(`Column '${column.name}' is of type ${column.type}, which uploads to ClickHouse cannot write (they write ${Object.keys(TYPES).join(', ')}).`);
     }
     checkValues(table, (message) => this.refuse(message));
-    const { table: databases } = await this.ask(`SELECT count() FROM system.databases WHERE name = ${quoteString(names.database)}`);
-    if (Number(databases.value(0, 0)) === 0) this.refuse(`There is no database '${names.database}' on ${this.connector.label}; create it first or name another.`);
-    const exists = await this.exists(names.target);
+    // One question, not three: the database (the connector's when the target names none), whether it exists, and
+    // whether the target does.
+    const database = parts.length === 2 ? quoteString(parts[0]) : this.database ? quoteString(await this.database) : 'currentDatabase()';
+    const { table: found } = await this.ask(
+      `SELECT ${database}, (SELECT count() FROM system.databases WHERE name = ${database}), ` +
+        `(SELECT count() FROM system.tables WHERE database = ${database} AND name = ${quoteString(parts.at(-1)!)})`,
+    );
+    if (parts.length === 1) this.database ??= Promise.resolve(String(found.value(0, 0)));
+    const names = await this.names(plan);
+    if (Number(found.value(0, 1)) === 0) this.refuse(`There is no database '${names.database}' on ${this.connector.label}; create it first or name another.`);
+    const exists = Number(found.value(0, 2)) > 0;
     if (plan.mode === 'create' && exists) this.refuse(`The table ${names.target} exists already; upload with mode 'append' to add rows to it or 'replace' to replace it.`);
     if (plan.mode === 'append') {
       if (!exists) this.refuse(`The table ${names.target} does not exist; upload with mode 'create' to make it.`);
@@ -372,11 +380,7 @@ export class ClickHouseUploads implements UploadSink {
 
   /** Every name the job uses, qualified with the target's database (the connector's when the target names none). */
   private async names(plan: UploadPlan): Promise<Names> {
-    const parts = plan.target.split('.');
-    if (parts.length > 2 || !parts.every((p) => NAME.test(p) && p.length <= 200)) {
-      this.refuse(`'${plan.target}' is not a table name an upload takes: use letters, digits and '_' (not first a digit), optionally after a database and a dot, e.g. 'analytics.trips'.`);
-    }
-    if (/^bento_stage_/i.test(parts.at(-1)!)) this.refuse(`'${plan.target}' is a name uploads keep for their staging tables; choose another.`);
+    const parts = this.nameParts(plan);
     if (parts.length === 1 && !this.database) {
       this.database = this.ask('SELECT currentDatabase()').then(({ table }) => String(table.value(0, 0)));
       // A failed question is asked again next time.
@@ -398,6 +402,16 @@ export class ClickHouseUploads implements UploadSink {
       old: q(`${job}_old`),
       ledger: q(`${job}_ledger`),
     };
+  }
+
+  /** The target's name as `[table]` or `[database, table]`; refuses a name an upload does not take. */
+  private nameParts(plan: UploadPlan): string[] {
+    const parts = plan.target.split('.');
+    if (parts.length > 2 || !parts.every((p) => NAME.test(p) && p.length <= 200)) {
+      this.refuse(`'${plan.target}' is not a table name an upload takes: use letters, digits and '_' (not first a digit), optionally after a database and a dot, e.g. 'analytics.trips'.`);
+    }
+    if (/^bento_stage_/i.test(parts.at(-1)!)) this.refuse(`'${plan.target}' is a name uploads keep for their staging tables; choose another.`);
+    return parts;
   }
 
   private async exists(qualified: string): Promise<boolean> {
