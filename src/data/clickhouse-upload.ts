@@ -152,12 +152,14 @@ export class ClickHouseUploads implements UploadSink {
     // marks the job as staged even when it has no rows: an empty upload makes an empty target); a chunk's write
     // waits for its own, as the server makes them one after another (~14 ms each, measured).
     const chunks = Math.max(1, Math.ceil(plan.totalRows / plan.chunkRows));
+    const first = this.chunkTable(plan, 0);
+    // After the first's request, which the server then takes first.
     for (let chunk = 1; chunk < chunks; chunk++) {
       const made = this.chunkTable(plan, chunk);
       made.catch(() => {}); // a chunk whose table is missing makes it as it is written
       this.creating.set(chunkQueryId(plan, chunk), made);
     }
-    await this.chunkTable(plan, 0);
+    await first;
   }
 
   async stagedChunks(plan: UploadPlan): Promise<Map<number, number>> {
