@@ -174,6 +174,8 @@ export async function build({ analyze = false } = {}) {
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/kernel/pyodide/worker.ts')], outfile: join(dist, 'worker.js'), external: ['node:*', 'ws'] }),
     // The upload jobs' worker (src/jobs/worker.ts); its ClickHouse connector is bundled in, it needs no chunks.
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/jobs/worker.ts')], outfile: join(dist, 'jobs-worker.js') }),
+    // Its chunk encoder's worker (src/jobs/encoder.ts), which it finds beside itself.
+    esbuild.build({ ...shared, entryPoints: [join(root, 'src/jobs/encoder-worker.ts')], outfile: join(dist, 'jobs-encoder.js') }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
     ...DUCKDB_FILES.map((file) => copyFile(join(duckdbDir, file), join(dist, 'duckdb', file))),
   ]);

@@ -93,6 +93,11 @@ export interface UploadSink {
    * (ColumnTable.view: its buffers are the whole table's), to read, not to keep or transfer.
    */
   writeChunk(plan: UploadPlan, chunk: number, rows: ColumnTable, signal?: AbortSignal): Promise<number>;
+  /**
+   * Optional: writes chunk `chunk` from the body this sink's kind encodes it to (made ahead by a ChunkEncoder,
+   * e.g. in another worker), as writeChunk would; resolves with the bytes sent. The body may be sent again.
+   */
+  writeEncodedChunk?(plan: UploadPlan, chunk: number, body: ChunkBody, signal?: AbortSignal): Promise<number>;
   /** Removes one chunk's rows, so it can be written again. */
   dropChunk(plan: UploadPlan, chunk: number): Promise<void>;
   /** The staged rows' count and checksum, computed by the warehouse over what it stored. */
@@ -109,6 +114,18 @@ export interface UploadSink {
   committed?(plan: UploadPlan): Promise<boolean>;
   /** Drops every table the job made, its ledger too (never the target); nothing when there are none. */
   dropStaging(plan: UploadPlan): Promise<void>;
+}
+
+/** A chunk encoded for its sink's writeEncodedChunk: a ClickHouse Native block, DuckDB's Arrow IPC. */
+export type ChunkBody = Blob | Uint8Array;
+
+/**
+ * Encodes chunks for the sink's `writeEncodedChunk` and sums their checksums (tableChecksum, the sink's string
+ * digest) elsewhere, so the thread that sends a chunk is not the one busy making the next (the jobs worker's encoder).
+ * Refuses a value the sink cannot take as writeChunk would (UploadError).
+ */
+export interface ChunkEncoder {
+  encode(plan: UploadPlan, chunk: number, rows: ColumnTable): Promise<{ body: ChunkBody; checksum: TableChecksum }>;
 }
 
 /** An upload failed or was refused. `serverMessage` is the warehouse's own text, verbatim. */
@@ -182,6 +199,16 @@ export interface UploadOptions {
    * is not given): the upload then skips asking whether one committed or staged chunks, two round trips.
    */
   firstRun?: boolean;
+  /**
+   * Encodes the chunks (and sums their checksums) ahead of their writes, for a sink with `writeEncodedChunk`: each
+   * lane asks for its next chunks while it sends one.
+   */
+  encoder?: ChunkEncoder;
+  /**
+   * Settles once the copy of the table that a later run resumes from is kept (the jobs worker's staged copy, written
+   * while the first chunks are sent). The commit waits for it; its rejection fails the upload, its staging dropped.
+   */
+  staged?: Promise<unknown>;
 }
 
 export interface UploadResult {
@@ -230,6 +257,20 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
   const expectedRows = (n: number) => Math.min(plan.chunkRows, plan.totalRows - n * plan.chunkRows);
 
   const firstRun = options.firstRun ?? options.jobId === undefined;
+  const { encoder } = options;
+  const writeEncoded = encoder && sink.writeEncodedChunk?.bind(sink);
+  const encoding = new Map<number, ReturnType<ChunkEncoder['encode']>>();
+  const encode = (chunk: number) => {
+    let encoded = encoding.get(chunk);
+    if (!encoded) {
+      encoded = encoder!.encode(plan, chunk, chunkOf(chunk));
+      encoded.catch(() => {}); // awaited by the lane that writes the chunk, unless the upload stopped first
+      encoding.set(chunk, encoded);
+    }
+    return encoded;
+  };
+  // A first run sends every chunk from the first: those are made while the warehouse is asked and staged.
+  if (firstRun && writeEncoded) for (let chunk = 0; chunk < Math.min(parallel, chunks); chunk++) void encode(chunk);
   if (signal?.aborted) throw cancelled(plan, where, false);
   try {
     if (!firstRun && sink.committed && (await retry(() => sink.committed!(plan), signal))) {
@@ -271,16 +312,29 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
       while (missing.length > 0 && !lanesStop.signal.aborted) {
         const chunk = missing.shift()!;
         const slice = chunkOf(chunk);
-        expected = addChecksums(expected, checksumOf(slice));
-        bytes += await retry(async (attempt) => {
+        let write = (signal: AbortSignal) => sink.writeChunk(plan, chunk, slice, signal);
+        if (writeEncoded) {
+          const encoded = encode(chunk);
+          // The next chunks are encoded while this one is sent.
+          for (const next of missing.slice(0, parallel)) encode(next);
+          const { body, checksum } = await encoded;
+          encoding.delete(chunk);
+          expected = addChecksums(expected, checksum);
+          write = (signal) => writeEncoded(plan, chunk, body, signal);
+        } else {
+          expected = addChecksums(expected, checksumOf(slice));
+        }
+        const sent = await retry(async (attempt) => {
           if (attempt > 0) {
             // After a failure the chunk may have landed before its answer was lost: ask before writing it again.
             const count = (await sink.stagedChunks(plan)).get(chunk);
             if (count === slice.numRows) return 0;
             if (count !== undefined) await sink.dropChunk(plan, chunk);
           }
-          return sink.writeChunk(plan, chunk, slice, lanesStop.signal);
+          return write(lanesStop.signal);
         }, lanesStop.signal);
+        // Not `bytes += await ...`: that reads `bytes` before the wait, losing what the other lanes added meanwhile.
+        bytes += sent;
         chunksWritten++;
         rows += slice.numRows;
         await report('uploading', chunk);
@@ -292,9 +346,12 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
         lanesStop.abort(error);
       }),
     );
+    // A copy that cannot be written stops the lanes: without it the job could not resume after a reload.
+    options.staged?.catch((error: unknown) => lanesStop.abort(error));
     await Promise.all(lanes);
     signal?.removeEventListener('abort', onAbort);
     if (signal?.aborted) throw signal.reason;
+    await options.staged;
     if (failure) throw failure.error;
     // A chunk can have landed twice (a browser resends a POST whose connection broke after the server took it):
     // the staging table's counts say so, and such a chunk is written again, once, before the verification. The
@@ -312,7 +369,8 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
       await summing.catch(() => {});
       for (const chunk of wrong) {
         await retry(() => sink.dropChunk(plan, chunk), signal);
-        bytes += await retry(() => sink.writeChunk(plan, chunk, chunkOf(chunk), signal), signal);
+        const sent = await retry(() => sink.writeChunk(plan, chunk, chunkOf(chunk), signal), signal);
+        bytes += sent;
       }
       summing = sum();
     }

@@ -108,8 +108,9 @@ export type Unsubscribe = () => void;
  */
 export interface JobRunner {
   /**
-   * Starts an upload of `table`; resolves once the job is recorded (state `queued`) and the table's copy is in the
-   * origin-private file system, before any row moves. The runner copies the table a piece at a time (the page
+   * Starts an upload of `table`; resolves once the job is recorded and the table's copy is in the origin-private
+   * file system, with the job's record as it is then: `queued`, or running already (a job may send its first
+   * chunks while its copy is written; it commits only once the copy is whole). The runner copies the table a piece at a time (the page
    * stays responsive), so the caller may reuse its buffers afterwards; with `{ transfer: true }` it takes them
    * instead (no copy: the caller's table is unusable afterwards). Refuses at once
    * (and records nothing) when the connector is not registered or cannot receive uploads, or the arguments are

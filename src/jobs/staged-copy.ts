@@ -12,6 +12,8 @@
 import { ARRAY_OF, ColumnTable, type Column, type ColumnValues } from '../data/table.ts';
 
 const MAGIC = 'BENTOTB1';
+/** Bytes written at once through a sync access handle, which holds the worker's thread while it writes. */
+const WRITE_PIECE_BYTES = 4 << 20;
 
 interface Part {
   offset: number;
@@ -74,7 +76,14 @@ async function writeInto(file: FileSystemFileHandle, start: Uint8Array, parts: A
     try {
       handle.truncate(0);
       let at = start.length;
-      for (const part of parts) at += handle.write(part, { at });
+      for (const part of parts) {
+        const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+        for (let offset = 0; offset < bytes.length; offset += WRITE_PIECE_BYTES) {
+          at += handle.write(bytes.subarray(offset, offset + WRITE_PIECE_BYTES), { at });
+          // The job sends its first chunks meanwhile (worker.ts): their answers are handled between pieces.
+          await nextTask();
+        }
+      }
       // The magic goes in last: until then the file reads as no copy at all.
       handle.write(start.subarray(8), { at: 8 });
       handle.write(start.subarray(0, 8), { at: 0 });
@@ -152,6 +161,18 @@ export async function removeStagedCopy(folder: string, jobId: string): Promise<v
   } catch (error) {
     if ((error as DOMException).name !== 'NotFoundError') throw error;
   }
+}
+
+/** A macrotask later, unclamped (a timer nested in timers waits at least 4 ms). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function align(n: number): number {

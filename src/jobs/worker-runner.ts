@@ -39,6 +39,8 @@ interface Running {
   /** uploadTable's bytes of the runs before this one, added to this run's. */
   bytesBefore: number;
   cancelRequested?: boolean;
+  /** Its staged copy could not be written: the run fails, saying so. */
+  stageFailed?: boolean;
 }
 
 let shared: WorkerJobRunner | undefined;
@@ -158,18 +160,22 @@ export class WorkerJobRunner implements JobRunner {
     });
     // The worker may have failed to load while the record was written: then nothing would ever answer.
     if (this.broken) await this.workerFailed(this.broken);
-    else if (options.transfer) {
-      this.worker.postMessage({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) } satisfies ToWorker, table.buffers());
-    } else {
-      await this.sendInPieces(id, table);
+    else {
+      // Queued at once: the worker sends the first chunks from the table it holds while it writes the copy (the
+      // commit waits for the copy, and a page closed before the copy is whole leaves a job that cannot resume).
+      this.queue.push(id);
+      if (options.transfer) {
+        this.worker.postMessage({ type: 'stage', jobId: id, folder: this.storeName, table: toWireTable(table) } satisfies ToWorker, table.buffers());
+        this.pump();
+      } else {
+        this.pump();
+        await this.sendInPieces(id, table);
+      }
     }
     // Resolving once the copy is written means a submitted job survives a reload, even one still queued.
     await this.staged.get(id);
-    const latest = this.records.get(id)!;
-    if (latest.state !== 'queued') return latest;
-    this.queue.push(id);
-    this.pump();
-    return latest;
+    const running = this.running.get(id);
+    return running?.stageFailed ? running.ended : this.records.get(id)!;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -385,7 +391,6 @@ export class WorkerJobRunner implements JobRunner {
         this.finish(id, 'paused', { message: `This page has no connector called '${record.arguments.connector}'; register it, then Resume.`, retryable: true });
         return;
       }
-      await this.staged.get(id);
       this.post({
         type: 'run',
         jobId: id,
@@ -439,8 +444,13 @@ export class WorkerJobRunner implements JobRunner {
         break;
       }
       case 'stage-failed':
-        await this.update(message.jobId, { state: 'failed', finishedAt: Date.now(), error: errorOf(fromWireError(message.error)) });
-        await this.unclaim(message.jobId);
+        // A running job's upload stops on this failure and its run ends it (its staging on the warehouse dropped).
+        if (this.running.has(message.jobId)) this.running.get(message.jobId)!.stageFailed = true;
+        else {
+          this.dequeue(message.jobId);
+          await this.update(message.jobId, { state: 'failed', finishedAt: Date.now(), error: errorOf(fromWireError(message.error)) });
+          await this.unclaim(message.jobId);
+        }
         this.stagedSettlers.get(message.jobId)?.();
         break;
       case 'progress':

@@ -15,6 +15,7 @@ import { discardUpload, uploadTable, UploadError, type StringHash, type UploadPl
 import { ARRAY_OF, ColumnTable, type Column } from '../data/table.ts';
 import { fromWireError, fromWireTable, toWireError, toWireTable, type FromWorker, type ToWorker, type WireConnector } from './protocol.ts';
 import { readStagedCopy, removeStagedCopy, writeStagedCopy } from './staged-copy.ts';
+import { chunkEncoder, encodes } from './encoder.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -23,8 +24,11 @@ const WORKER_KINDS: Record<string, (config: NonNullable<Extract<WireConnector, {
   clickhouse: async (config) => new (await import('../data/clickhouse.ts')).ClickHouseConnector(config),
 };
 
-/** Staged copies being written, by job: a run or a discard waits for its job's write. */
-const copies = new Map<string, Promise<unknown>>();
+/**
+ * Staged copies being written, by job; each rejects when its copy could not be written. A discard waits for its
+ * job's write, and a run's commit does (uploadTable's `staged`): the run itself starts sending meanwhile.
+ */
+const copies = new Map<string, Promise<void>>();
 const running = new Map<string, { controller: AbortController; connector?: Connector; committing: boolean }>();
 /**
  * Kinds whose chunks this worker encodes before handing them to the page's sink (`writeEncodedChunk`), so the page
@@ -33,8 +37,8 @@ const running = new Map<string, { controller: AbortController; connector?: Conne
 const CHUNK_ENCODERS: Record<string, () => Promise<(chunk: number, rows: ColumnTable) => Uint8Array>> = {
   duckdb: async () => (await import('../data/duckdb-upload.ts')).encodeChunk,
 };
-/** Tables staged by this worker and not yet run, by job. */
-const inMemory = new Map<string, ColumnTable>();
+/** Tables staged by this worker and not yet run, by job, once they arrived whole. */
+const inMemory = new Map<string, Promise<ColumnTable>>();
 /** Tables arriving piece by piece, by job. */
 const assembling = new Map<string, { buffers: { values: ArrayBuffer; offsets?: ArrayBuffer; valid?: ArrayBuffer }[]; finish: () => void; pieces: Promise<void> }>();
 /** Jobs cancelled before their run message came (the page cancels a job that is about to start). */
@@ -61,12 +65,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   switch (message.type) {
     case 'stage': {
       const table = fromWireTable(message.table);
-      inMemory.set(message.jobId, table);
-      const write = writeStagedCopy(message.folder, message.jobId, table).then(
-        (bytes) => post({ type: 'staged', jobId: message.jobId, bytes }),
-        (error: unknown) => post({ type: 'stage-failed', jobId: message.jobId, error: toWireError(stageFailure(error)) }),
-      );
-      copies.set(message.jobId, write);
+      inMemory.set(message.jobId, Promise.resolve(table));
+      stage(message.jobId, writeStagedCopy(message.folder, message.jobId, table));
       break;
     }
     case 'stage-begin': {
@@ -79,9 +79,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       const ended = new Promise<void>((resolve) => (finish = resolve));
       assembling.set(message.jobId, { buffers, finish, pieces: Promise.resolve() });
       const { jobId, folder, numRows, columns } = message;
-      const write = ended
-        .then(() => {
-          const table = new ColumnTable(
+      const table = ended.then(
+        () =>
+          new ColumnTable(
             columns.map((column, i) => {
               const { values, offsets, valid } = buffers[i];
               const Values = column.type === 'string' ? Uint8Array : ARRAY_OF[column.type];
@@ -93,15 +93,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
               } as Column;
             }),
             numRows,
-          );
-          inMemory.set(jobId, table);
-          return writeStagedCopy(folder, jobId, table);
-        })
-        .then(
-          (bytes) => post({ type: 'staged', jobId, bytes }),
-          (error: unknown) => post({ type: 'stage-failed', jobId, error: toWireError(stageFailure(error)) }),
-        );
-      copies.set(jobId, write);
+          ),
+      );
+      inMemory.set(jobId, table);
+      stage(jobId, table.then((whole) => writeStagedCopy(folder, jobId, whole)));
       break;
     }
     case 'stage-piece': {
@@ -126,6 +121,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'discard':
       void (copies.get(message.jobId) ?? Promise.resolve())
+        .catch(() => {})
         .then(() => {
           inMemory.delete(message.jobId);
           return removeStagedCopy(message.folder, message.jobId);
@@ -145,6 +141,20 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 post({ type: 'hello' });
 
+/** Records job `jobId`'s copy being written, and tells the page when it is written or could not be. */
+function stage(jobId: string, write: Promise<number>): void {
+  const written = write.then(
+    (bytes) => post({ type: 'staged', jobId, bytes }),
+    (error: unknown) => {
+      const failure = stageFailure(error);
+      post({ type: 'stage-failed', jobId, error: toWireError(failure) });
+      throw failure;
+    },
+  );
+  written.catch(() => {}); // a run waits for it, or the page heard of the failure
+  copies.set(jobId, written);
+}
+
 /**
  * Stops a job's run. A sink step without a signal (a query that hangs) would hold the cancel until it times out,
  * so the worker's own connector also aborts what it has in flight; not once the commit started, which finishes.
@@ -162,14 +172,17 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   running.set(jobId, job);
   if (cancelledEarly.delete(jobId)) controller.abort(new UploadError('Cancelled.', { cancelled: true }));
   let connector: Connector | undefined;
+  const staged = copies.get(jobId);
   try {
-    await copies.get(jobId);
-    // The table this worker staged itself is still in memory: reading the copy back is for a run after a reload.
-    const table = inMemory.get(jobId) ?? (await readStagedCopy(folder, jobId));
+    // The table this worker staged itself is still in memory: its chunks are sent while its copy is written (the
+    // commit waits for the copy). Reading the copy back is for a run after a reload.
+    const table = (await inMemory.get(jobId)) ?? (await readStagedCopy(folder, jobId));
+    connector = await connectorFor(message.connector);
     if (!table) {
+      // Its chunks can never all be sent now: what an earlier run staged on the warehouse goes too.
+      if (message.ranBefore) await discardUpload(connector, { jobId, target }).catch(() => {});
       throw new UploadError(`The copy of this job's table kept in the browser's storage is gone (the site's data was cleared, or the page closed before it was written); run the upload again.`, { jobId });
     }
-    connector = await connectorFor(message.connector);
     if (message.connector.where === 'worker') job.connector = connector;
     if (controller.signal.aborted) {
       // Cancelled before uploadTable started: only an earlier run of the job can have left a staging table.
@@ -185,6 +198,9 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       keepLedger: true,
       firstRun: !message.ranBefore,
       signal: controller.signal,
+      ...(staged ? { staged } : {}),
+      // Chunks the worker's sink sends are made in the encoder's worker meanwhile.
+      ...(message.connector.where === 'worker' && encodes(message.connector.config.kind) ? { encoder: chunkEncoder(message.connector.config.kind, connector.uploads?.stringHash) } : {}),
       ...(message.chunkRows === undefined ? {} : { chunkRows: message.chunkRows }),
       ...(message.retries === undefined ? {} : { retries: message.retries }),
       ...(message.retryDelayMs === undefined ? {} : { retryDelayMs: message.retryDelayMs }),
@@ -196,12 +212,19 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     await removeStagedCopy(folder, jobId).catch(() => {});
     const { checksum: _checksum, ...rest } = result;
     post({ type: 'succeeded', jobId, result: rest });
-  } catch (error) {
+  } catch (caught) {
+    // Without its copy the job could not resume: that failure is the job's, whatever stopped the upload.
+    const stageError: unknown = await staged?.then(() => undefined, (failure: unknown) => failure);
+    if (stageError && connector) await discardUpload(connector, { jobId, target }).catch(() => {});
+    const error = stageError ?? caught;
     const detail = error instanceof UploadError ? error.detail : {};
     // Connection lost or the warehouse restarting (retryable, whether or not chunks were staged yet): paused, so a
     // person resumes it once the warehouse is back; a refusal: failed.
     const outcome = detail.cancelled ? 'cancelled' : detail.resumable || detail.retryable ? 'paused' : 'failed';
-    if (outcome === 'cancelled') await removeStagedCopy(folder, jobId).catch(() => {});
+    if (outcome === 'cancelled') {
+      await copies.get(jobId)?.catch(() => {});
+      await removeStagedCopy(folder, jobId).catch(() => {});
+    }
     post({ type: 'ended', jobId, outcome, error: toWireError(error) });
   } finally {
     // Kept only for the first run: a paused job may wait long, its copy is on disk.

@@ -150,15 +150,49 @@ describe('upload jobs across a real page reload', function () {
       const opened = await openPage(store, [warehouseConfig()]);
       frame = opened.frame;
       const job = await opened.page.submit(columns, { connector: WAREHOUSE, target, chunkRows: 500 });
-      expect(job.state, 'submit resolves with the job queued').to.equal('queued');
+      // A job may start sending while its copy is written: submit resolves with it queued or already running.
+      expect(['queued', 'staging', 'uploading', 'verifying'], `submit resolves with the job active (${job.state})`).to.include(job.state);
 
       const page = await reload(frame);
       const found = foundLeftRunning(page, job.id);
-      expect(['queued', 'staging'], `the job as the unloaded page left it (${found.state})`).to.include(found.state);
-      expect(found.progress.chunksDone).to.equal(0);
+      expect(['queued', 'staging', 'uploading', 'verifying'], `the job as the unloaded page left it (${found.state})`).to.include(found.state);
       const done = await inState(page, job.id, 'succeeded');
       expect(done.result).to.deep.include({ rows: 3000, chunks: 6 });
       await expectLandedOnce(store, job.id, target, source);
+    } finally {
+      await removePage(frame, store);
+      await warehouse.query(`DROP TABLE IF EXISTS ${target}`).catch(() => {});
+    }
+  });
+
+  it('ClickHouse, reloaded as its first chunks are sent, its staged copy perhaps not whole yet: the job ends once, with every row once or with nothing of it anywhere', async () => {
+    const store = freshStore();
+    const target = freshName('before_staged');
+    const columns = simpleColumns(200_000);
+    const source = ColumnTable.fromArrays(columns);
+    let frame: HTMLIFrameElement | undefined;
+    try {
+      const opened = await openPage(store, [warehouseConfig()]);
+      frame = opened.frame;
+      // Not awaited: submit resolves once the copy is written, and the job sends chunks before that.
+      const sending = new Promise<JobRecord>((resolve) => opened.page.jobs.subscribeAll((record) => record.state === 'uploading' && resolve(record)));
+      opened.page.submit(columns, { connector: WAREHOUSE, target, chunkRows: 10_000 }).catch(() => {});
+      const running = await sending;
+
+      const page = await reload(frame);
+      foundLeftRunning(page, running.id);
+      const ended = await until(page, running.id, (r) => r.state === 'succeeded' || r.state === 'failed', 'its end');
+      if (ended.state === 'succeeded') {
+        // The copy was whole before the reload: the job resumed from it.
+        expect(ended.result?.rows).to.equal(200_000);
+        await expectLandedOnce(store, running.id, target, source);
+      } else {
+        // The copy was not whole: the job cannot resume, says so, and nothing of it is left on the warehouse.
+        expect(ended.error?.message).to.match(/copy of this job's table .* is gone .*run the upload again/);
+        const made = await warehouse.query(`SELECT count() AS n FROM system.tables WHERE database = '${DB}' AND name = '${target.split('.')[1]}'`);
+        expect(Number(made.table.value(0, 0)), 'the target was not made').to.equal(0);
+        expect(await leftovers(running.id), 'staging tables left on ClickHouse').to.deep.equal([]);
+      }
     } finally {
       await removePage(frame, store);
       await warehouse.query(`DROP TABLE IF EXISTS ${target}`).catch(() => {});
