@@ -8,7 +8,7 @@ import { PYODIDE_KERNELSPEC, configuredServers, createKernel, listKernelspecs, t
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
-import { afterPageScripts } from '../../src/util/later.ts';
+import { afterPageScripts, kernelStatus, started as kernelStarted } from '../../src/util/later.ts';
 import type { DraftStore } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Notebook } from '../../src/notebook/nbformat.ts';
@@ -788,9 +788,10 @@ export class BentoNotebook extends LitElement {
         this.runningCells++;
         this.running.add(cell);
         // A run is when a page is likeliest to die (out of memory, a reload): edits still waiting for autosave are
-        // saved now, and the draft soon records that this cell runs.
+        // saved now, and the draft soon records that this cell runs; not before the kernel has started, though, where
+        // opening and writing the drafts took cores from Python's start (the demo's first result came 350 ms later).
         if (this.autosaveTimer) void this.autosave();
-        else this.onChange();
+        else void kernelStatus(kernel, kernelStarted).then(() => this.running.has(cell) && this.onChange());
         const started = performance.now();
         let finished = false;
         const done: KernelLease['done'] = (reply, tableBytes) => {
