@@ -10,6 +10,7 @@
  * against ~60 ms in place.) Where there is no synchronous access (the page's main thread), the stream is used.
  */
 import { ARRAY_OF, ColumnTable, type Column, type ColumnValues } from '../data/table.ts';
+import { nextTask } from '../util/later.ts';
 
 const MAGIC = 'BENTOTB1';
 /** Bytes written at once through a sync access handle, which holds the worker's thread while it writes. */
@@ -163,17 +164,6 @@ export async function removeStagedCopy(folder: string, jobId: string): Promise<v
   }
 }
 
-/** A macrotask later, unclamped (a timer nested in timers waits at least 4 ms). */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 function align(n: number): number {
   return Math.ceil(n / 8) * 8;

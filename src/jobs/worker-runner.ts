@@ -21,6 +21,7 @@ import { listStagedCopies, removeStagedCopy } from './staged-copy.ts';
 import { ACTIVE_JOB_STATES, type JobError, type JobRecord, type JobRunner, type JobRunnerOptions, type JobState, type UploadJobArguments, type Unsubscribe } from './runner.ts';
 import { JobStore } from './store.ts';
 import { registerRunner } from './uploads-read.ts';
+import { nextTask } from '../util/later.ts';
 
 /** Connector kinds the worker can make itself (worker.ts WORKER_KINDS); the others are called in the page. */
 const WORKER_KINDS = new Set(['clickhouse']);
@@ -634,17 +635,6 @@ function ranAlready(record: JobRecord): boolean {
   return record.startedAt !== undefined || record.elapsedBeforeMs !== undefined || record.progress.bytes > 0;
 }
 
-/** A macrotask later (a message to ourselves: timers are throttled in a hidden tab, messages are not). */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 function newJobId(): string {
   return `j${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;

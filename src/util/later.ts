@@ -75,3 +75,18 @@ export function pageLoaded(): Promise<void> {
   if (document.readyState === 'complete') return Promise.resolve();
   return new Promise((resolve) => addEventListener('load', () => resolve(), { once: true }));
 }
+
+/**
+ * A macrotask later: a message to ourselves, which neither the 4 ms clamp of nested timers nor a hidden tab's timer
+ * throttling delays. Works in workers too.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
