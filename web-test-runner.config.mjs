@@ -289,10 +289,14 @@ const clickHouseServer = {
     }
     // A connection cut by the network, once: see clickhouseCut. `clickhouse-cut-fired` says whether it happened.
     if (command === 'clickhouse-cut') {
-      clickhouseCut = { match: payload.match, where: payload.where, fired: false };
+      clickhouseCut = { match: payload.match, where: payload.where, ms: payload.ms ?? 0, fired: false };
       return true;
     }
     if (command === 'clickhouse-cut-fired') return { fired: Boolean(clickhouseCut?.fired) };
+    if (command === 'clickhouse-release') {
+      clickhouseCut?.release?.();
+      return { released: Boolean(clickhouseCut?.release) };
+    }
     return undefined;
   },
 };
@@ -353,7 +357,8 @@ const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(
 
 /**
  * `clickhouse-cut` (upload tests): the next request whose URL contains `match` loses the second half of its body on
- * the way to ClickHouse (`where: 'request'`) or, once ClickHouse has answered, its answer (`where: 'response'`).
+ * the way to ClickHouse (`where: 'request'`) or, once ClickHouse has answered, its answer (`where: 'response'`), or
+ * has that answer held until `clickhouse-release` (at most `ms` milliseconds) before it goes on (`where: 'held'`).
  */
 let clickhouseCut = null;
 
@@ -374,6 +379,19 @@ function proxyClickHouse(context, next) {
   if (cut) cut.fired = true;
   return new Promise((resolve) => {
     const outgoing = request(target, { method: req.method, headers: endToEnd(req.headers), agent: false }, (incoming) => {
+      if (cut?.where === 'held') {
+        // ClickHouse has done the statement; its answer reaches the page on `clickhouse-release`, or `ms` later.
+        let released = false;
+        cut.release = () => {
+          if (released) return;
+          released = true;
+          res.writeHead(incoming.statusCode ?? 502, endToEnd(incoming.headers));
+          pipeline(incoming, res, () => {});
+          resolve();
+        };
+        setTimeout(cut.release, cut.ms);
+        return;
+      }
       if (cut?.where === 'response') {
         // ClickHouse finishes the statement; its answer never reaches the page.
         incoming.resume();

@@ -512,9 +512,14 @@ export class WorkerJobRunner implements JobRunner {
       // Stored first, then the job's ledger on the warehouse dropped (worker.ts keepLedger): a reload between the
       // two finds the record final; the other order could run a committed job again. Listeners hear it after both.
       final = await this.update(id, patch, { quiet: true });
-      await getConnector(record.arguments.connector)
-        .then((connector) => discardUpload(connector, { jobId: id, target: record.arguments.target }))
-        .catch(() => {});
+      // Only a success that is stored: until it is, a reload reruns the job from its copy, and the ledger tells that
+      // run the job committed (without either, it would fail, or write the rows again).
+      if (!this.closed && (await (await this.ready).get(id).catch(() => undefined))?.state === 'succeeded') {
+        await getConnector(record.arguments.connector)
+          .then((connector) => discardUpload(connector, { jobId: id, target: record.arguments.target }))
+          .catch(() => {});
+        await removeStagedCopy(this.storeName, id).catch(() => {});
+      }
       this.emit(final);
     } else {
       final = await this.update(id, patch);

@@ -209,7 +209,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         post({ type: 'progress', jobId, progress });
       },
     });
-    await removeStagedCopy(folder, jobId).catch(() => {});
+    // The copy stays until the page has stored the success (WorkerJobRunner.finish removes it): a page closed before
+    // then reruns the job from it, and the ledger tells that run the job committed.
     const { checksum: _checksum, ...rest } = result;
     post({ type: 'succeeded', jobId, result: rest });
   } catch (caught) {

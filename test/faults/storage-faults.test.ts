@@ -475,6 +475,52 @@ fault(
   /The job store in IndexedDB failed: the browser's storage for this site is full\. .*\(the job was uploading when the page closed\)/,
 );
 
+// The page dies after the warehouse committed and before the success is stored (here: the storage fills while the
+// commit's answer is on its way). The job's staged copy and its ledger on the warehouse stay until the success is
+// stored, so the reloaded page runs the job again, learns it committed, and records it once, with every row once.
+fault(
+  'a reload after the commit, before its success is stored',
+  { jobs: true },
+  async () => {
+    const seen: Seen = { settled: true, said: '', nextOk: false, nextDetail: '' };
+    const storeName = fresh('fault-jobs');
+    const target = `${DB}.${fresh('committed')}`;
+    const first = new WorkerJobRunner({ storeName, workerURL });
+    let second: WorkerJobRunner | undefined;
+    try {
+      const verifying = new Promise<string>((resolve) => first.subscribeAll((record) => record.state === 'verifying' && resolve(record.id)));
+      // The commit's first statement (this is the only job running) is done by ClickHouse and its answer held until
+      // the storage is full: then the job succeeds.
+      await executeServerCommand('clickhouse-cut', { match: '_commit_', where: 'held', ms: 50_000 });
+      const job = await first.submit(table(20_000), { connector: WAREHOUSE, target, chunkRows: 5_000 });
+      await settle(verifying, seen);
+      await waitFor(async () => ((await executeServerCommand('clickhouse-cut-fired')) as { fired: boolean }).fired, 'the commit to start', 30_000).catch(() => {});
+      await quota(1);
+      const held = (await executeServerCommand('clickhouse-release')) as { released: boolean };
+      const seenByPage = await settle(ended(first, job.id), seen);
+      const kept = (await storedRecords(storeName)).find((record) => record.id === job.id)?.state;
+      await first.close();
+      await quota();
+      // The reloaded page finds the job as the storage kept it, and runs it again.
+      second = new WorkerJobRunner({ storeName, workerURL });
+      const final = await settle(
+        second.list().then(() => ended(second!, job.id)),
+        seen,
+      );
+      seen.said = `the page saw ${seenByPage?.state}; the storage kept ${kept}${held.released ? '' : ' (the commit was never held)'}; after the reload: ${final?.state} ${final?.error?.message ?? ''}`;
+      seen.nextOk = final?.state === 'succeeded' && (await listStagedCopies(storeName)).length === 0;
+      seen.nextDetail = `the job after the reload: ${final?.state}; staged copies left: ${(await listStagedCopies(storeName)).length}`;
+      await jobRows(seen, storeName, [{ state: 'succeeded', target, rows: 20_000 }]);
+    } finally {
+      await executeServerCommand('clickhouse-cut', { match: 'nothing will ever match this', where: 'request' });
+      await first.close();
+      await second?.close();
+    }
+    return seen;
+  },
+  /^the page saw succeeded; the storage kept (verifying|uploading); after the reload: succeeded $/,
+);
+
 // --- The Pyodide memory snapshot -------------------------------------------------------------------------------
 
 /** A runtime of its own (snapshots on, the default), its kernel ready; the result of `6 * 7` in it. */
