@@ -282,7 +282,7 @@ export class ClickHouseUploads implements UploadSink {
   async dropStaging(plan: UploadPlan): Promise<void> {
     const names = await this.names(plan);
     // A table made after the listing below would be left behind.
-    const made = [...this.creating.entries()].filter(([id]) => id.startsWith(`bento_upload_${plan.jobId}_c`));
+    const made = [...this.creating.entries()].filter(([id]) => id.startsWith(chunkQueryId(plan, '')));
     await Promise.all(made.map(([id, making]) => making.then(() => this.creating.delete(id), () => this.creating.delete(id))));
     // Only what exists, at once: after a success that is the ledger alone, one statement.
     const tables = await this.jobTables(names, plan);
@@ -505,7 +505,8 @@ function serverCode(error: unknown): number | undefined {
 }
 
 /** The query id of chunk `chunk`'s insert: the same for every copy of it. */
-function chunkQueryId(plan: UploadPlan, chunk: number): string {
+/** The query id of chunk `chunk`'s statements (with `''`: what every chunk's starts with). */
+function chunkQueryId(plan: UploadPlan, chunk: number | ''): string {
   return `bento_upload_${plan.jobId}_c${chunk}`;
 }
 

@@ -511,10 +511,11 @@ export class WorkerJobRunner implements JobRunner {
     if (state === 'succeeded') {
       // Stored first, then the job's ledger on the warehouse dropped (worker.ts keepLedger): a reload between the
       // two finds the record final; the other order could run a committed job again. Listeners hear it after both.
-      final = await this.update(id, patch, { quiet: true });
+      const outcome = await this.updateStored(id, patch, { quiet: true });
+      final = outcome.record;
       // Only a success that is stored: until it is, a reload reruns the job from its copy, and the ledger tells that
       // run the job committed (without either, it would fail, or write the rows again).
-      if (!this.closed && (await (await this.ready).get(id).catch(() => undefined))?.state === 'succeeded') {
+      if (outcome.stored) {
         await getConnector(record.arguments.connector)
           .then((connector) => discardUpload(connector, { jobId: id, target: record.arguments.target }))
           .catch(() => {});
@@ -606,18 +607,26 @@ export class WorkerJobRunner implements JobRunner {
 
   /** Applies `patch` to the record, stores it, tells the listeners; resolves with the new record. */
   private async update(id: string, patch: Partial<JobRecord>, { quiet = false } = {}): Promise<JobRecord> {
+    return (await this.updateStored(id, patch, { quiet })).record;
+  }
+
+  /** `update`, saying whether the record was stored (not when the runner is closed, or the storage failed). */
+  private async updateStored(id: string, patch: Partial<JobRecord>, { quiet = false } = {}): Promise<{ record: JobRecord; stored: boolean }> {
     const record = { ...this.records.get(id)!, ...patch, updatedAt: Date.now() };
     for (const key of Object.keys(record) as (keyof JobRecord)[]) if (record[key] === undefined) delete record[key];
     this.records.set(id, record);
     if (!quiet) this.emit(record);
-    if (!this.closed) {
-      const store = await this.ready;
-      // A record that cannot be stored (storage full meanwhile) goes on in memory: a reload's runner finds the older
-      // state stored, and the warehouse's ledger of chunks, not the record, decides what is sent again.
-      await this.write(() => store.put(record)).catch(() => {});
-    }
-    return record;
+    if (this.closed) return { record, stored: false };
+    const store = await this.ready;
+    // A record that cannot be stored (storage full meanwhile) goes on in memory: a reload's runner finds the older
+    // state stored, and the warehouse's ledger of chunks, not the record, decides what is sent again.
+    const stored = await this.write(() => store.put(record)).then(
+      () => true,
+      () => false,
+    );
+    return { record, stored };
   }
+
 
   private emit(record: JobRecord): void {
     for (const listener of [...(this.listeners.get(record.id) ?? [])]) listener(record);
