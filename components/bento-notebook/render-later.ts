@@ -142,9 +142,9 @@ export function renderLater(notebook: BentoNotebook): void {
     requestIdleCallback((deadline) => {
       let cell = from;
       for (; cell && deadline.timeRemaining() > 0 && notebook.cellsMade === hold; cell = cell.nextElementSibling) {
-        if (cell.localName !== 'bento-cell' || (cell as HTMLElement).style.contentVisibility) continue;
-        const style = (cell as HTMLElement).style;
-        if (estimateHeight(cell as BentoCell) >= KEEP_LAID_OUT_PX) continue;
+        if (cell.localName !== 'bento-cell') continue;
+        const { style } = cell as BentoCell;
+        if (style.contentVisibility || estimateHeight(cell as BentoCell) >= KEEP_LAID_OUT_PX) continue;
         style.contentVisibility = 'visible';
         if (cell.getBoundingClientRect().height > 2 * KEEP_LAID_OUT_PX) style.contentVisibility = 'auto';
       }
