@@ -339,6 +339,10 @@ export class PyodideRuntime {
           if (answer !== true && !signal()) return { result: 'interrupted' };
         } else if (!signal()) {
           return { result: 'interrupted' };
+        } else if (!(await settledWithin(execution, 100))) {
+          // Seen computing, then suspended in an `await` before its next interrupt check: the SIGINT waits there
+          // unread. Cancel by message too; the worker drops the unread signal before it runs Python for that.
+          void incarnation.api.softInterrupt(execId).catch(() => false);
         }
       }
     } else {
@@ -347,14 +351,7 @@ export class PyodideRuntime {
       if (this.options.mode === 'worker') this.spare ??= this.spawn(true);
       void incarnation.api.softInterrupt(execId).catch(() => {});
     }
-    const settled = await Promise.race([
-      execution.settled.then(
-        () => true,
-        () => true,
-      ),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), this.options.interruptGraceMs)),
-    ]);
-    if (settled) {
+    if (await settledWithin(execution, this.options.interruptGraceMs)) {
       this.dropSpare();
       return { result: 'interrupted' };
     }
@@ -560,3 +557,13 @@ export class PyodideRuntime {
   }
 }
 
+/** Whether `execution` ends (either way) within `ms`. */
+function settledWithin(execution: Execution, ms: number): Promise<boolean> {
+  return Promise.race([
+    execution.settled.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
+}

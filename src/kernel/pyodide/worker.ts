@@ -592,12 +592,11 @@ const api: WorkerApi = {
   },
 
   async softInterrupt(execId) {
-    // Reaching here means Python is not computing: the cell, if it is still running, is suspended.
+    // Reaching here means Python is not computing: the cell, if it is still running, is suspended. A SIGINT still
+    // unread was meant for it; dropped first, so that the Python run for the cancel does not take it instead.
+    interrupts?.clearSignal();
     const cancelled = kernel.interrupt_if_waiting(execId);
-    if (cancelled) {
-      pendingInput?.(null);
-      interrupts?.clearSignal();
-    }
+    if (cancelled) pendingInput?.(null);
     return cancelled;
   },
 
