@@ -220,9 +220,12 @@ export class BentoNotebook extends LitElement {
   }
 
   protected override updated(): void {
+    // Runs on every slot change too, a big notebook's cells being made a slice at a time: only what differs is set (a
+    // tabIndex set to the value it has is still an attribute change for the browser to process).
     this.madeCells.forEach((cell, i) => {
-      cell.active = i === this.activeIndex;
-      cell.tabIndex = i === this.activeIndex ? 0 : -1;
+      const active = i === this.activeIndex;
+      if (cell.active !== active) cell.active = active;
+      if (cell.tabIndex !== (active ? 0 : -1)) cell.tabIndex = active ? 0 : -1;
     });
   }
 

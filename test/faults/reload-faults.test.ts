@@ -98,6 +98,18 @@ async function reloadScenario(options: ReloadScenario): Promise<Observed> {
     void first.notebook.run(options.faulted).catch(() => {});
     const faulted = first.notebook.cells[options.faulted];
     await waitFor(() => faulted.state !== 'queued' && faulted.state !== 'idle', 'the faulted cell to start', 30_000);
+    // The run wrote the draft (the edit, and which cell runs) at once, but IndexedDB commits it a moment later: a
+    // person reloads a page whose cell hangs after seconds, not within that moment (on a loaded machine the reload
+    // came first, and the draft before it was restored).
+    const drafts = new DraftStore();
+    await waitFor(
+      async () => {
+        const draft = await drafts.load(key);
+        return draft?.running?.includes(options.faulted) && draft.notebook.cells.some((cell) => [cell.source].flat().join('') === EDIT);
+      },
+      'the draft to hold the edit and the running cell',
+      30_000,
+    );
     await options.fault?.();
 
     await reloadFrame(frame);

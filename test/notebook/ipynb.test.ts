@@ -573,7 +573,8 @@ describe('serializeNotebook', () => {
 
   it('makes valid, distinct cell ids', () => {
     const ids = Array.from({ length: 1000 }, newCellId);
-    for (const id of ids) expect(id).to.match(CELL_ID);
+    // Version 4 UUIDs, over more ids than one draw of random bytes makes.
+    for (const id of ids) expect(id).to.match(CELL_ID).and.to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(ids).size).to.equal(ids.length);
   });
 });
