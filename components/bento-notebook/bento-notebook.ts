@@ -93,7 +93,8 @@ export class BentoNotebook extends LitElement {
   private readonly running = new Set<BentoCell>();
   private deleted: Array<{ index: number; cell: Cell }> = [];
   private lastKey?: { key: string; at: number };
-  private fileHandle?: FileSystemFileHandle;
+  /** @internal The file the notebook was opened from or saved to (./notebook-files.ts). */
+  fileHandle?: FileSystemFileHandle;
   private unsubscribeKernel: Array<() => void> = [];
   private loading = false;
   private changedWhileLoading = false;
@@ -708,19 +709,6 @@ export class BentoNotebook extends LitElement {
     this.changed();
   }
 
-  private async openFile(): Promise<void> {
-    try {
-      const picked = await (await import('./notebook-files.ts')).pickNotebookFile();
-      if (!picked) return;
-      this.fileHandle = picked.handle;
-      this.name = picked.name;
-      this.load(parseNotebook(picked.text), 'file');
-    } catch (error) {
-      if (error instanceof DOMException && error.name === 'AbortError') return;
-      this.reportError(error, 'open', 'Could not open the file: ');
-    }
-  }
-
   private onProgressText(): string {
     const p = this.progress;
     if (!p || p.phase === 'ready') return '';
@@ -927,13 +915,7 @@ export class BentoNotebook extends LitElement {
    */
   async save(): Promise<'file' | 'download' | 'cancelled'> {
     const text = serializeNotebook(this.toJSON());
-    const files = await import('./notebook-files.ts');
-    const { saved, handle } = await files.writeNotebookFile(text, this.name, this.fileHandle, (error) =>
-      this.reportError(error, 'save', 'Could not save to the file; downloading instead. '),
-    );
-    this.fileHandle = handle;
-    if (saved === 'file') this.notice = { text: `Saved ${handle!.name}.`, kind: 'info' };
-    return saved;
+    return (await import('./notebook-files.ts')).saveNotebookFile(this, text);
   }
 
   private renderToolbar() {
@@ -946,7 +928,7 @@ export class BentoNotebook extends LitElement {
     const restart = () => this.act(() => this.restart(), 'Could not restart the kernel: ');
     const restartAndRunAll = () => this.act(() => this.restartAndRunAll(), 'Could not restart the kernel and run the cells: ');
     const save = () => this.act(() => this.save(), 'Could not save: ', 'save');
-    const open = () => this.act(() => this.openFile(), 'Could not open the file: ', 'open');
+    const open = () => this.act(async () => (await import('./notebook-files.ts')).openNotebookFile(this), 'Could not open the file: ', 'open');
     // Icon buttons with a name and a tooltip, as in JupyterLab; what a narrow notebook has no room for moves to
     // the menu (`wide` in the toolbar, `narrow` in the menu: the container queries in the styles pick one).
     const button = (label: string, title: string, icon: unknown, action: () => void, extra: { wide?: boolean; disabled?: boolean } = {}) =>
