@@ -84,6 +84,6 @@ export async function saveNotebookFile(notebook: BentoNotebook, text: string): P
     notebook.reportError(error, 'save', 'Could not save to the file; downloading instead. '),
   );
   notebook.fileHandle = handle;
-  if (saved === 'file') notebook.notice = { text: `Saved ${handle!.name}.`, kind: 'info' };
+  if (saved === 'file') notebook.notice = { text: `Saved ${handle!.name}.`, kind: 'info', key: 'save' };
   return saved;
 }
