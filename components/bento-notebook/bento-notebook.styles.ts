@@ -53,9 +53,6 @@ export const styles = [
     border-radius: var(--_radius) var(--_radius) 0 0;
     font-size: var(--_small);
   }
-  .kernel {
-    font-weight: 600;
-  }
   /* One row at any width: the kernel picker and the status give way (ellipsis), the buttons never wrap. */
   kernel-selector {
     min-width: 0;
@@ -166,18 +163,7 @@ export const styles = [
     .notice {
       margin-inline: var(--_space-1);
     }
-  }
-  /* Where the cells narrow their prompt gutter (bento-cell.styles.ts), the add buttons follow it. */
-  @container bento-notebook (max-width: 31rem) {
-    .add {
-      padding-inline-start: calc(2.9em + 2 * var(--_space-1));
-    }
-  }
-  /*
-   * Narrow: start-up progress shows as its bar (the words stay for screen readers); a phone shows only the
-   * status dot, never a word cut short.
-   */
-  @container bento-notebook (max-width: 36rem) {
+    /* Start-up progress shows as its bar (the words stay for screen readers); at 26rem only the status dot shows. */
     .toolbar.starting > .status {
       font-size: 0;
       gap: 0;
@@ -185,6 +171,12 @@ export const styles = [
     .toolbar.starting > .status .dot {
       width: 0.6rem;
       height: 0.6rem;
+    }
+  }
+  /* Where the cells narrow their prompt gutter (bento-cell.styles.ts), the add buttons follow it. */
+  @container bento-notebook (max-width: 31rem) {
+    .add {
+      padding-inline-start: calc(2.9em + 2 * var(--_space-1));
     }
   }
   @container bento-notebook (max-width: 26rem) {

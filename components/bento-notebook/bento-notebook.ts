@@ -1,6 +1,7 @@
 import { ContextProvider } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { kernelContext } from '../../src/kernel/context.ts';
 import type { Kernel, KernelStatusChange, StartupProgress } from '../../src/kernel/kernel.ts';
 import type { ExecuteReply, KernelStatus } from '../../src/kernel/protocol.ts';
@@ -39,16 +40,20 @@ export class BentoLoadEvent extends Event {
 }
 
 
-/** A message above the cells; each action is a button (its label, what it does). */
+/** A message above the cells; each action is a button (its label, what it does) that closes the message. */
 export interface Notice {
   text: string;
   kind: 'info' | 'error';
+  /** What the message is about ('kernel', 'draft', 'autosave', ...): a newer message with the same key replaces it. */
+  key?: string;
   actions?: Array<[string, () => void]>;
-  /** Called when the message goes without one of its actions taken (closed, or replaced by another). */
+  /** Called when the message goes without one of its actions taken (closed, replaced, or pushed out by newer ones). */
   dismiss?: () => void;
 }
 
 const AUTOSAVE_DELAY_MS = 400;
+/** Messages shown above the cells at most; see the `notice` setter. */
+const NOTICES_SHOWN = 3;
 const DOUBLE_KEY_MS = 800;
 /** Cells a loaded notebook makes and renders at once (about a screenful); see applyNotebook. */
 const RENDER_AT_ONCE = 12;
@@ -76,7 +81,7 @@ function isTyping(event: Event): boolean {
  * @csspart toolbar - The header with the kernel status and buttons.
  * @csspart status - The kernel status text.
  * @csspart progress - The start-up progress bar.
- * @csspart notice - Messages to the user (errors, restore offer).
+ * @csspart notice - Each message to the user (errors, restore offer), the newest first.
  * @csspart cells - The list of cells.
  * @csspart add-cell - The "add cell" buttons under the last cell.
  *
@@ -93,7 +98,8 @@ export class BentoNotebook extends LitElement {
   private readonly running = new Set<BentoCell>();
   private deleted: Array<{ index: number; cell: Cell }> = [];
   private lastKey?: { key: string; at: number };
-  private fileHandle?: FileSystemFileHandle;
+  /** @internal The file the notebook was opened from or saved to (./notebook-files.ts). */
+  fileHandle?: FileSystemFileHandle;
   private unsubscribeKernel: Array<() => void> = [];
   private loading = false;
   private changedWhileLoading = false;
@@ -129,8 +135,8 @@ export class BentoNotebook extends LitElement {
   @state() private status: KernelStatus = 'unknown';
   @state() private menuOpen = false;
   @state() private progress?: StartupProgress;
-  /** @internal The message above the cells (placement's offers: `actions` become buttons). */
-  @state() notice?: Notice;
+  /** The messages above the cells, newest first. */
+  @state() private notices: Notice[] = [];
   @state() private activeIndex = 0;
   @state() private choice: KernelChoice = { kind: 'pyodide' };
   /** Runs of this notebook's cells that have their kernel and have not finished. */
@@ -149,6 +155,23 @@ export class BentoNotebook extends LitElement {
   set kernel(kernel: Kernel) {
     this.kernelChoiceId++; // the page's kernel wins over an automatic switch under way
     this.useKernel(kernel);
+  }
+
+  /**
+   * @internal The newest message above the cells (placement's offers: `actions` become buttons). Setting a message
+   * shows it above the older ones: it replaces the one with its `key`, and past three the oldest info goes (else the
+   * oldest error). Setting undefined closes the newest.
+   */
+  get notice(): Notice | undefined {
+    return this.notices[0];
+  }
+
+  set notice(notice: Notice | undefined) {
+    const newest = this.notice;
+    const older = this.notices.filter((shown) => (notice ? shown !== notice && (!notice.key || shown.key !== notice.key) : shown !== newest));
+    // The oldest info, or else (-1) the oldest error.
+    if (notice && older.length >= NOTICES_SHOWN) older.splice(older.findLastIndex((shown) => shown.kind === 'info'), 1);
+    this.showNotices(notice ? [notice, ...older] : older);
   }
 
   /**
@@ -214,11 +237,6 @@ export class BentoNotebook extends LitElement {
     return complete;
   }
 
-  protected override willUpdate(changed: PropertyValues): void {
-    // A message replaced (or closed) without one of its actions taken.
-    (changed.get('notice') as Notice | undefined)?.dismiss?.();
-  }
-
   protected override updated(): void {
     // Runs on every slot change too, a big notebook's cells being made a slice at a time: only what differs is set (a
     // tabIndex set to the value it has is still an attribute change for the browser to process).
@@ -249,8 +267,7 @@ export class BentoNotebook extends LitElement {
     this.unsubscribeKernel = [
       kernel.onStatusChange((change: KernelStatusChange) => {
         this.status = change.status;
-        if (change.message && change.status !== 'idle') this.notice = { text: change.message, kind: change.status === 'dead' ? 'error' : 'info' };
-        else if (change.message && change.stateLost) this.notice = { text: change.message, kind: 'info' };
+        if (change.message && (change.status !== 'idle' || change.stateLost)) this.notice = { text: change.message, kind: change.status === 'dead' ? 'error' : 'info', key: 'kernel' };
       }),
       kernel.onStartupProgress((progress) => (this.progress = progress)),
     ];
@@ -334,20 +351,32 @@ export class BentoNotebook extends LitElement {
     try {
       if (this.src) await this.loadFromURL(this.src);
       if (this.noAutosave) return;
-      let draft;
+      let drafts, draft;
       try {
-        draft = await (await this.drafts()).load(this.draftKey);
+        drafts = await this.drafts();
+        draft = await drafts.load(this.draftKey);
       } catch (error) {
         this.reportError(error, 'autosave');
         return;
       }
       if (!draft) return;
-      if (this.src) this.offerDraft(draft);
-      else {
+      if (this.src) {
+        // A notebook from `src` with local edits saved for it: the person picks which to keep.
+        const { notebook } = draft;
+        this.notice = {
+          text: drafts.offerMessage(draft),
+          kind: 'info',
+          key: 'draft',
+          actions: [
+            ['Restore my edits', () => void this.applyNotebook(notebook).then(() => this.dispatchEvent(new BentoLoadEvent('draft')))],
+            ['Discard them', () => void drafts.delete(this.draftKey).catch(() => {})],
+          ],
+        };
+      } else {
         await this.applyNotebook(draft.notebook);
         // Python in the browser starts with the page; a kernel the page gave may be one that outlived the last page.
         const fresh = !this.currentKernel || this.currentKernel instanceof PyodideKernel;
-        this.notice = { text: (await this.drafts()).restoredMessage(draft, fresh), kind: 'info' };
+        this.notice = { text: drafts.restoredMessage(draft, fresh), kind: 'info', key: 'draft' };
         this.dispatchEvent(new BentoLoadEvent('draft'));
       }
     } finally {
@@ -371,7 +400,7 @@ export class BentoNotebook extends LitElement {
   /** @internal Shows what failed above the cells and fires `bento-error`. */
   reportError(error: unknown, source: string, prefix = ''): void {
     const message = prefix + (error instanceof Error ? error.message : String(error));
-    this.notice = { text: message, kind: 'error' };
+    this.notice = { text: message, kind: 'error', key: source };
     this.dispatchEvent(new BentoErrorEvent({ message, source }));
   }
 
@@ -447,7 +476,7 @@ export class BentoNotebook extends LitElement {
     try {
       // Running cells are made ones, and the made cells come first.
       await (await this.drafts()).save(this.draftKey, this.toJSON(), this.madeCells.flatMap((cell, i) => (this.running.has(cell) ? [i] : [])));
-      if (this.notice?.text.startsWith('Autosave')) this.notice = undefined;
+      this.closeNotices((notice) => notice.key === 'autosave');
     } catch (error) {
       this.reportError(error, 'autosave');
     }
@@ -595,6 +624,18 @@ export class BentoNotebook extends LitElement {
     }
   }
 
+  /** Shows `notices` instead; those left out are dismissed (see `Notice.dismiss`), except `taken`, whose action was. */
+  private showNotices(notices: Notice[], taken?: Notice): void {
+    const gone = this.notices.filter((shown) => shown !== taken && !notices.includes(shown));
+    this.notices = notices;
+    for (const notice of gone) notice.dismiss?.();
+  }
+
+  /** Closes the messages `which` picks. */
+  private closeNotices(which: (notice: Notice) => boolean): void {
+    this.showNotices(this.notices.filter((notice) => !which(notice)));
+  }
+
   private openMenu(focus: 'first' | 'last'): void {
     this.menuOpen = true;
     document.addEventListener('pointerdown', this.onPointerDownOutside, true);
@@ -711,19 +752,6 @@ export class BentoNotebook extends LitElement {
     this.changed();
   }
 
-  private async openFile(): Promise<void> {
-    try {
-      const picked = await (await import('./notebook-files.ts')).pickNotebookFile();
-      if (!picked) return;
-      this.fileHandle = picked.handle;
-      this.name = picked.name;
-      this.load(parseNotebook(picked.text), 'file');
-    } catch (error) {
-      if (error instanceof DOMException && error.name === 'AbortError') return;
-      this.reportError(error, 'open', 'Could not open the file: ');
-    }
-  }
-
   private onProgressText(): string {
     const p = this.progress;
     if (!p || p.phase === 'ready') return '';
@@ -743,7 +771,8 @@ export class BentoNotebook extends LitElement {
    */
   load(notebook: Notebook | string | object, source: 'api' | 'file' = 'api'): void {
     const made = this.applyNotebook(parseNotebook(notebook));
-    this.notice = undefined;
+    // What was said about the notebook it replaces goes; what was said about the kernel and autosave still holds.
+    this.closeNotices((notice) => notice.key !== 'kernel' && notice.key !== 'autosave');
     void made.then(() => this.dispatchEvent(new BentoLoadEvent(source)));
     this.changed();
   }
@@ -930,13 +959,7 @@ export class BentoNotebook extends LitElement {
    */
   async save(): Promise<'file' | 'download' | 'cancelled'> {
     const text = serializeNotebook(this.toJSON());
-    const files = await import('./notebook-files.ts');
-    const { saved, handle } = await files.writeNotebookFile(text, this.name, this.fileHandle, (error) =>
-      this.reportError(error, 'save', 'Could not save to the file; downloading instead. '),
-    );
-    this.fileHandle = handle;
-    if (saved === 'file') this.notice = { text: `Saved ${handle!.name}.`, kind: 'info' };
-    return saved;
+    return (await import('./notebook-files.ts')).saveNotebookFile(this, text);
   }
 
   private renderToolbar() {
@@ -949,7 +972,7 @@ export class BentoNotebook extends LitElement {
     const restart = () => this.act(() => this.restart(), 'Could not restart the kernel: ');
     const restartAndRunAll = () => this.act(() => this.restartAndRunAll(), 'Could not restart the kernel and run the cells: ');
     const save = () => this.act(() => this.save(), 'Could not save: ', 'save');
-    const open = () => this.act(() => this.openFile(), 'Could not open the file: ', 'open');
+    const open = () => this.act(async () => (await import('./notebook-files.ts')).openNotebookFile(this), 'Could not open the file: ', 'open');
     // Icon buttons with a name and a tooltip, as in JupyterLab; what a narrow notebook has no room for moves to
     // the menu (`wide` in the toolbar, `narrow` in the menu: the container queries in the styles pick one).
     const button = (label: string, title: string, icon: unknown, action: () => void, extra: { wide?: boolean; disabled?: boolean } = {}) =>
@@ -1003,41 +1026,22 @@ export class BentoNotebook extends LitElement {
   }
 
   private renderNotices() {
-    return html`
-      ${this.notice
-        ? html`<div class="notice ${this.notice.kind} ${this.notice.actions ? 'offer' : ''}" part="notice" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
-            <span>${this.notice.text}</span>
-            ${this.notice.actions?.map(([label, action]) => html`<button @click=${action}>${label}</button>`)}
-            <button @click=${() => (this.notice = undefined)} aria-label="Dismiss">✕</button>
-          </div>`
-        : nothing}
-    `;
-  }
-
-  /** A notebook from `src` with local edits saved for it: the person picks which to keep. */
-  private offerDraft(draft: { notebook: Notebook; savedAt: number }): void {
-    this.notice = {
-      text: `You have local edits to this notebook from ${new Date(draft.savedAt).toLocaleString()}.`,
-      kind: 'info',
-      actions: [
-        [
-          'Restore my edits',
-          () => {
-            this.notice = undefined;
-            void this.applyNotebook(draft.notebook).then(() => this.dispatchEvent(new BentoLoadEvent('draft')));
-          },
-        ],
-        [
-          'Discard them',
-          () => {
-            this.notice = undefined;
-            void this.drafts()
-              .then((drafts) => drafts.delete(this.draftKey))
-              .catch(() => {});
-          },
-        ],
-      ],
-    };
+    // Keyed: a message keeps its element (and the focus in it) while newer ones come above it.
+    return repeat(
+      this.notices,
+      (notice) => notice.key ?? notice,
+      (notice) => {
+        const take = (action: () => void) => () => {
+          this.showNotices(this.notices.filter((shown) => shown !== notice), notice);
+          action();
+        };
+        return html`<div class="notice ${notice.kind} ${notice.actions ? 'offer' : ''}" part="notice" role=${notice.kind === 'error' ? 'alert' : 'status'}>
+          <span>${notice.text}</span>
+          ${notice.actions?.map(([label, action]) => html`<button @click=${take(action)}>${label}</button>`)}
+          <button @click=${() => this.closeNotices((shown) => shown === notice)} aria-label="Dismiss">✕</button>
+        </div>`;
+      },
+    );
   }
 
   override render() {

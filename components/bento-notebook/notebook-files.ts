@@ -1,8 +1,10 @@
 /**
  * Opening and saving .ipynb files (File System Access API where the browser has it, else a file input and a
- * download): a chunk of its own, fetched when the person opens or saves. It handles text, not notebooks, so it
- * imports nothing the bundle every page loads also needs (a shared import would split that out into a file of its own).
+ * download): a chunk of its own, fetched when the person opens or saves. It handles text, not notebooks (the
+ * notebook parses and serializes), so it imports nothing the bundle every page loads also needs (a shared import
+ * would split that out into a file of its own).
  */
+import type { BentoNotebook } from './bento-notebook.ts';
 
 const IPYNB_TYPES = [{ description: 'Jupyter notebook', accept: { 'application/x-ipynb+json': ['.ipynb'] } }];
 
@@ -58,4 +60,30 @@ export async function writeNotebookFile(
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return { saved: 'download', handle };
+}
+
+/** Opens a file the person picks in `notebook` (nothing when they cancel the picker); throws what went wrong. */
+export async function openNotebookFile(notebook: BentoNotebook): Promise<void> {
+  let picked;
+  try {
+    picked = await pickNotebookFile();
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') return;
+    throw error;
+  }
+  if (!picked) return;
+  // Loaded first: a file that is not a notebook must not become the one Save writes to.
+  notebook.load(picked.text, 'file');
+  notebook.fileHandle = picked.handle;
+  notebook.name = picked.name;
+}
+
+/** Saves `text`, the notebook as .ipynb, as writeNotebookFile does, and says so in the notebook when it went to a file. */
+export async function saveNotebookFile(notebook: BentoNotebook, text: string): Promise<'file' | 'download' | 'cancelled'> {
+  const { saved, handle } = await writeNotebookFile(text, notebook.name, notebook.fileHandle, (error) =>
+    notebook.reportError(error, 'save', 'Could not save to the file; downloading instead. '),
+  );
+  notebook.fileHandle = handle;
+  if (saved === 'file') notebook.notice = { text: `Saved ${handle!.name}.`, kind: 'info', key: 'save' };
+  return saved;
 }

@@ -137,7 +137,7 @@ export class NotebookPlacement {
     const target = (await this.serverKernels()).find((k) => k.kernelName === wanted);
     if (notebook.kernelChoiceId !== choiceId) return;
     if (!target) {
-      notebook.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info' };
+      notebook.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info', key: 'kernel' };
       return;
     }
     await notebook.whenCellsIdle();
@@ -159,7 +159,7 @@ export class NotebookPlacement {
     const previous = notebook.adoptKernel(kernel, choice);
     if (announce) {
       const name = choice.kind === 'pyodide' ? 'Python (in browser)' : choice.displayName;
-      notebook.notice = { text: `Switched to ${name}. It starts fresh: variables from the previous kernel did not move, so run the cells again.`, kind: 'info' };
+      notebook.notice = { text: `Switched to ${name}. It starts fresh: variables from the previous kernel did not move, so run the cells again.`, kind: 'info', key: 'kernel' };
       notebook.changed();
     }
     // Only once the notebook listens to the new kernel: the old one's "shut down" is not news to anyone.
@@ -211,6 +211,7 @@ export class NotebookPlacement {
       this.notebook.notice = {
         text: `${what} It would run on a server kernel, but this page configures no Jupyter Server: a host page sets the notebook's servers property (or its server-url and token attributes) to offer one.`,
         kind: 'info',
+        key: 'placement',
       };
       return 'stay';
     }
@@ -224,19 +225,18 @@ export class NotebookPlacement {
         if (choice === 'stay') this.declined.add(key);
         resolve(choice);
       };
-      const pick = (choice: Choice) => () => {
-        settle(choice);
-        this.notebook.notice = undefined;
-      };
+      // A button closes the message (see Notice).
+      const pick = (choice: Choice) => () => settle(choice);
       this.notebook.notice = {
         text: `${what} Run it on ${name}?`,
         kind: 'info',
+        key: 'placement',
         actions: [
           [`Switch to ${name}`, pick('switch')],
           [`Run this cell on ${name}`, pick('farm-out')],
           ['Stay in the browser', pick('stay')],
         ],
-        // Closed, or replaced by another message: the cell stays where it is rather than wait for ever.
+        // Closed, replaced by another offer, or pushed out by newer messages: the cell stays where it is rather than wait for ever.
         dismiss: () => settle('stay'),
       };
     });
@@ -266,13 +266,14 @@ export class NotebookPlacement {
     notebook.changed();
     const name = target.displayName;
     for (const [i, c] of ran.entries()) {
-      notebook.notice = { text: `Switched to ${name} (${this.cellName(cell)} ${verdict.reason}). Replaying cell ${i + 1} of ${ran.length}…`, kind: 'info' };
+      notebook.notice = { text: `Switched to ${name} (${this.cellName(cell)} ${verdict.reason}). Replaying cell ${i + 1} of ${ran.length}…`, kind: 'info', key: 'kernel' };
       const reply = await c.run(kernel).catch(() => undefined);
       if (reply?.content.status !== 'ok') {
         const content = reply?.content as { ename?: string; evalue?: string } | undefined;
         notebook.notice = {
           text: `Switched to ${name}; the replay stopped at ${this.cellName(c)}${content?.ename ? ` (${content.ename}: ${content.evalue})` : ''}. Fix it and run it again; the cells after it did not run.`,
           kind: 'error',
+          key: 'kernel',
         };
         return kernel;
       }
@@ -280,6 +281,7 @@ export class NotebookPlacement {
     notebook.notice = {
       text: `Switched to ${name}: ${this.cellName(cell)} ${verdict.reason}.${ran.length ? ` Replayed the ${ran.length} cell${ran.length === 1 ? '' : 's'} run before it.` : ''}`,
       kind: 'info',
+      key: 'kernel',
     };
     return kernel;
   }

@@ -85,6 +85,11 @@ export class DraftStore {
     return { notebook, savedAt, ...(Array.isArray(running) && running.length ? { running: running.filter(Number.isInteger) } : {}) };
   }
 
+  /** What a notebook loaded from its URL tells the person when `draft` holds local edits to it (they pick which to keep). */
+  offerMessage(draft: Draft): string {
+    return `You have local edits to this notebook from ${new Date(draft.savedAt).toLocaleString()}.`;
+  }
+
   /**
    * What a notebook that came up from `draft` tells the person: where their text came from, and what became of the
    * runs the page closed on (a reload, a crash). `freshKernel`: the kernel started with this page (Python in the

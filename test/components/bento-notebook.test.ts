@@ -6,6 +6,7 @@ import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
+import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
 import { DraftStore } from '../../src/notebook/autosave.ts';
 import { joinSource, type CodeCell } from '../../src/notebook/nbformat.ts';
 import { parseNotebook, serializeNotebook } from '../../src/notebook/ipynb.ts';
@@ -197,9 +198,11 @@ describe('<bento-notebook>', () => {
     const el = await fixture<BentoNotebook>(html`<bento-notebook src=${src} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
     const offer = await waitFor(() => [...el.shadowRoot!.querySelectorAll('.notice button')].find((b) => b.textContent === 'Restore my edits'), 'no restore offer');
     expect(el.cells.length).to.be.greaterThan(1);
+    expect(el.notice?.text).to.match(/^You have local edits to this notebook from /);
     (offer as HTMLButtonElement).click();
     await el.updateComplete;
     expect(el.cells.map((c) => c.source)).to.deep.equal(['my local edit']);
+    expect(el.shadowRoot!.querySelector('[part~="notice"]'), 'the offer closed').to.equal(null);
     await store.delete(src);
   });
 
@@ -295,6 +298,126 @@ describe('<bento-notebook>', () => {
     expect(text(cell)).to.equal('start 2\nend 2\n');
     expect(cell.count).to.equal(two!.content.execution_count);
     expect(cell.state).to.equal('done');
+  });
+
+  describe('messages above the cells', () => {
+    /** What each message says, as shown: the newest first. */
+    function notices(el: BentoNotebook): string[] {
+      return [...el.shadowRoot!.querySelectorAll('[part~="notice"]')].map((notice) => notice.querySelector('span')!.textContent!);
+    }
+
+    function noticeButton(el: BentoNotebook, text: string, label: string): HTMLButtonElement {
+      const notice = [...el.shadowRoot!.querySelectorAll('[part~="notice"]')].find((n) => n.querySelector('span')!.textContent === text)!;
+      return [...notice.querySelectorAll('button')].find((b) => b.textContent?.trim() === label || b.getAttribute('aria-label') === label)!;
+    }
+
+    it('keeps the restore message when the kernel then fails, the error first', async () => {
+      const key = uniqueKey();
+      const store = new DraftStore();
+      await store.save(key, codeNotebook(['my restored edit']));
+      try {
+        const el = await fixture<BentoNotebook>(html`<bento-notebook autosave-key=${key} .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+        await waitFor(() => notices(el).some((text) => text.startsWith('Restored your unsaved edits')), 'the restore message');
+        // The page then gives a server kernel whose Jupyter Server is not there.
+        el.kernel = new RemoteKernel({ server: { baseUrl: `${location.origin}/no-jupyter-server-here/`, requestTimeoutMs: 5_000 } });
+        const error = await waitFor(() => el.shadowRoot!.querySelector('[part~="notice"][role="alert"]'), 'the kernel error');
+        const shown = notices(el);
+        expect(shown).to.have.length(2);
+        expect(shown[0]).to.equal(error.querySelector('span')!.textContent);
+        expect(shown[0]).to.match(/Could not start the kernel|Jupyter Server/);
+        expect(shown[1]).to.match(/^Restored your unsaved edits/);
+        expect(el.notice?.text, 'notice is the newest').to.equal(shown[0]);
+        expect(el.shadowRoot!.querySelectorAll('[part~="notice"][role="status"]')).to.have.length(1);
+        expect(el.cells[0].source).to.equal('my restored edit');
+        await expect(el).to.be.accessible();
+      } finally {
+        await store.delete(key);
+      }
+    });
+
+    it('a newer message with the same key replaces the older one; others stay', async () => {
+      const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+      el.notice = { text: 'Restored your edits.', kind: 'info', key: 'draft' };
+      el.notice = { text: 'Lost the connection; reconnecting…', kind: 'info', key: 'kernel' };
+      el.notice = { text: 'Saved notebook.ipynb.', kind: 'info' };
+      el.notice = { text: 'The kernel died.', kind: 'error', key: 'kernel' };
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['The kernel died.', 'Saved notebook.ipynb.', 'Restored your edits.']);
+      expect(el.shadowRoot!.querySelector('[part~="notice"]')!.getAttribute('role')).to.equal('alert');
+      // A message with no key replaces nothing.
+      el.notice = { text: 'Saved notebook.ipynb.', kind: 'info' };
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['Saved notebook.ipynb.', 'The kernel died.', 'Saved notebook.ipynb.']);
+    });
+
+    it('shows three at most: the oldest information goes first, then the oldest error', async () => {
+      const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+      const dismissed: string[] = [];
+      const show = (text: string, kind: 'info' | 'error') => (el.notice = { text, kind, dismiss: () => dismissed.push(text) });
+      show('info 1', 'info');
+      show('error 1', 'error');
+      show('info 2', 'info');
+      show('error 2', 'error');
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['error 2', 'info 2', 'error 1']);
+      show('error 3', 'error');
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['error 3', 'error 2', 'error 1']);
+      show('info 3', 'info');
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['info 3', 'error 3', 'error 2']);
+      expect(dismissed, 'each one that went was told').to.deep.equal(['info 1', 'info 2', 'error 1']);
+      await expect(el).to.be.accessible();
+    });
+
+    it('Dismiss closes that message only; notice = undefined closes the newest', async () => {
+      const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+      const dismissed: string[] = [];
+      for (const text of ['first', 'second', 'third']) el.notice = { text, kind: 'info', dismiss: () => dismissed.push(text) };
+      await el.updateComplete;
+      noticeButton(el, 'second', 'Dismiss').click();
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['third', 'first']);
+      expect(dismissed).to.deep.equal(['second']);
+      el.notice = undefined;
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['first']);
+      const newest = () => el.notice;
+      expect(newest()?.text).to.equal('first');
+      expect(dismissed).to.deep.equal(['second', 'third']);
+    });
+
+    it("an action runs, closes its message (not the others) and is not taken for a dismissal", async () => {
+      const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+      const happened: string[] = [];
+      el.notice = { text: 'Could not save.', kind: 'error', key: 'save' };
+      el.notice = {
+        text: 'Run it on the server?',
+        kind: 'info',
+        key: 'placement',
+        actions: [
+          ['Switch', () => happened.push('switch')],
+          ['Stay', () => happened.push('stay')],
+        ],
+        dismiss: () => happened.push('dismissed'),
+      };
+      await el.updateComplete;
+      expect(el.shadowRoot!.querySelector('[part~="notice"]')!.classList.contains('offer')).to.equal(true);
+      noticeButton(el, 'Run it on the server?', 'Switch').click();
+      await el.updateComplete;
+      expect(happened).to.deep.equal(['switch']);
+      expect(notices(el)).to.deep.equal(['Could not save.']);
+    });
+
+    it('loading another notebook closes what was said about the last one, not what the kernel said', async () => {
+      const el = await fixture<BentoNotebook>(html`<bento-notebook no-autosave .kernel=${new PyodideKernel({ runtime })}></bento-notebook>`);
+      el.notice = { text: 'Kernel restarted: variables and history were cleared.', kind: 'info', key: 'kernel' };
+      el.notice = { text: 'Restored your edits.', kind: 'info', key: 'draft' };
+      el.notice = { text: 'Could not open the file: not a notebook.', kind: 'error', key: 'open' };
+      el.load(codeNotebook(['1']));
+      await el.updateComplete;
+      expect(notices(el)).to.deep.equal(['Kernel restarted: variables and history were cleared.']);
+    });
   });
 
   it('paints a 200-cell notebook as static code without creating editors', async () => {

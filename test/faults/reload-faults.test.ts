@@ -41,6 +41,8 @@ interface Observed {
   sourcesAfter: string[];
   /** What the reloaded page tells the person: its notice, its errors, and the faulted cell's restored output. */
   said: string;
+  /** Every message the reloaded page shows once it shows an error (rows with `showsError`). */
+  shownWithError?: string[];
   next?: ExecuteReply;
   nextText: string;
   bound?: ExecuteReply;
@@ -59,6 +61,8 @@ interface ReloadScenario {
   recover?: () => Promise<void>;
   /** The person's next action starts with Restart (a server kernel that died with its server). */
   restartFirst?: boolean;
+  /** The reloaded page shows an error (its kernel cannot start): what it shows beside it is read then. */
+  showsError?: boolean;
   nextCell: string;
   bound: string;
 }
@@ -67,9 +71,15 @@ function sources(notebook: BentoNotebook): string[] {
   return notebook.cells.map((cell) => cell.source);
 }
 
-/** What the notebook shows above its cells. */
+/** What the notebook shows above its cells (its newest message). */
 function noticeText(notebook: BentoNotebook): string {
   return notebook.shadowRoot!.querySelector('.notice')?.textContent?.trim() ?? '';
+}
+
+/** Every message the notebook shows, once one of them is an error (undefined until then). */
+function noticesWithError(notebook: BentoNotebook): string[] | undefined {
+  const notices = [...notebook.shadowRoot!.querySelectorAll('.notice')];
+  return notices.some((notice) => notice.classList.contains('error')) ? notices.map((notice) => notice.querySelector('span')?.textContent ?? '') : undefined;
 }
 
 async function runLast(notebook: BentoNotebook, source: string): Promise<{ reply?: ExecuteReply; text: string }> {
@@ -117,6 +127,7 @@ async function reloadScenario(options: ReloadScenario): Promise<Observed> {
     if (!page) return { sourcesBefore, sourcesAfter: [], said: '', nextText: '', boundAfter: '' };
     const { notebook } = page;
     const shown = noticeText(notebook);
+    const shownWithError = options.showsError ? await settle(waitFor(() => noticesWithError(notebook), 'an error shown', 30_000).catch(() => undefined)) : undefined;
     const sourcesAfter = sources(notebook);
     const restoredOutput = outputText(notebook.cells[options.faulted]);
     await options.recover?.();
@@ -124,7 +135,7 @@ async function reloadScenario(options: ReloadScenario): Promise<Observed> {
     const next = await runLast(notebook, options.nextCell);
     const bound = await runLast(notebook, options.bound);
     const said = [shown, ...page.errors, restoredOutput].join('\n');
-    return { page, sourcesBefore, sourcesAfter, said, next: next.reply, nextText: next.text, bound: bound.reply, boundAfter: bound.text };
+    return { page, sourcesBefore, sourcesAfter, said, shownWithError, next: next.reply, nextText: next.text, bound: bound.reply, boundAfter: bound.text };
   } finally {
     await page?.kernel.shutdown().catch(() => {});
     frame.remove();
@@ -136,6 +147,8 @@ async function reloadScenario(options: ReloadScenario): Promise<Observed> {
 interface ReloadExpected {
   /** What the reloaded page must say, besides that it restored the person's text. */
   said: RegExp;
+  /** What must still be shown once the reloaded page shows its error (rows with `showsError`). */
+  shownWithError?: RegExp;
   next: string;
   /** What the variable the faulted cell would have bound holds on the reloaded page's kernel. */
   unbound: RegExp;
@@ -161,6 +174,10 @@ function reloadFault(name: string, options: ReloadScenario, expected: ReloadExpe
     it('the status says what happened', () => {
       expect(observed.page?.restored, 'the page came up from the draft').to.equal(true);
       expect(observed.said).to.match(expected.said);
+      if (expected.shownWithError) {
+        expect(observed.shownWithError, 'the reloaded page shows an error').not.to.equal(undefined);
+        expect(observed.shownWithError!.join('\n'), 'the error does not hide it').to.match(expected.shownWithError);
+      }
     });
     it('the next action works', () => {
       expect(observed.next?.content.status, observed.nextText).to.equal('ok');
@@ -266,8 +283,14 @@ reloadFault(
     faulted: 1,
     ...jupyterKilled,
     restartFirst: true,
+    showsError: true,
     nextCell: '"alive"',
     bound: 'x',
   },
-  { said: /Restored your unsaved edits[^]*Could not start the kernel[^]*Jupyter Server/, next: "'alive'", unbound: FRESH('x') },
+  {
+    said: /Restored your unsaved edits[^]*Could not start the kernel[^]*Jupyter Server/,
+    shownWithError: /^Restored your unsaved edits/m,
+    next: "'alive'",
+    unbound: FRESH('x'),
+  },
 );
