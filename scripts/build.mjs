@@ -19,13 +19,25 @@ const DUCKDB_FILES = ['duckdb-eh.wasm', 'duckdb-browser-eh.worker.js', 'duckdb-m
 /**
  * Lit's `css` templates reach the bundle as written (esbuild does not look inside template literals): comments,
  * indentation and line breaks shipped to every page. This strips them, and the spaces after `:` and `,` and
- * around `{`, `}` and `;`, outside quoted strings, and nothing else (a space between selectors is a combinator).
+ * around `{`, `}`, `;` and `>`, outside quoted strings (a space between selectors is a combinator, and stays); and
+ * writes colours #aabbcc as #abc and numbers 0.5 as .5.
  */
 function minifyCss(text) {
   return text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .split(/('[^']*'|"[^"]*")/)
-    .map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/([:,]) /g, '$1').replace(/ ?([{};]) ?/g, '$1').replace(/;}/g, '}')))
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(/\s+/g, ' ')
+            .replace(/([:,]) /g, '$1')
+            .replace(/ ?([{};>]) ?/g, '$1')
+            .replace(/;}/g, '}')
+            // #aabbcc as #abc, and 0.5 as .5 (not in 10.5)
+            .replace(/#([0-9a-f])\1([0-9a-f])\2([0-9a-f])\3\b/gi, '#$1$2$3')
+            .replace(/(^|[^\w.])0\.(\d)/g, '$1.$2'),
+    )
     .join('')
     .trim();
 }

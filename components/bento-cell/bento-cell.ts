@@ -266,7 +266,7 @@ export class BentoCell extends LitElement {
     let node = renderSimpleMarkdown(source, { attachment: (name) => attachmentURL(this.attachments, name) }) ?? undefined;
     if (!node) {
       const sanitizer = loadedSanitizer();
-      if (sanitizer) node = renderMarkdown(sanitizer, source, this, this.attachments);
+      if (sanitizer?.markdownToHtml) node = renderMarkdown(sanitizer as Sanitizer, source, this, this.attachments);
       else this.waitForSanitizer();
     }
     if (node) this.markdownView = { source, node };
@@ -274,8 +274,10 @@ export class BentoCell extends LitElement {
   }
 
   private waitForSanitizer(): void {
-    loadSanitizerFor(this, (reason) =>
-      this.dispatchEvent(new BentoErrorEvent({ message: `Could not load the Markdown renderer (${reason}): the cell shows its text as written.`, source: 'markdown' })),
+    loadSanitizerFor(
+      this,
+      (reason) => this.dispatchEvent(new BentoErrorEvent({ message: `Could not load the Markdown renderer (${reason}): the cell shows its text as written.`, source: 'markdown' })),
+      true,
     );
   }
 

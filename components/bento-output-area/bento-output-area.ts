@@ -8,7 +8,7 @@ import { joinSource, type DisplayDataOutput, type ErrorOutput, type ExecuteResul
 import { droppedText, type OutputModel } from '../../src/notebook/output-model.ts';
 import { loadElement } from '../shared/lazy-elements.ts';
 import { renderSimpleMarkdown } from '../shared/markdown.ts';
-import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type Sanitizer } from '../shared/sanitize-loader.ts';
+import { loadedSanitizer, loadSanitizerFor, sanitizerPendingFor, type HtmlSanitizer } from '../shared/sanitize-loader.ts';
 import { sandboxStyles, styles } from './bento-output-area.styles.ts';
 
 /**
@@ -188,7 +188,7 @@ function jobNode(data: MimeBundle): HTMLElement {
  * Markdown beyond the ordinary, JSON trees: loaded on first need) and that has not loaded. Text/plain is rendered as text
  * blocks instead. `host` tells the sanitizer whose content it is (an untrusted notebook's fetches nothing).
  */
-function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string, host: Node, sanitizer?: Sanitizer): Node | undefined {
+function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string, host: Node, sanitizer?: HtmlSanitizer): Node | undefined {
   const { data, metadata } = output;
   try {
     switch (mime) {
@@ -203,7 +203,7 @@ function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string,
         return imageNode(data, metadata, mime);
       case 'text/markdown': {
         const markdown = textOf(data[mime]);
-        const node = renderSimpleMarkdown(markdown) ?? sanitizer?.sanitize(sanitizer.markdownToHtml(markdown), 'html', [], host);
+        const node = renderSimpleMarkdown(markdown) ?? (sanitizer?.markdownToHtml && sanitizer.sanitize(sanitizer.markdownToHtml(markdown), 'html', [], host));
         return node && sandboxed(node, 'markdown');
       }
       case 'text/latex':
@@ -350,11 +350,15 @@ export class BentoOutputArea extends LitElement {
     this.requestUpdate();
   }
 
-  private waitForSanitizer(): void {
-    loadSanitizerFor(this, (reason) => {
-      this.sanitizerError = `HTML, SVG, Markdown and JSON outputs cannot be shown: their renderer did not load (${reason}).`;
-      this.requestUpdate();
-    });
+  private waitForSanitizer(markdown: boolean): void {
+    loadSanitizerFor(
+      this,
+      (reason) => {
+        this.sanitizerError = `HTML, SVG, Markdown and JSON outputs cannot be shown: their renderer did not load (${reason}).`;
+        this.requestUpdate();
+      },
+      markdown,
+    );
   }
 
 
@@ -419,7 +423,7 @@ export class BentoOutputArea extends LitElement {
     if (!node) {
       node = richNode(output, mime, this, loadedSanitizer());
       if (!node) {
-        if (!this.sanitizerError) this.waitForSanitizer();
+        if (!this.sanitizerError) this.waitForSanitizer(mime === 'text/markdown');
         return this.renderUnsanitized(output, part);
       }
       this.richNodes.set(output, node);

@@ -1,5 +1,4 @@
 import DOMPurify, { type Config, type DOMPurify as Purifier } from 'dompurify';
-import { Marked } from 'marked';
 
 export { jsonNode } from '../bento-output-area/json-tree.ts';
 
@@ -8,8 +7,6 @@ export { jsonNode } from '../bento-output-area/json-tree.ts';
  * and Markdown cells. Nothing it returns can run script; in an untrusted notebook nothing it returns fetches
  * anything either (see `blocksRemoteContent`).
  */
-const markdown = new Marked({ gfm: true, async: false });
-
 /**
  * What sanitized content may not contain, beyond DOMPurify's defaults (which already drop <script>, event
  * handler attributes and javascript:/vbscript: URLs): anything that embeds another document, submits data,
@@ -237,7 +234,17 @@ export function sanitize(markup: string, profile: 'html' | 'svg', forbid: string
   }
 }
 
-/** Markdown to (unsanitized) HTML; always pass the result through sanitize(). */
-export function markdownToHtml(source: string): string {
-  return markdown.parse(source) as string;
+/** Markdown to (unsanitized) HTML once loadMarkdown() has loaded the parser; always pass the result through sanitize(). */
+export let markdownToHtml: ((source: string) => string) | undefined;
+let markdownLoading: Promise<unknown> | undefined;
+
+/** Loads the full Markdown parser (a chunk of its own: HTML outputs do not wait for it); a failed load is tried again. */
+export function loadMarkdown(): Promise<unknown> {
+  return (markdownLoading ??= import('./markdown-html.ts').then(
+    (parser) => (markdownToHtml = parser.markdownToHtml),
+    (error: unknown) => {
+      markdownLoading = undefined;
+      throw error;
+    },
+  ));
 }

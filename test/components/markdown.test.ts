@@ -2,7 +2,8 @@
 // DOMPurify: the chunk a Markdown cell would otherwise wait for) or declines it. Never something else.
 import { expect } from '@open-wc/testing';
 import { renderSimpleMarkdown } from '../../components/shared/markdown.ts';
-import { markdownToHtml, sanitize } from '../../components/shared/sanitize.ts';
+import { markdownToHtml } from '../../components/shared/markdown-html.ts';
+import { sanitize } from '../../components/shared/sanitize.ts';
 import { parseNotebook } from '../../src/notebook/ipynb.ts';
 import { joinSource } from '../../src/notebook/nbformat.ts';
 import { fixtureText } from '../notebook/fixtures.ts';
