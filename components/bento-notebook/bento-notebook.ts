@@ -267,7 +267,8 @@ export class BentoNotebook extends LitElement {
     this.unsubscribeKernel = [
       kernel.onStatusChange((change: KernelStatusChange) => {
         this.status = change.status;
-        if (change.message && (change.status !== 'idle' || change.stateLost)) this.notice = { text: change.message, kind: change.status === 'dead' ? 'error' : 'info', key: 'kernel' };
+        // Every message of the kernel's replaces its last: "Reconnected" follows "reconnecting…", which would linger.
+        if (change.message) this.notice = { text: change.message, kind: change.status === 'dead' ? 'error' : 'info', key: 'kernel' };
       }),
       kernel.onStartupProgress((progress) => (this.progress = progress)),
     ];

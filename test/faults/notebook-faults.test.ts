@@ -130,6 +130,8 @@ interface Expected {
   survives?: boolean;
   /** What the faulted cell printed, for a fault it rides out. */
   output?: string;
+  /** What the notebook's message says once the fault is over (for a fault it rides out). */
+  after?: RegExp;
 }
 
 function rows(observed: () => Observed, expected: Expected): void {
@@ -147,6 +149,7 @@ function rows(observed: () => Observed, expected: Expected): void {
     if (expected.survives) {
       expect(observed().replies![0]?.content.status, observed().said).to.equal('ok');
       if (expected.output) expect(observed().said).to.include(expected.output);
+      if (expected.after) expect(observed().said).to.match(expected.after);
       return expect(observed().statusLog).to.match(expected.said);
     }
     expect(observed().replies![0]?.content.status).to.equal('error');
@@ -351,7 +354,8 @@ fault(
     },
     nextCell: 'runs',
   },
-  { said: /reconnecting/, next: '1', survives: true },
+  // Once back, the message says so (it said "reconnecting…" until the notebook was closed).
+  { said: /reconnecting/, next: '1', survives: true, after: /Reconnected to the Jupyter Server/ },
 );
 
 fault(
