@@ -256,18 +256,32 @@ export class RemoteKernel implements Kernel {
     this.setStatus({ status: 'starting' });
     this.tableSetup = undefined;
     try {
-      let busy = false;
-      if (this.kernelId) busy = (await this.server.getKernel(this.kernelId)).execution_state === 'busy';
+      const found = this.kernelId;
+      const busy = async () => (await this.server.getKernel(found!)).execution_state === 'busy';
+      let running = false;
+      if (found) running = await busy();
       else this.kernelId = (await this.server.startKernel(this.name)).id;
       const specs = await this.server.kernelspecs().catch(() => undefined);
       this.displayName = specs?.kernelspecs[this.name]?.spec.display_name ?? this.name;
       await this.connect();
       // A kernel attached to mid-run (a reloaded page finding its kernel again) answers kernel_info only once that run
       // ends, however long it takes: wait for it as busy, not declare the kernel dead after requestTimeoutMs.
-      if (busy) this.setStatus({ status: 'busy' });
-      const info = (await this.request('kernel_info_request', {}, busy ? 0 : undefined)).content as unknown as KernelInfo;
+      const info = async (): Promise<KernelInfo> => {
+        if (running) this.setStatus({ status: 'busy' });
+        return (await this.request('kernel_info_request', {}, running ? 0 : undefined)).content as unknown as KernelInfo;
+      };
+      let answer: KernelInfo;
+      try {
+        answer = await info();
+      } catch (error) {
+        // A kernel found again that was idle a moment ago may have been between two steps of its run, or slow to
+        // answer on a loaded machine: the server says once more whether it runs before the kernel is called dead.
+        if (!found || !(error instanceof JupyterServerError) || !/did not answer/.test(error.message)) throw error;
+        running = await busy();
+        answer = await info();
+      }
       this.setStatus({ status: 'idle' });
-      return info;
+      return answer;
     } catch (error) {
       this.setStatus({ status: 'dead', message: error instanceof Error ? error.message : String(error) });
       throw error;
