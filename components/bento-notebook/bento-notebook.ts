@@ -343,7 +343,8 @@ export class BentoNotebook extends LitElement {
     ));
   }
 
-  private get draftKey(): string {
+  /** @internal The key of the notebook's draft, and of the server kernel it remembers for the tab (placement). */
+  get draftKey(): string {
     return this.autosaveKey ?? this.src ?? `${location.pathname}#${this.id || 'notebook'}`;
   }
 
@@ -375,9 +376,7 @@ export class BentoNotebook extends LitElement {
         };
       } else {
         await this.applyNotebook(draft.notebook);
-        // Python in the browser starts with the page; a kernel the page gave may be one that outlived the last page.
-        const fresh = !this.currentKernel || this.currentKernel instanceof PyodideKernel;
-        this.notice = { text: drafts.restoredMessage(draft, fresh), kind: 'info', key: 'draft' };
+        this.notice = { text: drafts.restoredMessage(draft, this.currentKernel, this.draftKey), kind: 'info', key: 'draft' };
         this.dispatchEvent(new BentoLoadEvent('draft'));
       }
     } finally {

@@ -7,7 +7,7 @@
 import type { configuredServers, createKernel, KernelChoice, listKernelspecs } from '../../src/kernel/choice.ts';
 import type { ExecuteOptions, Kernel } from '../../src/kernel/kernel.ts';
 import { makeMessage, type ExecuteReply, type IOPubMessage } from '../../src/kernel/protocol.ts';
-import type { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
+import { inBrowser, rememberedKernel, rememberedUrl, rememberKernel } from '../../src/kernel/remembered.ts';
 import { failedExecution } from '../../src/kernel/replies.ts';
 import type { Verdict } from '../../src/placement/placement.ts';
 import { checkAfterRun, checkBeforeRun } from '../../src/placement/rules.ts';
@@ -51,11 +51,6 @@ function failing(kernel: Kernel, ename: string, message: string): Kernel {
   });
 }
 
-/** Python in this tab (a type test, not `instanceof`: importing the kernel's class would pull the runtime into this chunk). */
-function inBrowser(kernel: Kernel): kernel is PyodideKernel {
-  return typeof (kernel as Partial<PyodideKernel>).heapBytes === 'function';
-}
-
 function executionCount(cell: BentoCell): number | null {
   const json = cell.toJSON() as { execution_count?: number | null };
   return json.execution_count ?? null;
@@ -69,6 +64,10 @@ export class NotebookPlacement {
   /** Cells whose next run goes to a server kernel ("Run this cell on ..."). */
   private readonly farmNext = new WeakSet<BentoCell>();
   private targets?: { key: unknown; found: Promise<ServerChoice[]> };
+  /** Whether the notebook's first kernelspec was honoured yet: only then does it attach to the kernel the tab had. */
+  private honoured = false;
+  /** The server kernel the notebook attached to again after a reload: a second load of the same kernelspec keeps it. */
+  private reattached?: Kernel;
 
   constructor(
     private readonly notebook: BentoNotebook,
@@ -134,14 +133,22 @@ export class NotebookPlacement {
    */
   async honourKernelspec(wanted: string, choiceId: number): Promise<void> {
     const notebook = this.notebook;
+    const first = !this.honoured;
+    this.honoured = true;
     const target = (await this.serverKernels()).find((k) => k.kernelName === wanted);
     if (notebook.kernelChoiceId !== choiceId) return;
     if (!target) {
       notebook.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info', key: 'kernel' };
       return;
     }
+    // The draft restored over a notebook from `src` (Restore my edits) stays on the kernel found again for it.
+    const kept = this.reattached;
+    if (kept && kept === notebook.kernel && kept.status !== 'dead' && kept.name === target.kernelName) return;
+    // After a reload, the kernel this tab ran the notebook on, if it is of this server and kernelspec.
+    const had = first ? rememberedKernel(notebook.draftKey) : undefined;
+    const kernelId = had?.url === rememberedUrl(target.server.baseUrl) && had.name === target.kernelName ? had.id : undefined;
     await notebook.whenCellsIdle();
-    if (notebook.kernelChoiceId === choiceId) await this.replaceKernel(target, choiceId, false);
+    if (notebook.kernelChoiceId === choiceId) await this.replaceKernel({ ...target, kernelId }, choiceId, false);
   }
 
   /**
@@ -157,6 +164,8 @@ export class NotebookPlacement {
       return;
     }
     const previous = notebook.adoptKernel(kernel, choice);
+    if (choice.kind === 'remote' && choice.kernelId) this.reattached = kernel;
+    this.remember(kernel, choice);
     if (announce) {
       const name = choice.kind === 'pyodide' ? 'Python (in browser)' : choice.displayName;
       notebook.notice = { text: `Switched to ${name}. It starts fresh: variables from the previous kernel did not move, so run the cells again.`, kind: 'info', key: 'kernel' };
@@ -165,6 +174,23 @@ export class NotebookPlacement {
     // Only once the notebook listens to the new kernel: the old one's "shut down" is not news to anyone.
     await notebook.updateComplete;
     void previous?.shutdown().catch(() => {});
+  }
+
+  /**
+   * Keeps the server kernel's id for the tab once it has one, and again whenever it changes (a dead kernel's Restart
+   * starts another), while it is the notebook's: a reload then attaches to it. Python in the browser forgets it.
+   */
+  private remember(kernel: Kernel, choice: KernelChoice): void {
+    const key = this.notebook.draftKey;
+    if (choice.kind === 'pyodide') return rememberKernel(key);
+    const url = rememberedUrl(choice.server.baseUrl);
+    let kept: string | undefined;
+    const keep = () => {
+      const id = (kernel as { id?: string }).id;
+      if (id && id !== kept && this.notebook.kernel === kernel) rememberKernel(key, { url, name: choice.kernelName, id: (kept = id) });
+    };
+    kernel.onStatusChange(keep);
+    keep();
   }
 
   /** Shuts the farm-out sessions down (the notebook left the page). */

@@ -6,7 +6,14 @@ import type { JupyterServer, JupyterServerOptions, KernelSpecs } from './remote/
 /** What a person picks in a <kernel-selector>: Python in the browser, or a kernelspec of a Jupyter Server. */
 export type KernelChoice =
   | { kind: 'pyodide' }
-  | { kind: 'remote'; server: JupyterServerOptions; kernelName: string; displayName: string };
+  | {
+      kind: 'remote';
+      server: JupyterServerOptions;
+      kernelName: string;
+      displayName: string;
+      /** Attach to this kernel of the server if it still runs (a reloaded page finding its kernel again). */
+      kernelId?: string;
+    };
 
 /** The kernelspec the serverless kernel saves in notebook metadata (JupyterLite uses the same name). */
 export const PYODIDE_KERNELSPEC = { name: 'python', display_name: 'Python (in browser)', language: 'python' };
@@ -15,7 +22,7 @@ export const PYODIDE_KERNELSPEC = { name: 'python', display_name: 'Python (in br
 export async function createKernel(choice: KernelChoice): Promise<Kernel> {
   if (choice.kind === 'pyodide') return new PyodideKernel();
   const { RemoteKernel } = await import('./remote/kernel.ts');
-  return new RemoteKernel({ server: choice.server, kernelName: choice.kernelName });
+  return new RemoteKernel(choice);
 }
 
 /**

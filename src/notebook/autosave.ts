@@ -2,6 +2,8 @@
  * Autosave: drafts of notebooks kept in the browser's IndexedDB, so an accidental reload or a closed tab loses
  * nothing. Drafts are not files: the user still saves an .ipynb to keep their work.
  */
+import type { Kernel } from '../kernel/kernel.ts';
+import { inBrowser, rememberedKernel } from '../kernel/remembered.ts';
 import type { Notebook } from './nbformat.ts';
 
 /** Why autosave cannot work: storage denied to this page, held by another tab, full, or failing otherwise. */
@@ -92,11 +94,16 @@ export class DraftStore {
 
   /**
    * What a notebook that came up from `draft` tells the person: where their text came from, and what became of the
-   * runs the page closed on (a reload, a crash). `freshKernel`: the kernel started with this page (Python in the
-   * browser), so it never finished those runs and has none of the variables from before; otherwise it may be a
-   * server kernel that outlived the page and went on running them.
+   * runs the page closed on (a reload, a crash). Python in the browser (`kernel`, or none yet) started with this
+   * page, so it never finished those runs and has none of the variables from before, unless the notebook `key`
+   * attaches to the server kernel this tab ran it on; a server kernel may have outlived the page and run them on.
    */
-  restoredMessage(draft: Draft, freshKernel: boolean): string {
+  restoredMessage(draft: Draft, kernel: Kernel | undefined, key: string): string {
+    // Python in the browser starts afresh with the page. A server kernel may have outlived it: one the page gave, or
+    // the one this tab ran the notebook on, which the notebook attaches to again (../kernel/remembered.ts).
+    const kernelspec = (draft.notebook.metadata.kernelspec as { name?: string } | undefined)?.name;
+    const had = rememberedKernel(key);
+    const freshKernel = (!kernel || inBrowser(kernel)) && !(had && had.name === kernelspec);
     const text = `Restored your unsaved edits from ${new Date(draft.savedAt).toLocaleTimeString()}, kept by autosave in this browser.`;
     const cells = (draft.running ?? []).map((index) => index + 1);
     if (!cells.length) return text;

@@ -1,4 +1,6 @@
 import { expect } from '@open-wc/testing';
+import { RemoteKernel } from '../../src/kernel/remote/kernel.ts';
+import { rememberKernel } from '../../src/kernel/remembered.ts';
 import { DraftStore, StorageUnavailableError } from '../../src/notebook/autosave.ts';
 import { newNotebook, parseNotebook } from '../../src/notebook/ipynb.ts';
 import type { CodeCell } from '../../src/notebook/nbformat.ts';
@@ -89,13 +91,36 @@ describe('DraftStore', () => {
     await store.save('page', newNotebook(), [1, 3]);
     const draft = (await store.load('page'))!;
     expect(draft.running).to.deep.equal([1, 3]);
-    expect(store.restoredMessage(draft, true)).to.match(/^Restored your unsaved edits from .*\. Cells 2, 4 were running when the page closed[^]*Python started afresh/);
-    expect(store.restoredMessage(draft, false)).to.match(/Cells 2, 4 were running[^]*the kernel may still be running them, or have finished/);
+    // No kernel yet: the notebook's will be Python in the browser, started with this page.
+    expect(store.restoredMessage(draft, undefined, 'page')).to.match(/^Restored your unsaved edits from .*\. Cells 2, 4 were running when the page closed[^]*Python started afresh/);
+    // A server kernel the page gave may have outlived the page that ran them (it is never started here).
+    const serverKernel = new RemoteKernel({ server: { baseUrl: 'http://127.0.0.1:9/' } });
+    expect(store.restoredMessage(draft, serverKernel, 'page')).to.match(/Cells 2, 4 were running[^]*the kernel may still be running them, or have finished/);
 
     await store.save('page', newNotebook());
     const idle = (await store.load('page'))!;
     expect(idle.running, 'a draft saved with nothing running').to.equal(undefined);
-    expect(store.restoredMessage(idle, true)).not.to.match(/running/);
+    expect(store.restoredMessage(idle, undefined, 'page')).not.to.match(/running/);
+  });
+
+  it('says a run may have gone on when the notebook attaches to the server kernel this tab had', async () => {
+    const store = new DraftStore(dbName);
+    const notebook = newNotebook();
+    notebook.metadata.kernelspec = { name: 'python3', display_name: 'Python 3', language: 'python' };
+    await store.save('page', notebook, [0]);
+    const draft = (await store.load('page'))!;
+    try {
+      rememberKernel('page', { url: 'http://127.0.0.1:9/', name: 'python3', id: 'a-kernel-id' });
+      expect(store.restoredMessage(draft, undefined, 'page')).to.match(/Cell 1 was running[^]*the kernel may still be running it/);
+      // Another notebook's kernel, or one of another kernelspec, is not this one's.
+      expect(store.restoredMessage(draft, undefined, 'other page')).to.match(/Python started afresh/);
+      rememberKernel('page', { url: 'http://127.0.0.1:9/', name: 'ir', id: 'a-kernel-id' });
+      expect(store.restoredMessage(draft, undefined, 'page')).to.match(/Python started afresh/);
+      rememberKernel('page');
+      expect(store.restoredMessage(draft, undefined, 'page')).to.match(/Python started afresh/);
+    } finally {
+      rememberKernel('page');
+    }
   });
 
   it('uses the drafts store of the named database', async () => {
@@ -153,9 +178,13 @@ describe('DraftStore', () => {
   });
 
   it('rejects with StorageUnavailableError where the browser denies storage (a sandboxed frame)', async () => {
-    // The module as the test server builds it, run in a frame whose opaque origin may not use IndexedDB.
-    const module = await (await fetch(new URL('../../src/notebook/autosave.ts', import.meta.url))).text();
-    expect(module).not.to.match(/^\s*import\s/m);
+    // The module as the test server builds it, run in a frame whose opaque origin may not use IndexedDB. Its one
+    // import, the remembered server kernel (itself import-free), runs inline before it.
+    const source = async (path: string) => (await fetch(new URL(path, import.meta.url))).text();
+    const [remembered, autosave] = await Promise.all([source('../../src/kernel/remembered.ts'), source('../../src/notebook/autosave.ts')]);
+    expect(remembered).not.to.match(/^\s*import\s/m);
+    expect(autosave.match(/^\s*import\s.*$/gm)).to.deep.equal([`import { inBrowser, rememberedKernel } from "./../kernel/remembered.ts";`]);
+    const module = `${remembered}\n${autosave.replace(/^\s*import\s.*$/m, '')}`;
     const frame = document.createElement('iframe');
     frame.sandbox.add('allow-scripts');
     frame.srcdoc = `<script type="module">${module}

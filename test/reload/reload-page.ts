@@ -43,10 +43,12 @@ export interface NotebookSettings {
   /** The notebook's autosave key: one per test, so tests never see each other's drafts. */
   key: string;
   /**
-   * Serverless Python (a new runtime each page load), or a kernel on this Jupyter Server. The page remembers the
-   * server kernel's id for the tab (sessionStorage) and reattaches to it after a reload, as a host page may.
+   * Serverless Python (a new runtime each page load), or a kernel on this Jupyter Server: the page remembers the
+   * server kernel's id for the tab (sessionStorage) and reattaches to it after a reload, as a host page may. Or
+   * `servers`: the page only configures these servers, and the notebook chooses its kernel (serverless Python first,
+   * a server kernel once switched to one or restored with one) and attaches to it again after a reload by itself.
    */
-  kernel: 'pyodide' | { server: JupyterServerOptions; requestTimeoutMs?: number };
+  kernel: 'pyodide' | { server: JupyterServerOptions; requestTimeoutMs?: number } | { servers: JupyterServerOptions[] };
   graphql?: GraphQLEndpointConfig[];
   sheets?: SheetSourceConfig[];
 }
@@ -117,7 +119,7 @@ async function notebookPage({ key, kernel: kind, graphql = [], sheets = [] }: No
   const kernelKey = `reload-page-kernel:${key}`;
   let kernel: Kernel;
   let reattachedTo: string | undefined;
-  if (kind === 'pyodide') {
+  if (kind === 'pyodide' || 'servers' in kind) {
     const [{ PyodideKernel }, { PyodideRuntime }] = await Promise.all([import('../../src/kernel/pyodide/kernel.ts'), import('../../src/kernel/pyodide/runtime.ts')]);
     kernel = new PyodideKernel({ runtime: new PyodideRuntime({ workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/node_modules/pyodide/' }) });
   } else {
@@ -131,6 +133,7 @@ async function notebookPage({ key, kernel: kind, graphql = [], sheets = [] }: No
   notebook.autosaveKey = key;
   notebook.placement = 'off';
   notebook.kernel = kernel;
+  if (typeof kind === 'object' && 'servers' in kind) notebook.servers = kind.servers;
   const errors: string[] = [];
   notebook.addEventListener('bento-error', (event) => errors.push(event.error.message));
   const restored = draft && new Promise<void>((resolve) => notebook.addEventListener('bento-load', (event) => event.source === 'draft' && resolve()));

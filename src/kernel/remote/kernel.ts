@@ -30,7 +30,10 @@ export interface RemoteKernelOptions {
   server: JupyterServer | JupyterServerOptions;
   /** Kernelspec to start; default `python3`. */
   kernelName?: string;
-  /** Attach to this running kernel instead of starting one. */
+  /**
+   * Attach to this running kernel instead of starting one (a reloaded page finding its kernel again). If the server no
+   * longer has it (restarted, or it culled idle kernels), a new kernel of `kernelName` starts and the status says so.
+   */
   kernelId?: string;
   /** Reconnection after a dropped WebSocket: attempts and delays (doubling). */
   reconnect?: { attempts?: number; firstDelayMs?: number; maxDelayMs?: number };
@@ -97,6 +100,8 @@ export class RemoteKernel implements Kernel {
   private readonly requestTimeoutMs: number;
   private currentStatus: KernelStatus = 'unknown';
   private kernelId?: string;
+  /** The kernel `kernelId` asked to attach to, until the first start tried it. */
+  private attachTo?: string;
   private socket?: WebSocket;
   private starting?: Promise<KernelInfo>;
   private closing = false;
@@ -119,7 +124,7 @@ export class RemoteKernel implements Kernel {
     this.server = options.server instanceof JupyterServer ? options.server : new JupyterServer(options.server);
     this.name = options.kernelName ?? 'python3';
     this.displayName = this.name;
-    this.kernelId = options.kernelId;
+    this.kernelId = this.attachTo = options.kernelId;
     this.reconnect = { attempts: 6, firstDelayMs: 250, maxDelayMs: 4000, ...options.reconnect };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
     this.healthCheckMs = options.healthCheckMs ?? 2_000;
@@ -256,18 +261,31 @@ export class RemoteKernel implements Kernel {
     this.setStatus({ status: 'starting' });
     this.tableSetup = undefined;
     try {
-      const found = this.kernelId;
+      let found = this.kernelId;
+      const asked = found !== undefined && found === this.attachTo;
+      this.attachTo = undefined;
       const busy = async () => (await this.server.getKernel(found!)).execution_state === 'busy';
       let running = false;
-      if (found) running = await busy();
-      else this.kernelId = (await this.server.startKernel(this.name)).id;
+      let gone = false;
+      if (found) {
+        try {
+          running = await busy();
+        } catch (error) {
+          // Only the kernel the page was asked to attach to is replaced by itself; one that died under this page
+          // stays dead until Restart, so that a person knows its variables went.
+          if (!asked || !(error instanceof JupyterServerError) || error.status !== 404) throw error;
+          gone = true;
+          found = undefined;
+        }
+      }
+      if (!found) this.kernelId = (await this.server.startKernel(this.name)).id;
       const specs = await this.server.kernelspecs().catch(() => undefined);
       this.displayName = specs?.kernelspecs[this.name]?.spec.display_name ?? this.name;
       await this.connect();
       // A kernel attached to mid-run (a reloaded page finding its kernel again) answers kernel_info only once that run
       // ends, however long it takes: wait for it as busy, not declare the kernel dead after requestTimeoutMs.
       const info = async (): Promise<KernelInfo> => {
-        if (running) this.setStatus({ status: 'busy' });
+        if (running) this.setStatus({ status: 'busy', message: `Attached again to the running kernel ${this.displayName}: it is still running a cell from before, and the next runs wait for it.` });
         return (await this.request('kernel_info_request', {}, running ? 0 : undefined)).content as unknown as KernelInfo;
       };
       let answer: KernelInfo;
@@ -280,7 +298,9 @@ export class RemoteKernel implements Kernel {
         running = await busy();
         answer = await info();
       }
-      this.setStatus({ status: 'idle' });
+      if (gone) this.setStatus({ status: 'idle', message: `The kernel this page ran on is no longer on the Jupyter Server (restarted, or it shut the kernel down), so a new ${this.displayName} kernel started: variables are fresh.`, stateLost: true });
+      else if (found) this.setStatus({ status: 'idle', message: `Attached again to the running kernel ${this.displayName}: its variables are kept.` });
+      else this.setStatus({ status: 'idle' });
       return answer;
     } catch (error) {
       this.setStatus({ status: 'dead', message: error instanceof Error ? error.message : String(error) });
