@@ -66,8 +66,6 @@ export class NotebookPlacement {
   private targets?: { key: unknown; found: Promise<ServerChoice[]> };
   /** Whether the notebook's first kernelspec was honoured yet: only then does it attach to the kernel the tab had. */
   private honoured = false;
-  /** The server kernel the notebook attached to again after a reload: a second load of the same kernelspec keeps it. */
-  private reattached?: Kernel;
 
   constructor(
     private readonly notebook: BentoNotebook,
@@ -141,12 +139,14 @@ export class NotebookPlacement {
       notebook.notice = { text: `This notebook was saved with the kernel "${wanted}", which no configured Jupyter Server offers; it runs in the browser instead.`, kind: 'info', key: 'kernel' };
       return;
     }
-    // The draft restored over a notebook from `src` (Restore my edits) stays on the kernel found again for it.
-    const kept = this.reattached;
-    if (kept && kept === notebook.kernel && kept.status !== 'dead' && kept.name === target.kernelName) return;
+    const had = rememberedKernel(notebook.draftKey);
+    const same = had?.url === rememberedUrl(target.server.baseUrl) && had.name === target.kernelName;
+    // Already on that kernel (the draft restored over a notebook from `src`, or another notebook opened): it stays,
+    // variables and all, as Python in the browser does.
+    const current = notebook.kernel as Kernel & { id?: string };
+    if (same && current.id === had.id && current.status !== 'dead') return;
     // After a reload, the kernel this tab ran the notebook on, if it is of this server and kernelspec.
-    const had = first ? rememberedKernel(notebook.draftKey) : undefined;
-    const kernelId = had?.url === rememberedUrl(target.server.baseUrl) && had.name === target.kernelName ? had.id : undefined;
+    const kernelId = first && same ? had.id : undefined;
     await notebook.whenCellsIdle();
     if (notebook.kernelChoiceId === choiceId) await this.replaceKernel({ ...target, kernelId }, choiceId, false);
   }
@@ -164,7 +164,6 @@ export class NotebookPlacement {
       return;
     }
     const previous = notebook.adoptKernel(kernel, choice);
-    if (choice.kind === 'remote' && choice.kernelId) this.reattached = kernel;
     this.remember(kernel, choice);
     if (announce) {
       const name = choice.kind === 'pyodide' ? 'Python (in browser)' : choice.displayName;

@@ -102,6 +102,13 @@ describe('a reload of a notebook on a server kernel', function () {
     expect(notices(notebook)).to.match(/Attached again to the running kernel Python 3[^]*its variables are kept/);
     expect(notices(notebook)).to.match(/Restored your unsaved edits/);
     expect(await runText(notebook, 1)).to.equal('42');
+
+    // Another notebook saved with the same kernel, opened into it: the kernel stays, as Python in the browser does.
+    const other = codeNotebook(['x * 2']);
+    other.metadata.kernelspec = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
+    notebook.load(other);
+    expect(await runText(notebook, 0)).to.equal('84');
+    expect((notebook.kernel as RemoteKernel).id).to.equal(id);
   });
 
   it('waits for a cell the kernel still runs from before the reload, then runs the next after it', async () => {
