@@ -9,6 +9,8 @@
 // Usage: npm run soak [-- --executions 2000] [--remote 500] [--restart-every 50] [--every 100] [--warmup 200]
 //        [--interrupt sleep]   (--remote 0, or a machine without Jupyter Server, skips the remote kernel;
 //        --interrupt sleep makes the serverless soak interrupt time.sleep(), see SLEEP in the page)
+//        SOAK_JS_FLAGS=... passes V8 flags to the page's Chromium: `--max-opt=0` (no optimising tiers) shows how much of
+//        the page heap's growth is V8's own JIT code rather than the notebook's objects.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +47,7 @@ async function launch() {
     headless: true,
     userDataDir: profile,
     protocolTimeout: 900_000,
-    args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'],
+    args: [...CHROMIUM_ARGS, `--js-flags=--expose-gc ${process.env.SOAK_JS_FLAGS ?? ''}`, '--enable-precise-memory-info'],
   });
   return {
     browser,
