@@ -4,8 +4,12 @@ import type { SnapshotKey, SnapshotSaveResult } from './worker-api.ts';
 
 /** The name a sandboxed Python worker is started under (sandbox.ts); it then waits for its ports by message. */
 export const SANDBOXED_WORKER_NAME = 'bento-lite-python-sandboxed';
-/** The sandboxed worker's watchdog: a nested worker that beats on a port every 500 ms until its owner ends. */
-export const WATCHDOG_SOURCE = 'onmessage = (event) => setInterval(() => event.ports[0].postMessage(0), 500);';
+/**
+ * The sandboxed worker's watchdog: a nested worker that beats on a port at once and then every 500 ms until its owner
+ * ends. At once: the page counts silence only from the first beat, and a runtime restored from its snapshot is up in
+ * less than 500 ms, so one that died right after its boot was never noticed.
+ */
+export const WATCHDOG_SOURCE = 'onmessage = (event) => { const beat = () => event.ports[0].postMessage(0); beat(); setInterval(beat, 500); };';
 /** Silence on the watchdog's port for this long means the sandboxed worker is gone. */
 export const WATCHDOG_SILENCE_MS = 5000;
 
