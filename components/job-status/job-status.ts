@@ -2,6 +2,7 @@ import { html, LitElement, nothing, type PropertyValues, type ReactiveController
 import { customElement, property, state } from 'lit/decorators.js';
 import { ACTIVE_JOB_STATES, type JobRecord, type JobRunner, type JobState } from '../../src/jobs/runner.ts';
 import { jobRunner } from '../../src/jobs/worker-runner.ts';
+import { bytesInWords, secondsInWords } from '../../src/util/words.ts';
 import { BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
 import { JOB_MIME, jobBundle, type JobSnapshot } from './job-summary.ts';
 import { styles } from './job-status.styles.ts';
@@ -19,26 +20,6 @@ const LABELS: Record<JobState, string> = {
 };
 
 const count = (n: number) => n.toLocaleString('en-US');
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 /** Time the job has run, over all its runs. */
 export function jobElapsedMs(record: JobRecord, now = Date.now()): number {
@@ -224,13 +205,13 @@ export class JobStatus extends LitElement {
     const total = progress.totalRows;
     const elapsed = jobElapsedMs(record);
     const seconds = elapsed / 1000;
-    const figures = [`${count(rows)} of ${count(total)} rows`, `${formatBytes(bytes)} sent${progress.stagedBytes ? ` (table ${formatBytes(progress.stagedBytes)})` : ''}`];
-    if (seconds >= 1 && rows > 0) figures.push(`${count(Math.round(rows / seconds))} rows/s, ${formatBytes(bytes / seconds)}/s`);
-    if (elapsed > 0) figures.push(`${formatDuration(elapsed)} elapsed`);
+    const figures = [`${count(rows)} of ${count(total)} rows`, `${bytesInWords(bytes)} sent${progress.stagedBytes ? ` (table ${bytesInWords(progress.stagedBytes)})` : ''}`];
+    if (seconds >= 1 && rows > 0) figures.push(`${count(Math.round(rows / seconds))} rows/s, ${bytesInWords(bytes / seconds)}/s`);
+    if (elapsed > 0) figures.push(`${secondsInWords(seconds)} elapsed`);
     const active = ACTIVE_JOB_STATES.includes(state);
-    if (active && rows > 0 && rows < total && seconds >= 1) figures.push(`about ${formatDuration(((total - rows) / rows) * elapsed)} left`);
+    if (active && rows > 0 && rows < total && seconds >= 1) figures.push(`about ${secondsInWords(((total - rows) / rows) * seconds)} left`);
     const fraction = state === 'succeeded' ? 1 : total > 0 ? rows / total : 0;
-    const described = `${count(rows)} of ${count(total)} rows, ${formatBytes(bytes)} sent`;
+    const described = `${count(rows)} of ${count(total)} rows, ${bytesInWords(bytes)} sent`;
     return html`
       <div class="line">
         <span class="state ${state}" part="state">${LABELS[state]}</span>

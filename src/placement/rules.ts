@@ -15,6 +15,7 @@ import {
   type PlacementThresholds,
   type Verdict,
 } from './placement.ts';
+import { bytesInWords, secondsInWords } from '../util/words.ts';
 import { probe } from './probe.ts';
 import { STDLIB_MODULES } from './stdlib-modules.ts';
 
@@ -194,27 +195,3 @@ function listInWords(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-function oneDecimal(value: number): string {
-  return String(Math.round(value * 10) / 10);
-}
-
-/** "300 MB", "1.6 GB". Units of 1024, as the thresholds are set, so the defaults read 256 MB and 2 GB. */
-export function bytesInWords(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : oneDecimal(value)} ${units[unit]}`;
-}
-
-/** "45 s", "3 min 5 s", "2 h 10 min". */
-export function secondsInWords(seconds: number): string {
-  if (seconds < 60) return `${oneDecimal(seconds)} s`;
-  const whole = Math.round(seconds);
-  const [h, min, s] = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60];
-  if (h > 0) return min > 0 ? `${h} h ${min} min` : `${h} h`;
-  return s > 0 ? `${min} min ${s} s` : `${min} min`;
-}
