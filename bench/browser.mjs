@@ -67,6 +67,32 @@ export async function untilWasmCodeCached(profile, { before = 0, timeoutMs = 30_
 }
 
 /**
+ * The first visit of `url` in a profile, kept open until `ready` holds in the page and Chromium has written its compiled
+ * code for pyodide.asm.wasm, as for a person who keeps the page open a few seconds: a repeat visit then compiles
+ * nothing. Resolves with whether the code was written.
+ */
+export async function firstVisit(browser, profile, url, ready = 'true') {
+  const { page } = await visit(browser, url, { keepOpen: true });
+  await page.waitForFunction(ready, { timeout: 60_000 });
+  const written = await untilWasmCodeCached(profile);
+  await page.close();
+  return written;
+}
+
+/**
+ * Pyodide's own snapshot restore in a bare worker (bench/pages/plain-snapshot.html, with `query`): a first visit that
+ * stores the snapshot, then a repeat visit; resolves with the repeat visit's page load to 1+1 in ms, and whether the
+ * first visit got its compiled wasm cached.
+ */
+export async function bareSnapshotRestore(browser, profile, origin, query = '') {
+  const url = `${origin}/bench/pages/plain-snapshot.html${query}`;
+  const written = await firstVisit(browser, profile, url);
+  const second = await visit(browser, url);
+  if (!second.restored || second.value !== '2') throw new Error(`the plain snapshot page did not restore: ${JSON.stringify(second)}`);
+  return { ms: second.ms, written };
+}
+
+/**
  * Runs `run()` with Chromium tracing the `disabled-by-default-devtools.timeline` category, where Blink reports the
  * compiled-wasm cache (v8.wasm.cachedModule when written, v8.wasm.moduleCacheHit when used), and resolves with
  * run()'s result and how many events of each of `names` were seen. Tracing slows the page: time nothing with it.

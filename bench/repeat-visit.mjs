@@ -5,18 +5,9 @@
 // can start.
 //
 // Every first visit, ours and the baselines', stays open until Chromium has written its compiled code for
-// pyodide.asm.wasm (V8 writes it some 2 s after the last function it optimised; see wasm-cache.mjs), as it is for a
-// person who keeps the page open a few seconds: the repeat visit then compiles nothing.
-import { median, untilWasmCodeCached, visit, withBrowser } from './browser.mjs';
-
-/** The first visit of `url`, kept open until `ready` holds in the page and the wasm code cache is written. */
-async function firstVisit(browser, profile, url, ready = 'true') {
-  const { page } = await visit(browser, url, { keepOpen: true });
-  await page.waitForFunction(ready, { timeout: 60_000 });
-  const written = await untilWasmCodeCached(profile);
-  await page.close();
-  return written;
-}
+// pyodide.asm.wasm (firstVisit in browser.mjs; V8 writes it some 2 s after the last function it optimised, see
+// wasm-cache.mjs): the repeat visit then compiles nothing.
+import { bareSnapshotRestore, firstVisit, median, visit, withBrowser } from './browser.mjs';
 
 export async function measure({ origin, runs }) {
   const samples = { bento: [], baseline: [], plainSnapshot: [], snapshotAfterBundle: [], restored: [], codeCacheWritten: [] };
@@ -25,19 +16,11 @@ export async function measure({ origin, runs }) {
       samples.codeCacheWritten.push(await firstVisit(browser, profile, `${origin}/bench/pages/plain-pyodide.html`));
       samples.baseline.push((await visit(browser, `${origin}/bench/pages/plain-pyodide.html`)).ms);
     });
-    await withBrowser(async (browser, profile) => {
-      samples.codeCacheWritten.push(await firstVisit(browser, profile, `${origin}/bench/pages/plain-snapshot.html`));
-      const second = await visit(browser, `${origin}/bench/pages/plain-snapshot.html`);
-      if (!second.restored || second.value !== '2') throw new Error(`the plain snapshot page did not restore: ${JSON.stringify(second)}`);
-      samples.plainSnapshot.push(second.ms);
-    });
-    await withBrowser(async (browser, profile) => {
-      const url = `${origin}/bench/pages/plain-snapshot.html?after-bundle`;
-      samples.codeCacheWritten.push(await firstVisit(browser, profile, url));
-      const second = await visit(browser, url);
-      if (!second.restored || second.value !== '2') throw new Error(`the plain snapshot page did not restore: ${JSON.stringify(second)}`);
-      samples.snapshotAfterBundle.push(second.ms);
-    });
+    for (const [list, query] of [[samples.plainSnapshot, ''], [samples.snapshotAfterBundle, '?after-bundle']]) {
+      const { ms, written } = await withBrowser((browser, profile) => bareSnapshotRestore(browser, profile, origin, query));
+      list.push(ms);
+      samples.codeCacheWritten.push(written);
+    }
     await withBrowser(async (browser, profile) => {
       samples.codeCacheWritten.push(await firstVisit(browser, profile, `${origin}/bench/pages/notebook.html`, 'window.benchSnapshotSaved !== undefined'));
       const second = await visit(browser, `${origin}/bench/pages/notebook.html`);
