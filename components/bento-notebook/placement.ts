@@ -185,10 +185,12 @@ export class NotebookPlacement {
     const url = rememberedUrl(choice.server.baseUrl);
     let kept: string | undefined;
     const keep = () => {
+      // A kernel the notebook no longer runs on is not listened to any longer.
+      if (this.notebook.kernel !== kernel) return stop();
       const id = (kernel as { id?: string }).id;
-      if (id && id !== kept && this.notebook.kernel === kernel) rememberKernel(key, { url, name: choice.kernelName, id: (kept = id) });
+      if (id && id !== kept) rememberKernel(key, { url, name: choice.kernelName, id: (kept = id) });
     };
-    kernel.onStatusChange(keep);
+    const stop = kernel.onStatusChange(keep);
     keep();
   }
 
