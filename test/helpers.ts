@@ -197,11 +197,17 @@ export function allElements(root: ParentNode): Element[] {
 
 /**
  * A dedicated worker that opens `directory/name` in the origin-private file system through a sync access handle (an
- * exclusive lock, as a runtime reading or writing a snapshot holds it) and keeps it open; `terminate()` lets go.
- * `create` makes the file (and folder) when missing.
+ * exclusive lock, as a runtime reading or writing a snapshot holds it) and keeps it open until `release()`, which
+ * closes the handle and resolves once it is closed (terminating the worker lets go of the lock only some time later,
+ * so a next test could still find the file held). `create` makes the file (and folder) when missing.
  */
-export async function holdFileExclusively(directory: string, name: string, { create = false } = {}): Promise<Worker> {
+export async function holdFileExclusively(directory: string, name: string, { create = false } = {}): Promise<{ release(): Promise<void> }> {
   const source = `onmessage = async ({ data }) => {
+    if (data === 'release') {
+      self.held.close();
+      postMessage('released');
+      return;
+    }
     const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(data.directory, { create: data.create });
     self.held = await (await directory.getFileHandle(data.name, { create: data.create })).createSyncAccessHandle();
     postMessage('held');
@@ -217,5 +223,13 @@ export async function holdFileExclusively(directory: string, name: string, { cre
     holder.terminate();
     throw error;
   }
-  return holder;
+  return {
+    async release() {
+      await new Promise((resolve) => {
+        holder.onmessage = resolve;
+        holder.postMessage('release');
+      });
+      holder.terminate();
+    },
+  };
 }

@@ -586,7 +586,7 @@ fault(
       seen.said = `${bootedAs}, ${blocked.answer}; ${saved?.reason ?? 'saved'}`;
       blocked.started.terminate();
     } finally {
-      holder.terminate();
+      await holder.release();
     }
     await nextBoots(seen);
     return seen;

@@ -292,7 +292,7 @@ describe('Pyodide memory snapshot cache', () => {
       const started = await start();
       expect(started.info.source, started.info.fallbackReason).to.equal('restored');
     } finally {
-      holder.terminate();
+      await holder.release();
     }
   });
 
