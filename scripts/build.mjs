@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
+import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -42,12 +43,41 @@ function minifyCss(text) {
     .trim();
 }
 
-const minifyCssTemplates = {
-  name: 'minify-css-templates',
+/**
+ * Lit's `html` templates also reach the bundle as written, each line's indentation kept as text that the browser then
+ * collapses. This strips the spaces after every line break in their literal text (found by TypeScript's parser, so
+ * `${}` expressions, strings and other templates are left alone); the line breaks stay, so no two words join. Not in
+ * a template with a <pre> or <textarea>, where the spaces show.
+ */
+function minifyHtmlTemplates(source, path) {
+  const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const cuts = [];
+  const visit = (node) => {
+    if (ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && (node.tag.text === 'html' || node.tag.text === 'svg')) {
+      const t = node.template;
+      const parts = ts.isNoSubstitutionTemplateLiteral(t) ? [t] : [t.head, ...t.templateSpans.map((span) => span.literal)];
+      // Each part's text between its delimiters: ` or } before it, ${ or ` after it.
+      const ranges = parts.map((part) => [part.getStart(file) + 1, part.end - (ts.isTemplateHead(part) || ts.isTemplateMiddle(part) ? 2 : 1)]);
+      if (!ranges.some(([from, to]) => /<(pre|textarea)\b/i.test(source.slice(from, to)))) cuts.push(...ranges);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = '';
+  let at = 0;
+  for (const [from, to] of cuts.sort((a, b) => a[0] - b[0])) {
+    out += source.slice(at, from) + source.slice(from, to).replace(/\n[ \t]+/g, '\n');
+    at = to;
+  }
+  return out + source.slice(at);
+}
+
+const minifyTemplates = {
+  name: 'minify-lit-templates',
   setup(build) {
     build.onLoad({ filter: /components[\\/].*\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const contents = source.replace(/\bcss`([^`]*)`/g, (_, text) => `css\`${minifyCss(text)}\``);
+      const contents = minifyHtmlTemplates(source.replace(/\bcss`([^`]*)`/g, (_, text) => `css\`${minifyCss(text)}\``), args.path);
       return { contents, loader: 'ts' };
     });
   },
@@ -55,7 +85,7 @@ const minifyCssTemplates = {
 
 const shared = {
   bundle: true,
-  plugins: [minifyCssTemplates],
+  plugins: [minifyTemplates],
   format: 'esm',
   target: 'es2022',
   minify: true,
