@@ -3,7 +3,8 @@
  * cell's magic and element are registered. Each element (and the table view) is a chunk of its own, loaded when
  * a page shows one or a notebook a cell with its magic.
  */
-import { registerCellMagic, type CellMagicSpec } from '../../src/magics/magics.ts';
+import { getConnector } from '../../src/data/connectors.ts';
+import { parseMagicArguments, registerCellMagic, type CellMagicSpec } from '../../src/magics/magics.ts';
 import { defineLazily, loadElement } from './lazy-elements.ts';
 
 /**
@@ -30,6 +31,9 @@ export const SQL_MAGIC: CellMagicSpec = {
   positionals: [{ name: 'var', kind: 'identifier' }],
   options: { conn: { type: 'string', metavar: 'NAME' }, limit: { type: 'int', metavar: 'N' } },
   summary: 'Runs the SQL below on a connector and binds the result to var in the kernel.',
+  // The connector's chunk (DuckDB-WASM's) and its engine start while <sql-cell>'s chunk loads.
+  warm: (argText) =>
+    void (async () => (await getConnector(parseMagicArguments(SQL_MAGIC, argText).options.conn as string | undefined)).prepare?.())().catch(() => {}),
 };
 
 /** `%%graphql [var] [--endpoint NAME] [--path PATH] [--paginate] [--max-pages N] [--vars a,b] [--allow-partial]`. */

@@ -35,6 +35,12 @@ export interface CellMagicSpec {
   summary?: string;
   /** The short name the cell shows in its header ("SQL"); default: `%%name`. */
   badge?: string;
+  /**
+   * Starts what a run of such a cell will need (its data source's code, an engine in the page) while the element's
+   * own chunk loads, instead of after it: a cell calls it with its argument text (after `%%name`) when it loads the
+   * element. Must not throw or reject: arguments it refuses, or a source that fails, are for the run to report.
+   */
+  warm?(argText: string): void;
 }
 
 /** What a magic's argument line parsed to. Options are keyed by name without dashes. */

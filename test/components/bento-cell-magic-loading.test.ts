@@ -10,7 +10,7 @@ import '../../components/bento-cell/bento-cell.ts';
 import '../../components/bento-notebook/bento-notebook.ts';
 import type { BentoCell } from '../../components/bento-cell/bento-cell.ts';
 import type { BentoNotebook } from '../../components/bento-notebook/bento-notebook.ts';
-import { registerConnector } from '../../src/data/connectors.ts';
+import { registerConnector, registerConnectorKind } from '../../src/data/connectors.ts';
 import { PyodideKernel } from '../../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime } from '../../src/kernel/pyodide/runtime.ts';
 import { outputText, testRuntimeOptions, waitFor } from '../helpers.ts';
@@ -20,7 +20,13 @@ const runtimes: PyodideRuntime[] = [PyodideRuntime.default()];
 after(() => runtimes.forEach((runtime) => runtime.terminate()));
 
 performance.setResourceTimingBufferSize(100_000);
-registerConnector({ name: 'local', kind: 'duckdb', options: { bundleURL: '/node_modules/@duckdb/duckdb-wasm/dist/' } });
+// The embedded DuckDB, as a kind of its own that notes whether <sql-cell> was defined when the connector was made.
+const connectorsMade: { sqlCellDefined: boolean }[] = [];
+registerConnectorKind('duckdb-noted', async (config) => {
+  connectorsMade.push({ sqlCellDefined: customElements.get('sql-cell') !== undefined });
+  return new (await import('../../src/data/duckdb.ts')).DuckDBConnector(config);
+});
+registerConnector({ name: 'local', kind: 'duckdb-noted', options: { bundleURL: '/node_modules/@duckdb/duckdb-wasm/dist/' } });
 
 /** A notebook of code cells on a kernel of its own, which starts booting now. */
 async function notebook(...sources: string[]): Promise<{ nb: BentoNotebook; kernel: PyodideKernel }> {
@@ -67,7 +73,7 @@ describe('a magic cell before its element has loaded', () => {
     expect(cell.count, 'nothing ran').to.equal(null);
   });
 
-  it('runs when Run comes before the element has loaded, in order, with the height it had', async () => {
+  it('runs when Run comes before the element has loaded, in order, with the height it had, its connector started meanwhile', async () => {
     const source = '%%sql answer --conn local\nSELECT 42 AS answer';
     const { nb, kernel } = await notebook(source, 'print(answer["answer"][0])');
     const cell = nb.cells[0];
@@ -79,6 +85,8 @@ describe('a magic cell before its element has loaded', () => {
     const replies = await nb.runAll();
     expect(replies.map((reply) => reply?.content.status)).to.deep.equal(['ok', 'ok']);
     expect(outputText(nb.cells[1])).to.equal('42\n');
+    // The Run asked for the connector (its chunk, its engine) beside <sql-cell>'s chunk, not once that had loaded.
+    expect(connectorsMade).to.deep.equal([{ sqlCellDefined: false }]);
     const sql = element(cell, 'sql-cell')!;
     expect(sql.source).to.equal(source);
     expect(cell.source).to.equal(source);

@@ -75,4 +75,19 @@ describe('magic middleware: parsing', () => {
     expect(() => registerCellMagic({ name: 'bad name', tagName: 'x-y' })).to.throw(/cannot be a magic name/);
     expect(() => registerCellMagic({ name: 'ok', tagName: 'nodash' })).to.throw(/not a custom element name/);
   });
+
+  it("leaves what %%sql's warm-up cannot start (arguments it refuses, a connector nobody registered) for the run to report", async () => {
+    const unhandled: unknown[] = [];
+    const note = (event: PromiseRejectionEvent) => unhandled.push(event.reason);
+    window.addEventListener('unhandledrejection', note);
+    try {
+      expect(() => SQL_MAGIC.warm!('df --limit lots')).not.to.throw();
+      expect(() => SQL_MAGIC.warm!('df --conn nowhere')).not.to.throw();
+      // Unhandled rejections are reported in a task after the microtasks that made them.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve));
+    } finally {
+      window.removeEventListener('unhandledrejection', note);
+    }
+    expect(unhandled).to.deep.equal([]);
+  });
 });
