@@ -38,7 +38,8 @@ export interface CellMagicSpec {
   /**
    * Starts what a run of such a cell will need (its data source's code, an engine in the page) while the element's
    * own chunk loads, instead of after it: a cell calls it with its argument text (after `%%name`) when it loads the
-   * element. Must not throw or reject: arguments it refuses, or a source that fails, are for the run to report.
+   * element, which it does for Bento Lite's lazily loaded data cells (a host's element is defined by the host). Must
+   * not throw or reject: arguments it refuses, or a source that fails, are for the run to report.
    */
   warm?(argText: string): void;
 }
