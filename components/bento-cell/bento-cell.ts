@@ -308,7 +308,7 @@ export class BentoCell extends LitElement {
     // start: loaded during Python's boot, the data cells' chunks took cores and network from it (README, figure 10).
     this.magicPending = wanted && !customElements.get(wanted) && isLazy(wanted) ? owned.spec : undefined;
     // Its data source's code loads beside the element's chunk, not after it (a first %%sql: a round trip less).
-    if (this.magicPending && now) this.magicLoading ??= (owned.spec.warm?.(owned.magic.argText), this.loadMagicElement(wanted!));
+    if (this.magicPending && now) this.magicLoading ??= (owned!.spec.warm?.(owned!.magic.argText), this.loadMagicElement(wanted!));
     else if (this.magicPending && !this.magicLoadError) this.magicLater ??= this.loadMagicLater();
     const tag = wanted && customElements.get(wanted) ? wanted : undefined;
     if (tag && this.magicElement?.localName === tag) {
