@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream';
 import { CHROMIUM_ARGS, ensureChromium } from './scripts/chromium.mjs';
 import { contentSecurityPolicy } from './scripts/serve.mjs';
-import { startClickHouse, unusedPort } from './scripts/clickhouse.mjs';
+import { startClickHouse } from './scripts/clickhouse.mjs';
+import { closedPort } from './scripts/servers.mjs';
 import { FAKE_GOOGLE_API_KEY, FAKE_GOOGLE_TOKEN, startFakeGoogle } from './scripts/fake-google.mjs';
 import { startGraphQL } from './scripts/graphql-server.mjs';
 import { startJupyter } from './scripts/jupyter.mjs';
@@ -259,7 +260,7 @@ const clickHouseServer = {
   name: 'clickhouse-server',
   async serverStart({ logger }) {
     clickhouse = await startClickHouse();
-    clickhouseDownUrl = `http://127.0.0.1:${await unusedPort()}`;
+    clickhouseDownUrl = `http://127.0.0.1:${await closedPort()}`;
     logger.log(`ClickHouse ${clickhouse.version} for the connector tests: ${clickhouse.url} (${clickhouse.startMs} ms)`);
   },
   async serverStop() {
@@ -313,7 +314,7 @@ const graphQLServer = {
   async serverStart({ config, logger }) {
     graphqlOrigin = `${config.http2 ? 'https' : 'http'}://${config.hostname}:${config.port}`;
     graphql = await startGraphQL({ allowOrigin: graphqlOrigin });
-    graphqlDownUrl = `http://127.0.0.1:${await unusedPort()}/graphql`;
+    graphqlDownUrl = `http://127.0.0.1:${await closedPort()}/graphql`;
     logger.log(`GraphQL server for the %%graphql tests: ${graphql.url} (${graphql.startMs} ms)`);
   },
   async serverStop() {

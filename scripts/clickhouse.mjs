@@ -72,9 +72,6 @@ export function ensureClickHouse() {
   });
 }
 
-/** A loopback port where nothing listens (for "server down" tests): free now, and nobody here will take it. */
-export const unusedPort = freePort;
-
 const xml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The server's own configuration: loopback only, everything under `temp`, logs in files, times in UTC. */

@@ -1,20 +1,39 @@
 // What the scripts that start a test server (Jupyter Server, ClickHouse) share: a free port, and a child
 // process in its own process group whose output is kept for error messages and which never outlives us.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A loopback port nobody listens on right now. */
-export function freePort() {
+/** A loopback port nobody listens on right now (`port` 0: one the system picks from its ephemeral range). */
+export function freePort(port = 0) {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A loopback port where nothing listens, and nothing the tests start will: below the system's ephemeral range, from
+ * which freePort() (so every test server) gets its ports. A port from freePort() itself was not enough: once closed,
+ * the system handed it to the next server started, and a "server down" test reached that server instead (a 404).
+ */
+export async function closedPort() {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // Not Linux: its default range starts higher still (49152).
+  }
+  const from = Math.max(1024, low - 12000);
+  for (let port = from + Math.floor(Math.random() * 1000); port < low; port += 17) {
+    if (await freePort(port).then(() => true, () => false)) return port;
+  }
+  throw new Error(`No free loopback port between ${from} and ${low}.`);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
