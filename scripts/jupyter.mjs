@@ -111,7 +111,8 @@ export function ensureJupyter() {
  * answers and a `python3` kernelspec exists.
  *
  * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number, pythonPath?: string[] }} [options]
- *   allowOrigin: the page origin allowed for CORS and the WebSocket Origin check ('*' by default);
+ *   allowOrigin: the page origin allowed for CORS and the WebSocket Origin check ('*' by default); a named origin
+ *   may also send credentials (allow_credentials), so a page of the same site can sign in with the login cookie;
  *   python: the interpreter (default: ensureJupyter()'s); timeoutMs: how long to wait for the API (60 s);
  *   pythonPath: absolute directories put first on the kernels' PYTHONPATH (libraries only the server has).
  * @returns {Promise<{ url: string, token: string, python: string, kernelspec: object, logs: () => string, stop: () => Promise<void> }>}
@@ -154,6 +155,7 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPa
     '--ServerApp.terminals_enabled=False',
     '--ServerApp.log_level=WARN',
   ];
+  if (allowOrigin !== '*') args.push('--ServerApp.allow_credentials=True');
   if (isRoot()) args.push('--allow-root');
 
   const env = {

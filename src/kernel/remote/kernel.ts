@@ -331,7 +331,10 @@ export class RemoteKernel implements Kernel {
       };
       socket.onclose = () => {
         if (!opened) {
-          reject(new JupyterServerError(`Could not open the kernel's WebSocket at ${this.server.displayUrl}.`));
+          const cookie = this.server.cookieLogin
+            ? " It signs in with the server's login cookie (cookieLogin), which the browser keeps only from a server on this page's site."
+            : '';
+          reject(new JupyterServerError(`Could not open the kernel's WebSocket at ${this.server.displayUrl}.${cookie}`));
           return;
         }
         if (this.socket === socket && !this.closing) void this.reconnectAfterDrop();

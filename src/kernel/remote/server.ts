@@ -10,6 +10,15 @@ export interface JupyterServerOptions {
   token?: string;
   /** Milliseconds a REST request may take before it fails with a message. Default 20 s. */
   requestTimeoutMs?: number;
+  /**
+   * Sign the kernel's WebSocket in with Jupyter's login cookie instead of the token, so the token is in no URL (a
+   * browser cannot put it in a WebSocket's headers, and Chromium prints a failed WebSocket's URL in its console).
+   * REST requests then carry the server's cookies, and the first of them, signed with the token, gets the cookie.
+   * Needs a server on this page's site (another port of `localhost`, or `jupyter.example.com` for a page on
+   * `notebooks.example.com`) started with `--ServerApp.allow_credentials=True` and this page in `allow_origin`.
+   * Default false: the token rides in the WebSocket URL's query.
+   */
+  cookieLogin?: boolean;
 }
 
 export interface KernelModel {
@@ -36,6 +45,7 @@ export class JupyterServerError extends Error {
 
 export class JupyterServer {
   readonly baseUrl: string;
+  readonly cookieLogin: boolean;
   private readonly token?: string;
   private readonly timeoutMs: number;
 
@@ -43,6 +53,7 @@ export class JupyterServer {
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.token = options.token;
     this.timeoutMs = options.requestTimeoutMs ?? 20_000;
+    this.cookieLogin = options.cookieLogin ?? false;
   }
 
   /** The server's address without credentials, for messages. */
@@ -54,12 +65,15 @@ export class JupyterServer {
     return url.href;
   }
 
-  /** WebSocket URL of a kernel's channels. Browsers cannot set headers on a WebSocket, so the token rides in the query. */
+  /**
+   * WebSocket URL of a kernel's channels. Browsers cannot set headers on a WebSocket, so the token rides in the query,
+   * unless the socket signs in with the login cookie (cookieLogin).
+   */
   channelsUrl(kernelId: string, sessionId: string): string {
     const url = new URL(`api/kernels/${encodeURIComponent(kernelId)}/channels`, this.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('session_id', sessionId);
-    if (this.token) url.searchParams.set('token', this.token);
+    if (this.token && !this.cookieLogin) url.searchParams.set('token', this.token);
     return url.href;
   }
 
@@ -75,7 +89,7 @@ export class JupyterServer {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
-        credentials: 'omit',
+        credentials: this.cookieLogin ? 'include' : 'omit',
         mode: 'cors',
       });
     } catch (error) {
@@ -84,7 +98,7 @@ export class JupyterServer {
       }
       throw new JupyterServerError(
         `Cannot reach the Jupyter Server at ${this.displayUrl}: it is not running there, or it refused this page's ` +
-          `origin (start it with --ServerApp.allow_origin='${location.origin}').`,
+          `origin (start it with --ServerApp.allow_origin='${location.origin}'${this.cookieLogin ? ' --ServerApp.allow_credentials=True' : ''}).`,
       );
     }
     if (response.status === 401 || response.status === 403) {
