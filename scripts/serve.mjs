@@ -201,7 +201,11 @@ export async function serveDemo({ port = 8000, isolated = true, quiet = false, j
     try {
       // demo/server-only holds a library only the server has: the demo notebook's placement cells import it.
       jupyter = await startJupyter({ allowOrigin: actual, python: python.executable, pythonPath: [join(ROOT, 'demo', 'server-only')] });
-      config.jupyter = { baseUrl: jupyter.url, token: jupyter.token };
+      // Reached as `localhost`, the page's own site on another port, the kernel's WebSocket signs in with the server's
+      // login cookie instead of the token (cookieLogin), so the token is in no WebSocket URL.
+      const sameSite = new URL(actual).hostname === 'localhost';
+      const baseUrl = sameSite ? jupyter.url.replace('//127.0.0.1:', '//localhost:') : jupyter.url;
+      config.jupyter = { baseUrl, token: jupyter.token, ...(sameSite ? { cookieLogin: true } : {}) };
       stops.push(() => jupyter.stop());
     } catch (error) {
       warn(`Jupyter Server did not start, so the demo runs in the browser only: ${error.message.split('\n')[0]}`);
