@@ -248,11 +248,12 @@ reloadFault(
 
 // The reload cuts the kernel WebSocket mid-execution; the server runs the cell to its end meanwhile, once. The
 // reloaded page attaches while it still runs, for longer than a kernel_info request may take (requestTimeoutMs).
+// That timeout is 3 s, not less: on a loaded machine an idle kernel's answer took longer than 1.5 s (a CI run).
 reloadFault(
   'a reload mid-execution on the Jupyter kernel (its WebSocket cut)',
   {
-    kernel: { server: jupyterServer(), requestTimeoutMs: 1_500 },
-    cells: ['runs = 0', 'import time\ntime.sleep(5)\nruns += 1\nprint("finished", runs)'],
+    kernel: { server: jupyterServer(), requestTimeoutMs: 3_000 },
+    cells: ['runs = 0', 'import time\ntime.sleep(8)\nruns += 1\nprint("finished", runs)'],
     faulted: 1,
     nextCell: 'runs',
     bound: 'runs',

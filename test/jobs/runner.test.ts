@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { getConnector, registerConnector, unregisterConnector, type Connector } from '../../src/data/connectors.ts';
 import { ColumnTable, columnValue, type CellValue } from '../../src/data/table.ts';
-import { expectSameRows } from '../helpers.ts';
+import { expectSameRows, waitFor } from '../helpers.ts';
 import { ACTIVE_JOB_STATES, type JobRecord, type JobRunnerOptions, type JobState } from '../../src/jobs/runner.ts';
 import { listStagedCopies, readStagedCopy, writeStagedCopy } from '../../src/jobs/staged-copy.ts';
 import { JobStore } from '../../src/jobs/store.ts';
@@ -261,8 +261,11 @@ describe('upload jobs to ClickHouse', function () {
     const job = await jobs.submit(source, { connector: WAREHOUSE, target, chunkRows: 1000 });
     await until(jobs, job.id, (r) => r.progress.chunksDone >= 1, 'a first chunk');
     // Someone remakes the last chunk's table under the job, with a column of another type: the chunk no longer fits.
-    await warehouse.query(`DROP TABLE ${DB}.bento_stage_${job.id}_c39`);
-    await warehouse.query(`CREATE TABLE ${DB}.bento_stage_${job.id}_c39 (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
+    // The job makes its chunk tables one after another once the first is there: the last may not exist yet.
+    const lastChunk = `${DB}.bento_stage_${job.id}_c39`;
+    await waitFor(() => targetExists(lastChunk), 'the job made its last chunk table', 30_000);
+    await warehouse.query(`DROP TABLE ${lastChunk}`);
+    await warehouse.query(`CREATE TABLE ${lastChunk} (id Int64, x String, s Nullable(String)) ENGINE = MergeTree ORDER BY tuple()`);
     const failed = await inState(jobs, job.id, 'failed');
     expect(failed.error?.serverMessage).to.match(/^Code: 368, e\.displayText\(\) = DB::Exception: Bad cast from type DB::ColumnVector<double> to DB::ColumnString/);
     expect(failed.error?.message).to.contain(failed.error!.serverMessage!);
