@@ -115,12 +115,11 @@ export async function measure({ runs }) {
         repeat.demoWorkerAt.push(second.workerAt);
         repeat.restored.push(second.boot);
       });
-      const plain = await withBrowser((browser) => visit(browser, `${origin}/bench/pages/plain-pyodide.html`));
-      if (plain.value !== '2') throw new Error(`wrong result: ${JSON.stringify(plain)}`);
-      cold.plain.push(plain.ms);
-      const afterBundle = await withBrowser((browser) => visit(browser, `${origin}/bench/pages/plain-pyodide.html?after-bundle`));
-      if (afterBundle.value !== '2') throw new Error(`wrong result: ${JSON.stringify(afterBundle)}`);
-      cold.plainAfterBundle.push(afterBundle.ms);
+      for (const [list, query] of [[cold.plain, ''], [cold.plainAfterBundle, '?after-bundle']]) {
+        const plain = await withBrowser((browser) => visit(browser, `${origin}/bench/pages/plain-pyodide.html${query}`));
+        if (plain.value !== '2') throw new Error(`wrong result: ${JSON.stringify(plain)}`);
+        list.push(plain.ms);
+      }
       const fresh = await withBrowser((browser) => visitDemo(browser, origin));
       cold.demo.push(fresh.ms);
       cold.demoWorkerAt.push(fresh.workerAt);
