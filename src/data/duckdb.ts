@@ -153,10 +153,14 @@ async function startEngine(bundleURL: string, extensionRepository: string, path:
     // DuckDB-WASM 1.32 builds in only core_functions: parquet, json, icu and httpfs are extensions fetched on first
     // use, by default from extensions.duckdb.org with a synchronous request that can hang with no network. Point
     // it at the page's own server and never install.
-    await conn.query('SET autoinstall_known_extensions = false');
-    await conn.query('SET autoload_known_extensions = true');
-    await conn.query(`SET custom_extension_repository = ${sqlString(extensionRepository)}`);
-    const version = String((await conn.query('SELECT version() AS v')).get(0)?.v ?? 'unknown');
+    // One round trip: a query of several statements runs them in order and answers with the last one's result.
+    const settings = [
+      'SET autoinstall_known_extensions = false',
+      'SET autoload_known_extensions = true',
+      `SET custom_extension_repository = ${sqlString(extensionRepository)}`,
+      'SELECT version() AS v',
+    ];
+    const version = String((await conn.query(settings.join('; '))).get(0)?.v ?? 'unknown');
     await conn.close();
     const platform = bundle.mainModule.endsWith('duckdb-mvp.wasm') ? 'wasm_mvp' : 'wasm_eh';
     started = true;
@@ -329,14 +333,15 @@ export class DuckDBConnector implements Connector {
       timeoutMs,
     );
     try {
-      const work = this.exclusive(() => {
-        if (stop.signal.aborted) throw stop.signal.reason;
-        running = true;
-        return this.run(session, sql, { limit, onProgress, stop: stop.signal }).then(async (result) => {
-          await this.keep(session);
-          return result;
-        });
-      });
+      // The checkpoint after the query holds the connection, not the answer: the table is shown while it runs.
+      const work = this.exclusive(
+        () => {
+          if (stop.signal.aborted) throw stop.signal.reason;
+          running = true;
+          return this.run(session, sql, { limit, onProgress, stop: stop.signal });
+        },
+        () => this.keep(session),
+      );
       const { table, truncated } = await Promise.race([work, gaveUp, session.engine.died]);
       return { table, truncated, elapsedMs: performance.now() - started };
     } catch (error) {
@@ -603,13 +608,17 @@ export class DuckDBConnector implements Connector {
    * transaction the user opened) is left to the next write's. See test/jobs/reload.test.ts.
    */
   private async keep(session: Session): Promise<void> {
-    if (this.persisted) await session.conn.query('CHECKPOINT').catch(() => {});
+    // Raced with the worker's death: AsyncDuckDB never settles what a dead worker was asked, and the next task waits.
+    if (this.persisted) await Promise.race([session.conn.query('CHECKPOINT'), session.engine.died]).catch(() => {});
   }
 
-  /** Runs `task` when every earlier task of this connection has finished (succeeded or not). */
-  private exclusive<T>(task: () => Promise<T> | T): Promise<T> {
+  /**
+   * Runs `task` when every earlier task of this connection has finished (succeeded or not). `after` runs once
+   * `task` has succeeded, and the next task waits for it too, but the result does not.
+   */
+  private exclusive<T>(task: () => Promise<T> | T, after?: () => Promise<void>): Promise<T> {
     const result = this.queue.then(task, task);
-    this.queue = result.catch(() => {});
+    this.queue = result.then(after).catch(() => {});
     return result;
   }
 
