@@ -157,6 +157,8 @@ async function wrongWasmType(context, next) {
  */
 let jupyter = null;
 let jupyterOrigin = '*';
+/** The same kind of server with a Partitioned login cookie, started by `jupyter-partitioned-cookie` on first use. */
+let partitioned = null;
 
 /**
  * A slow network before the Jupyter Server (the fault table's "kernel WebSocket delayed"): a TCP proxy whose kernel
@@ -224,6 +226,8 @@ const jupyterServer = {
     delayProxy = null;
     await jupyter?.stop();
     jupyter = null;
+    await partitioned?.stop();
+    partitioned = null;
   },
   /**
    * Fault tests drive the real server: `jupyter-kill` ends it abruptly (kernels die with it), `jupyter-start`
@@ -231,6 +235,11 @@ const jupyterServer = {
    * the kernel WebSockets that go through the delay proxy (startDelayProxy).
    */
   async executeCommand({ command, payload }) {
+    // A second server, started on first use, whose login cookie is Partitioned (the cookie-login tests).
+    if (command === 'jupyter-partitioned-cookie') {
+      partitioned ??= await startJupyter({ allowOrigin: jupyterOrigin, pythonPath: serverOnlyLibraries, partitionedCookie: true });
+      return { url: partitioned.url, token: partitioned.token };
+    }
     if (command === 'jupyter-ws-delay') {
       Object.assign(wsDelay, { ms: payload?.ms ?? 0, direction: payload?.direction ?? 'both' });
       return true;

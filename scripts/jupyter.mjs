@@ -110,22 +110,24 @@ export function ensureJupyter() {
  * directory and with no configuration, extensions or kernelspecs of the user's. Resolves once the REST API
  * answers and a `python3` kernelspec exists.
  *
- * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number, pythonPath?: string[] }} [options]
+ * @param {{ allowOrigin?: string, python?: string, timeoutMs?: number, pythonPath?: string[], partitionedCookie?: boolean }} [options]
  *   allowOrigin: the page origin allowed for CORS and the WebSocket Origin check ('*' by default); a named origin
  *   may also send credentials (allow_credentials), so a page of the same site can sign in with the login cookie;
+ *   partitionedCookie: the login cookie is set `SameSite=None; Partitioned; Secure`, which a browser that blocks
+ *   third-party cookies still keeps for a page of another site (CHIPS), so that page can sign in with it too;
  *   python: the interpreter (default: ensureJupyter()'s); timeoutMs: how long to wait for the API (60 s);
  *   pythonPath: absolute directories put first on the kernels' PYTHONPATH (libraries only the server has).
  * @returns {Promise<{ url: string, token: string, python: string, kernelspec: object, logs: () => string, stop: () => Promise<void> }>}
  *   url has no trailing slash; logs() is the server's recent output; stop() kills the server's process group
  *   and removes the temporary directory.
  */
-export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000, port, token, pythonPath = [] } = {}) {
+export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_000, port, token, pythonPath = [], partitionedCookie = false } = {}) {
   python ??= ensureJupyter().executable;
   let lastError;
   // A given port (a test restarting "the same" server) is not retried elsewhere.
   for (let attempt = 0; attempt < (port ? 1 : 3); attempt++) {
     try {
-      return await startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath });
+      return await startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath, partitionedCookie });
     } catch (error) {
       lastError = error;
       if (!error.portTaken) throw error;
@@ -134,7 +136,7 @@ export async function startJupyter({ allowOrigin = '*', python, timeoutMs = 60_0
   throw lastError;
 }
 
-async function startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath }) {
+async function startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPath, partitionedCookie }) {
   const started = Date.now();
   port ??= await freePort();
   token ??= randomBytes(24).toString('hex');
@@ -156,6 +158,8 @@ async function startOnce({ allowOrigin, python, timeoutMs, port, token, pythonPa
     '--ServerApp.log_level=WARN',
   ];
   if (allowOrigin !== '*') args.push('--ServerApp.allow_credentials=True');
+  // Python's cookie library before 3.14 has no Partitioned attribute: it writes the SameSite value as given.
+  if (partitionedCookie) args.push('--ServerApp.cookie_options', 'samesite=None; Partitioned', '--ServerApp.cookie_options', 'secure=True');
   if (isRoot()) args.push('--allow-root');
 
   const env = {

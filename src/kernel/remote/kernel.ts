@@ -332,7 +332,7 @@ export class RemoteKernel implements Kernel {
       socket.onclose = () => {
         if (!opened) {
           const cookie = this.server.cookieLogin
-            ? " It signs in with the server's login cookie (cookieLogin), which the browser keeps only from a server on this page's site."
+            ? " It signs in with the server's login cookie (cookieLogin), which the browser keeps only from a server on this page's site, or from one that sets it Partitioned."
             : '';
           reject(new JupyterServerError(`Could not open the kernel's WebSocket at ${this.server.displayUrl}.${cookie}`));
           return;
