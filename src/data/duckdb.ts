@@ -153,14 +153,10 @@ async function startEngine(bundleURL: string, extensionRepository: string, path:
     // DuckDB-WASM 1.32 builds in only core_functions: parquet, json, icu and httpfs are extensions fetched on first
     // use, by default from extensions.duckdb.org with a synchronous request that can hang with no network. Point
     // it at the page's own server and never install.
-    // One round trip: a query of several statements runs them in order and answers with the last one's result.
-    const settings = [
-      'SET autoinstall_known_extensions = false',
-      'SET autoload_known_extensions = true',
-      `SET custom_extension_repository = ${sqlString(extensionRepository)}`,
-      'SELECT version() AS v',
-    ];
-    const version = String((await conn.query(settings.join('; '))).get(0)?.v ?? 'unknown');
+    await conn.query('SET autoinstall_known_extensions = false');
+    await conn.query('SET autoload_known_extensions = true');
+    await conn.query(`SET custom_extension_repository = ${sqlString(extensionRepository)}`);
+    const version = String((await conn.query('SELECT version() AS v')).get(0)?.v ?? 'unknown');
     await conn.close();
     const platform = bundle.mainModule.endsWith('duckdb-mvp.wasm') ? 'wasm_mvp' : 'wasm_eh';
     started = true;
