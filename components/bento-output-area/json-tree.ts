@@ -1,4 +1,5 @@
 import type { JSONObject, JSONValue } from '../../src/kernel/protocol.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 /**
  * JSON outputs as a collapsible tree. Rare in notebooks, so it rides in the sanitizer's chunk (shared/sanitize.ts)
@@ -7,9 +8,6 @@ import type { JSONObject, JSONValue } from '../../src/kernel/protocol.ts';
 
 /** Entries of a JSON object or array shown at once; the rest come with a "Show more" button. */
 const JSON_PAGE = 500;
-
-let numberFormat: Intl.NumberFormat | undefined;
-const count = (value: number): string => (numberFormat ??= new Intl.NumberFormat('en-US')).format(value);
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -37,8 +35,8 @@ function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAl
   const details = element('details', 'json-node');
   const summary = element('summary');
   const description = Array.isArray(value)
-    ? `Array(${count(entries.length)})`
-    : `Object {${count(entries.length)} ${entries.length === 1 ? 'key' : 'keys'}}`;
+    ? `Array(${countInWords(entries.length)})`
+    : `Object {${countInWords(entries.length)} ${entries.length === 1 ? 'key' : 'keys'}}`;
   summary.append(...label, element('span', 'json-meta', description));
   const children = element('div', 'json-children');
   details.append(summary, children);
@@ -48,7 +46,7 @@ function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAl
     const end = Math.min(entries.length, shown + JSON_PAGE);
     for (; shown < end; shown++) children.append(jsonEntry(entries[shown][0], entries[shown][1], expandAll, expandAll));
     if (shown < entries.length) {
-      const more = element('button', 'json-more', `Show ${count(Math.min(JSON_PAGE, entries.length - shown))} more of ${count(entries.length - shown)}`);
+      const more = element('button', 'json-more', `Show ${countInWords(Math.min(JSON_PAGE, entries.length - shown))} more of ${countInWords(entries.length - shown)}`);
       more.type = 'button';
       more.addEventListener('click', showMore);
       children.append(more);

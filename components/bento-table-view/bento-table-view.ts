@@ -2,6 +2,7 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { columnValue, type Column, type ColumnTable } from '../../src/data/table.ts';
 import { styles } from './bento-table-view.styles.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 /** Rows kept above and below the visible ones, so a quick scroll shows rows rather than gaps. */
 const OVERSCAN = 10;
@@ -142,7 +143,7 @@ export class BentoTableView extends LitElement {
     const table = this.table;
     if (!table) return nothing;
     const total = this.totalRows ?? table.numRows;
-    const shown = table.numRows < total ? `showing the first ${table.numRows.toLocaleString('en-US')}` : '';
+    const shown = table.numRows < total ? `showing the first ${countInWords(table.numRows)}` : '';
     return html`
       <div class="viewport" part="viewport" tabindex="0" @scroll=${this.onScroll} style="--_height:${Math.min(table.numRows + 1, 14) * this.rowHeight + 2}px">
         <table aria-label=${this.label} aria-rowcount=${table.numRows + 1}>
@@ -166,7 +167,7 @@ export class BentoTableView extends LitElement {
         </table>
       </div>
       <div class="footer" part="footer" role="status">
-        <span>${total.toLocaleString('en-US')} ${total === 1 ? 'row' : 'rows'} × ${table.columns.length} ${table.columns.length === 1 ? 'column' : 'columns'}${shown ? ` (${shown})` : ''}</span>
+        <span>${countInWords(total)} ${total === 1 ? 'row' : 'rows'} × ${table.columns.length} ${table.columns.length === 1 ? 'column' : 'columns'}${shown ? ` (${shown})` : ''}</span>
         ${this.note ? html`<span>${this.note}</span>` : nothing}
       </div>
     `;

@@ -8,6 +8,7 @@ import { invalidIdentifier, MagicArgumentError, usageLine, type MagicArguments }
 import { GRAPHQL_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from './graphql-cell.styles.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 /**
  * @summary A runnable GraphQL query: pick an endpoint the page registered, write the query, see the answer as
@@ -107,7 +108,7 @@ export class GraphQLCell extends DataCell {
       maxPages,
       allowPartial: Boolean(options['allow-partial']),
       signal,
-      onProgress: ({ pages, rows }) => progress(paginate ? `${pages.toLocaleString('en-US')} pages, ${rows.toLocaleString('en-US')} rows` : `${rows.toLocaleString('en-US')} rows`),
+      onProgress: ({ pages, rows }) => progress(paginate ? `${countInWords(pages)} pages, ${countInWords(rows)} rows` : `${countInWords(rows)} rows`),
     });
     return {
       ...(result.table ? { table: result.table } : { value: result.value }),

@@ -2,7 +2,7 @@ import { html, LitElement, nothing, type PropertyValues, type ReactiveController
 import { customElement, property, state } from 'lit/decorators.js';
 import { ACTIVE_JOB_STATES, type JobRecord, type JobRunner, type JobState } from '../../src/jobs/runner.ts';
 import { jobRunner } from '../../src/jobs/worker-runner.ts';
-import { bytesInWords, secondsInWords } from '../../src/util/words.ts';
+import { bytesInWords, countInWords, secondsInWords } from '../../src/util/words.ts';
 import { BentoChangeEvent, BentoErrorEvent } from '../shared/events.ts';
 import { JOB_MIME, jobBundle, type JobSnapshot } from './job-summary.ts';
 import { styles } from './job-status.styles.ts';
@@ -19,7 +19,6 @@ const LABELS: Record<JobState, string> = {
   paused: 'Paused',
 };
 
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** Time the job has run, over all its runs. */
 export function jobElapsedMs(record: JobRecord, now = Date.now()): number {
@@ -205,13 +204,13 @@ export class JobStatus extends LitElement {
     const total = progress.totalRows;
     const elapsed = jobElapsedMs(record);
     const seconds = elapsed / 1000;
-    const figures = [`${count(rows)} of ${count(total)} rows`, `${bytesInWords(bytes)} sent${progress.stagedBytes ? ` (table ${bytesInWords(progress.stagedBytes)})` : ''}`];
-    if (seconds >= 1 && rows > 0) figures.push(`${count(Math.round(rows / seconds))} rows/s, ${bytesInWords(bytes / seconds)}/s`);
+    const figures = [`${countInWords(rows)} of ${countInWords(total)} rows`, `${bytesInWords(bytes)} sent${progress.stagedBytes ? ` (table ${bytesInWords(progress.stagedBytes)})` : ''}`];
+    if (seconds >= 1 && rows > 0) figures.push(`${countInWords(Math.round(rows / seconds))} rows/s, ${bytesInWords(bytes / seconds)}/s`);
     if (elapsed > 0) figures.push(`${secondsInWords(seconds)} elapsed`);
     const active = ACTIVE_JOB_STATES.includes(state);
     if (active && rows > 0 && rows < total && seconds >= 1) figures.push(`about ${secondsInWords(((total - rows) / rows) * seconds)} left`);
     const fraction = state === 'succeeded' ? 1 : total > 0 ? rows / total : 0;
-    const described = `${count(rows)} of ${count(total)} rows, ${bytesInWords(bytes)} sent`;
+    const described = `${countInWords(rows)} of ${countInWords(total)} rows, ${bytesInWords(bytes)} sent`;
     return html`
       <div class="line">
         <span class="state ${state}" part="state">${LABELS[state]}</span>
@@ -246,7 +245,7 @@ export class JobStatus extends LitElement {
         <span class="state ${saved.state}" part="state">${LABELS[saved.state] ?? saved.state}</span>
         <span>${saved.source ? html`<code>${saved.source}</code> ` : nothing}→ <span class="target">${saved.target}</span> on ${saved.connector}, ${saved.mode}</span>
       </div>
-      <div class="line figures" part="figures">${count(saved.rows)} of ${count(saved.totalRows)} rows, as last saved. ${missing}</div>
+      <div class="line figures" part="figures">${countInWords(saved.rows)} of ${countInWords(saved.totalRows)} rows, as last saved. ${missing}</div>
       ${saved.error ? html`<pre class="error" part="error">${saved.serverMessage ?? saved.error}</pre>` : nothing}
     `;
   }

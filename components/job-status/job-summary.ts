@@ -4,6 +4,7 @@
  * from the job record and hold nothing secret: the connector's name, never its credentials or URL.
  */
 import type { JobRecord, JobState } from '../../src/jobs/runner.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 export const JOB_MIME = 'application/vnd.bento.job+json';
 
@@ -41,12 +42,11 @@ export function jobSnapshot(record: JobRecord): JobSnapshot {
   };
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** One readable line: what went where, and how far it got. */
 export function jobSummary(job: JobSnapshot): string {
-  const what = `${job.source ? `${job.source} ` : ''}(${count(job.totalRows)} rows) to ${job.target} on ${job.connector}, mode ${job.mode}`;
-  const where = job.state === 'succeeded' ? `${count(job.rows)} rows written` : `${count(job.rows)} of ${count(job.totalRows)} rows staged`;
+  const what = `${job.source ? `${job.source} ` : ''}(${countInWords(job.totalRows)} rows) to ${job.target} on ${job.connector}, mode ${job.mode}`;
+  const where = job.state === 'succeeded' ? `${countInWords(job.rows)} rows written` : `${countInWords(job.rows)} of ${countInWords(job.totalRows)} rows staged`;
   const why = job.error ? `: ${job.error}` : '';
   return `Upload job ${job.jobId}: ${what}. ${job.state[0].toUpperCase()}${job.state.slice(1)}, ${where}${why}`;
 }

@@ -17,12 +17,13 @@ import { BentoErrorEvent } from './events.ts';
 import { MagicCell } from './magic-cell.ts';
 import { BentoQueryEvent, RENDERED_ROWS_CAP } from './data-cell-api.ts';
 import '../bento-table-view/bento-table-view.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const count = (n: number, one: string, many = `${one}s`) => `${countInWords(n)} ${n === 1 ? one : many}`;
 
 /** What a subclass's fetch is given. */
 export interface DataFetchContext {
@@ -244,7 +245,7 @@ export abstract class DataCell extends MagicCell {
       return html`<pre class="value" part="result" tabindex="0" aria-label="Result">${JSON.stringify(shown.value, null, 2)}</pre>
         <span class="note">${notes.join(' · ')}</span>`;
     }
-    if (shown.table.numRows < shown.totalRows) notes.push(`all ${shown.totalRows.toLocaleString('en-US')} rows are in ${shown.boundTo ?? 'the result'}, the table shows the first ${shown.table.numRows.toLocaleString('en-US')}`);
+    if (shown.table.numRows < shown.totalRows) notes.push(`all ${countInWords(shown.totalRows)} rows are in ${shown.boundTo ?? 'the result'}, the table shows the first ${countInWords(shown.table.numRows)}`);
     else if (shown.boundTo) notes.push(`bound to ${shown.boundTo}`);
     return html`<bento-table-view part="result" .table=${shown.table} .totalRows=${shown.totalRows} .note=${notes.join(' · ')}></bento-table-view>`;
   }

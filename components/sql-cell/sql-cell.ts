@@ -10,6 +10,7 @@ import { MagicArgumentError, usageLine, type MagicArguments } from '../../src/ma
 import { SQL_MAGIC } from '../shared/data-cell-api.ts';
 import { DataCell, type DataFetchContext, type DataResult } from '../shared/data-cell.ts';
 import { styles } from '../shared/data-cell.styles.ts';
+import { countInWords } from '../../src/util/words.ts';
 
 /**
  * @summary A runnable SQL query: pick a connection, write SQL, see the result as a table, and optionally bind it
@@ -128,7 +129,7 @@ export class SqlCell extends DataCell {
     const limit = args.options.limit as number | undefined;
     await this.untilUploadsDone(connectorName, query, signal, progress);
     const connector = await getConnector(connectorName);
-    const result = await connector.query(query, { signal, limit, onProgress: ({ rows }) => progress(`${rows.toLocaleString('en-US')} rows so far`) });
+    const result = await connector.query(query, { signal, limit, onProgress: ({ rows }) => progress(`${countInWords(rows)} rows so far`) });
     return {
       table: result.table,
       elapsedMs: result.elapsedMs,
@@ -145,7 +146,7 @@ export class SqlCell extends DataCell {
     for (const { runner, job } of await uploadsReadBy(connector, query)) {
       const { target, source } = job.arguments;
       const waiting = ({ progress: { rows, totalRows } }: typeof job) =>
-        progress(`waiting for the upload to ${target}: ${rows.toLocaleString('en-US')} of ${totalRows.toLocaleString('en-US')} rows`);
+        progress(`waiting for the upload to ${target}: ${countInWords(rows)} of ${countInWords(totalRows)} rows`);
       waiting(job);
       const ended = await jobSettled(runner, job.id, { signal, onChange: waiting });
       if (ended.state !== 'succeeded') {

@@ -43,6 +43,7 @@ import { QueryError } from './connectors.ts';
 import type { ClickHouseConnector } from './clickhouse.ts';
 import type { ColumnSchema, ColumnTable, ColumnType } from './table.ts';
 import { UploadError, type ColumnChecksum, type TableChecksum, type UploadPlan, type UploadSink } from './upload.ts';
+import { countInWords } from '../util/words.ts';
 
 const TYPES: Record<ColumnType, string> = {
   int8: 'Int8',
@@ -111,7 +112,7 @@ export class ClickHouseUploads implements UploadSink {
   constructor(private readonly connector: ClickHouseConnector) {}
 
   async check(plan: UploadPlan, table: ColumnTable): Promise<void> {
-    if (plan.chunkRows > MAX_CHUNK_ROWS) this.refuse(`chunkRows may be at most ${MAX_CHUNK_ROWS.toLocaleString('en-US')} for ClickHouse (one chunk is one insert block), not ${plan.chunkRows}.`);
+    if (plan.chunkRows > MAX_CHUNK_ROWS) this.refuse(`chunkRows may be at most ${countInWords(MAX_CHUNK_ROWS)} for ClickHouse (one chunk is one insert block), not ${plan.chunkRows}.`);
     const parts = this.nameParts(plan);
     for (const column of plan.schema) {
       if (!column.name) this.refuse('A column has an empty name; ClickHouse needs a name for every column.');

@@ -12,6 +12,7 @@ import { QueryError, type Connector, type ConnectorConfig, type QueryOptions, ty
 import { ColumnBuilder, ColumnTable, type CellValue, type ColumnType } from './table.ts';
 import { ClickHouseUploads } from './clickhouse-upload.ts';
 import type { UploadSink } from './upload.ts';
+import { countInWords } from '../util/words.ts';
 
 /** `options` of a `clickhouse` connector. */
 export interface ClickHouseOptions {
@@ -103,7 +104,7 @@ export class ClickHouseConnector implements Connector {
       if (progress.sent) this.kill(queryId);
       if (stopped === 'timeout') {
         const what = progress.answered
-          ? `did not finish within ${duration(timeoutMs)} (${progress.rows.toLocaleString('en-US')} rows had arrived)`
+          ? `did not finish within ${duration(timeoutMs)} (${countInWords(progress.rows)} rows had arrived)`
           : `did not answer within ${duration(timeoutMs)}`;
         throw new QueryError(`${this.label} ${what}; the query was cancelled.`, { connector: this.name, timedOut: true });
       }
@@ -205,7 +206,7 @@ export class ClickHouseConnector implements Connector {
         } catch (error) {
           if (signal.aborted) throw error;
           throw new QueryError(
-            `Lost the connection to ${this.label} after ${parser.rows.toLocaleString('en-US')} rows: ${errorText(error)}. The result is incomplete; run the query again.`,
+            `Lost the connection to ${this.label} after ${countInWords(parser.rows)} rows: ${errorText(error)}. The result is incomplete; run the query again.`,
             { connector: this.name },
           );
         }

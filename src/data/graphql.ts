@@ -27,6 +27,7 @@
 import { QueryError } from './connectors.ts';
 import type { GraphQLEndpointEntry as Endpoint } from './graphql-endpoints.ts';
 import { ColumnBuilder, ColumnTable, type Column, type ColumnType } from './table.ts';
+import { countInWords } from '../util/words.ts';
 
 export interface GraphQLProgress {
   pages: number;
@@ -180,7 +181,7 @@ export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, que
     }
   } catch (error) {
     if (error instanceof QueryError && error.detail.cancelled && pages > 0 && options.paginate) {
-      throw new QueryError(`GraphQL query cancelled after ${plural(pages, 'page')} (${items.length.toLocaleString('en-US')} rows); nothing was kept.`, error.detail);
+      throw new QueryError(`GraphQL query cancelled after ${plural(pages, 'page')} (${countInWords(items.length)} rows); nothing was kept.`, error.detail);
     }
     throw error;
   }
@@ -279,7 +280,7 @@ class Client {
       return this.read(response, text);
     } catch (error) {
       if (stopped === 'timeout') {
-        const where = at.page > 1 ? ` (page ${at.page}, after ${at.rows.toLocaleString('en-US')} rows; nothing was kept)` : '';
+        const where = at.page > 1 ? ` (page ${at.page}, after ${countInWords(at.rows)} rows; nothing was kept)` : '';
         throw new QueryError(
           `${this.label} did not answer within ${seconds(this.timeoutMs)}${where}, so the request was cancelled. If the query is just slow, raise timeoutMs.`,
           { ...detail, timedOut: true },
@@ -554,7 +555,7 @@ function stripComments(query: string): string {
 }
 
 function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+  return `${countInWords(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {

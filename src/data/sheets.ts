@@ -15,6 +15,7 @@ import { QueryError } from './connectors.ts';
 // the main bundle into a chunk of its own.
 import type { SheetRetryOptions, SheetSourceConfig } from './sheet-sources.ts';
 import { ColumnBuilder, ColumnTable, type CellValue, type ColumnType } from './table.ts';
+import { countInWords } from '../util/words.ts';
 
 export type { SheetRetryOptions, SheetSourceConfig };
 
@@ -115,7 +116,7 @@ export async function readSheetFrom(
     const rows = readsApi ? await readApi(run, source, reference, request, header) : await readCsv(run, source, reference, request, header);
     const notes: string[] = [];
     const table = tableFromRows(rows, header !== false, request.range, notes);
-    options.onProgress?.({ message: `${table.numRows.toLocaleString('en-US')} rows`, rows: table.numRows });
+    options.onProgress?.({ message: `${countInWords(table.numRows)} rows`, rows: table.numRows });
     const where = [reference.id, request.tab ?? (reference.gid !== undefined ? `gid ${reference.gid}` : undefined), request.range].filter(Boolean).join(' · ');
     return { table, notes, elapsedMs: performance.now() - started, source: `${label}: ${where}`, endpoint: readsApi ? 'api' : 'csv' };
   } catch (error) {

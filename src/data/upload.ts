@@ -43,6 +43,7 @@ import { QueryError, type Connector } from './connectors.ts';
 import { ColumnTable, type ColumnSchema, type ColumnValues } from './table.ts';
 import { md5Words } from '../util/md5.ts';
 import { murmur3 } from '../util/murmur3.ts';
+import { countInWords } from '../util/words.ts';
 
 export type UploadMode = 'create' | 'append' | 'replace';
 export type StringHash = 'md5' | 'murmur3';
@@ -423,7 +424,7 @@ export async function uploadTable(connector: Connector, table: ColumnTable, opti
     if (error instanceof UploadError && (error.detail.jobId === plan.jobId || error.detail.ambiguous)) throw error;
     if (isRetryable(error)) {
       throw new UploadError(
-        `Uploading to ${where} paused: ${messageOf(error)} The ${rows.toLocaleString('en-US')} rows staged so far are kept; run the upload again with jobId '${plan.jobId}' to resume.`,
+        `Uploading to ${where} paused: ${messageOf(error)} The ${countInWords(rows)} rows staged so far are kept; run the upload again with jobId '${plan.jobId}' to resume.`,
         { ...detailOf(error), retryable: true, resumable: true, jobId: plan.jobId },
       );
     }
@@ -615,7 +616,7 @@ export function addChecksums(a: TableChecksum, b: TableChecksum): TableChecksum 
 
 /** What differs between what the page sent and what the warehouse holds, in words; undefined when nothing. */
 export function compareChecksums(sent: TableChecksum, stored: TableChecksum): string | undefined {
-  if (sent.rows !== stored.rows) return `the warehouse holds ${stored.rows.toLocaleString('en-US')} staged rows where ${sent.rows.toLocaleString('en-US')} were sent`;
+  if (sent.rows !== stored.rows) return `the warehouse holds ${countInWords(stored.rows)} staged rows where ${countInWords(sent.rows)} were sent`;
   const differing = sent.columns.filter((column, i) => {
     const other = stored.columns[i];
     return !other || other.name !== column.name || other.nonNull !== column.nonNull || other.sum !== column.sum;
