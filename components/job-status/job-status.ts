@@ -19,7 +19,6 @@ const LABELS: Record<JobState, string> = {
   paused: 'Paused',
 };
 
-
 /** Time the job has run, over all its runs. */
 export function jobElapsedMs(record: JobRecord, now = Date.now()): number {
   const run = record.startedAt === undefined ? 0 : (record.finishedAt ?? (ACTIVE_JOB_STATES.includes(record.state) ? now : record.updatedAt)) - record.startedAt;

@@ -42,7 +42,6 @@ export function jobSnapshot(record: JobRecord): JobSnapshot {
   };
 }
 
-
 /** One readable line: what went where, and how far it got. */
 export function jobSummary(job: JobSnapshot): string {
   const what = `${job.source ? `${job.source} ` : ''}(${countInWords(job.totalRows)} rows) to ${job.target} on ${job.connector}, mode ${job.mode}`;
