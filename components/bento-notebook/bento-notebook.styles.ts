@@ -241,8 +241,10 @@ export const styles = [
     display: flow-root;
     padding: calc(var(--_space-3) - var(--_space-1)) var(--_space-3) 0;
   }
+  /* A cell scrolled into view (selected from the keyboard) stops below the sticky toolbar, not under it. */
   ::slotted(*) {
     margin-block-start: var(--_space-1);
+    scroll-margin-block-start: 2.6rem;
   }
   .add {
     display: flex;

@@ -111,6 +111,19 @@ describe('<bento-notebook>', () => {
     expect(el.cells).to.have.length(3);
   });
 
+  it('brings a cell selected from the keyboard into view below the sticky toolbar, not under it', async () => {
+    const el = await notebookWith(Array.from({ length: 12 }, (_, i) => Array.from({ length: 6 }, (_, line) => `x_${i} = ${line}`).join('\n')));
+    await focusCell(el, 6);
+    // The page scrolled so that the top of cell 5 is just above the window, where the toolbar sticks.
+    scrollTo(0, el.cells[5].getBoundingClientRect().top + scrollY + 20);
+    await sendKeys({ press: 'k' });
+    await waitFor(() => document.activeElement === el.cells[5], 'K did not select the cell above');
+    const toolbar = el.shadowRoot!.querySelector('.toolbar')!.getBoundingClientRect();
+    expect(toolbar.top, 'the toolbar sticks to the top of the window').to.equal(0);
+    expect(el.cells[5].getBoundingClientRect().top).to.be.at.least(toolbar.bottom);
+    scrollTo(0, 0);
+  });
+
   it('edits in CodeMirror: Enter opens the editor, typing changes the source, Escape leaves', async () => {
     const el = await notebookWith(['']);
     await focusCell(el, 0);
