@@ -5,6 +5,7 @@
 // { title, unit, bento: { label, value }, baselines: [{ label, value, floor? }], ratioTarget?, absoluteTarget?, extra? }.
 import { writeFile } from 'node:fs/promises';
 import { serve } from '../scripts/serve.mjs';
+import { median } from './browser.mjs';
 
 const FIGURES = {
   'cold-start': () => import('./cold-start.mjs'),
@@ -51,10 +52,19 @@ function print(comparison) {
   const verdicts = [];
   if (ratioTarget !== undefined) verdicts.push(`target <= ${ratioTarget}x: ${ratio <= ratioTarget ? 'met' : 'NOT met'}`);
   if (absoluteTarget !== undefined) verdicts.push(`target <= ${format(absoluteTarget, unit).trim()}: ${bento.value <= absoluteTarget ? 'met' : 'NOT met'}`);
+  // A row given with its `samples` (one per run) prints their range: on a two-core machine one run's median can be
+  // 0.3x from the next, and the range says how far to trust it.
+  const range = (row) => (row.samples?.length > 1 ? `   (${format(Math.min(...row.samples), unit).trim()} to ${format(Math.max(...row.samples), unit).trim()} over ${row.samples.length})` : '');
   console.log(`\n${title}`);
-  console.log(`  ${bento.label.padEnd(width)}${format(bento.value, unit)}`);
-  for (const baseline of baselines) console.log(`  ${`${baseline.floor ? 'floor' : 'baseline'}: ${baseline.label}`.padEnd(width)}${format(baseline.value, unit)}`);
+  console.log(`  ${bento.label.padEnd(width)}${format(bento.value, unit)}${range(bento)}`);
+  for (const baseline of baselines) console.log(`  ${`${baseline.floor ? 'floor' : 'baseline'}: ${baseline.label}`.padEnd(width)}${format(baseline.value, unit)}${range(baseline)}`);
   console.log(`  ${'ratio (to the best baseline)'.padEnd(width)}${ratio.toFixed(2).padStart(8)}x   ${verdicts.join('; ')}`);
+  // Runs measure both sides one after the other: the median of each run's own ratio leaves out what drifts between runs.
+  const bestRow = targets.find((b) => b.value === best);
+  if (bento.samples?.length > 1 && bestRow.samples?.length === bento.samples.length) {
+    const paired = median(bento.samples.map((value, i) => value / bestRow.samples[i]));
+    console.log(`  ${'ratio, median of each run\'s own'.padEnd(width)}${paired.toFixed(2).padStart(8)}x`);
+  }
   for (const floor of baselines.filter((b) => b.floor)) {
     console.log(`  ${`ratio to the floor: ${floor.label}`.padEnd(width)}${(bento.value / floor.value).toFixed(2).padStart(8)}x   (the floor is ${(floor.value / best).toFixed(2)}x the best baseline)`);
   }
