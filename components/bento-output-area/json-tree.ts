@@ -36,7 +36,7 @@ function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAl
   const summary = element('summary');
   const description = Array.isArray(value)
     ? `Array(${countInWords(entries.length)})`
-    : `Object {${countInWords(entries.length)} ${entries.length === 1 ? 'key' : 'keys'}}`;
+    : `Object {${countInWords(entries.length, 'key')}}`;
   summary.append(...label, element('span', 'json-meta', description));
   const children = element('div', 'json-children');
   details.append(summary, children);

@@ -167,7 +167,7 @@ export class BentoTableView extends LitElement {
         </table>
       </div>
       <div class="footer" part="footer" role="status">
-        <span>${countInWords(total)} ${total === 1 ? 'row' : 'rows'} × ${table.columns.length} ${table.columns.length === 1 ? 'column' : 'columns'}${shown ? ` (${shown})` : ''}</span>
+        <span>${countInWords(total, 'row')} × ${countInWords(table.columns.length, 'column')}${shown ? ` (${shown})` : ''}</span>
         ${this.note ? html`<span>${this.note}</span>` : nothing}
       </div>
     `;

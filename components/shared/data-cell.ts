@@ -23,8 +23,6 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${countInWords(n)} ${n === 1 ? one : many}`;
-
 /** What a subclass's fetch is given. */
 export interface DataFetchContext {
   /** Aborted by Cancel, Interrupt or Restart: hand it to `fetch`. */
@@ -184,7 +182,7 @@ export abstract class DataCell extends MagicCell {
       }
       this.shown = { table: view, totalRows, elapsedMs: result.elapsedMs, truncated: result.truncated, notes, boundTo: bound };
       this.dispatchEvent(new BentoQueryEvent({ rows: totalRows, columns, elapsedMs: result.elapsedMs, truncated: Boolean(result.truncated), boundTo: bound }));
-      const what = `${count(totalRows, 'row')} × ${count(columns, 'column')}${result.truncated ? ` (${result.truncated})` : ''}`;
+      const what = `${countInWords(totalRows, 'row')} × ${countInWords(columns, 'column')}${result.truncated ? ` (${result.truncated})` : ''}`;
       return { summary: this.summary(what, result, bound), tableBytes: bound ? tableBytes : undefined };
     }
     if (bound) {
@@ -194,7 +192,7 @@ export abstract class DataCell extends MagicCell {
     this.shown = { value: result.value, totalRows: 0, elapsedMs: result.elapsedMs, notes, boundTo: bound };
     this.dispatchEvent(new BentoQueryEvent({ rows: 0, columns: 0, elapsedMs: result.elapsedMs, truncated: false, boundTo: bound }));
     const value = result.value;
-    const what = value === null ? 'null' : Array.isArray(value) ? `a list of ${count(value.length, 'item')}` : typeof value === 'object' ? 'a dict' : `a ${typeof value}`;
+    const what = value === null ? 'null' : Array.isArray(value) ? `a list of ${countInWords(value.length, 'item')}` : typeof value === 'object' ? 'a dict' : `a ${typeof value}`;
     return { summary: this.summary(what, result, bound) };
   }
 

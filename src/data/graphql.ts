@@ -156,7 +156,7 @@ export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, que
       if (response.errors?.length) {
         if (response.data == null || !options.allowPartial) throw client.graphQLErrors(response, page, pages > 1 || items.length > 0);
         kept.push(...response.errors);
-        notes.push(`${page > 1 ? `Page ${page}: kept` : 'Kept'} partial data despite ${plural(response.errors.length, 'error')} (allowPartial); the fields that failed are null:\n${listErrors(response.errors)}`);
+        notes.push(`${page > 1 ? `Page ${page}: kept` : 'Kept'} partial data despite ${countInWords(response.errors.length, 'error')} (allowPartial); the fields that failed are null:\n${listErrors(response.errors)}`);
       }
       if (response.data === undefined) throw client.failure('answered without data or errors, which is not a GraphQL response.');
       const root = { data: response.data };
@@ -173,7 +173,7 @@ export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, que
       if (next === undefined) break;
       if (pages >= maxPages) {
         truncated = true;
-        notes.push(`Stopped at the page limit (maxPages, --max-pages) after ${plural(pages, 'page')}; the connection has more.`);
+        notes.push(`Stopped at the page limit (maxPages, --max-pages) after ${countInWords(pages, 'page')}; the connection has more.`);
         break;
       }
       cursor = next;
@@ -181,7 +181,7 @@ export async function runGraphQLOn(endpoints: ReadonlyMap<string, Endpoint>, que
     }
   } catch (error) {
     if (error instanceof QueryError && error.detail.cancelled && pages > 0 && options.paginate) {
-      throw new QueryError(`GraphQL query cancelled after ${plural(pages, 'page')} (${countInWords(items.length)} rows); nothing was kept.`, error.detail);
+      throw new QueryError(`GraphQL query cancelled after ${countInWords(pages, 'page')} (${countInWords(items.length)} rows); nothing was kept.`, error.detail);
     }
     throw error;
   }
@@ -300,7 +300,7 @@ class Client {
     const partial = response.data != null && !this.options.allowPartial;
     const where = page > 1 ? ` on page ${page}` : '';
     const status = response.status >= 400 ? ` (HTTP ${response.status})` : '';
-    const lead = `${this.label} answered with ${plural(errors.length, 'error')}${where}${status}:`;
+    const lead = `${this.label} answered with ${countInWords(errors.length, 'error')}${where}${status}:`;
     const tail = partial
       ? `\nThe answer also had partial data; nothing was kept. Allow partial data (--allow-partial) to keep it with nulls where the errors are.`
       : hadPages
@@ -552,10 +552,6 @@ function describe(value: unknown): string {
 /** The query without `#` comments (a `# variables:` line is one), for checks that must not see them. */
 function stripComments(query: string): string {
   return query.replace(/#[^\n]*/g, '');
-}
-
-function plural(count: number, noun: string): string {
-  return `${countInWords(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {

@@ -1,17 +1,20 @@
 /** Counts, sizes and durations as a person reads them, in the notebook's messages, data cells and job statuses. */
 
 /**
- * "12,345": a count with its thousands grouped as in English, rounded to a whole number. Not through Intl: the first
- * Intl formatter a page makes (or `toLocaleString`) costs 16-24 ms (measured in Chromium), which the first SQL result
- * and the first long output would wait for.
+ * "12,345", or with a noun "12,345 rows" ("1 row"): a count with its thousands grouped as in English, rounded to a
+ * whole number. Not through Intl: the first Intl formatter a page makes (or `toLocaleString`) costs 16-24 ms
+ * (measured in Chromium), which the first SQL result and the first long output would wait for.
  */
-export function countInWords(value: number): string {
+export function countInWords(value: number, one?: string, many = `${one}s`): string {
   const whole = Math.round(value);
-  if (!Number.isFinite(whole) || Math.abs(whole) >= 1e21) return String(value);
-  let digits = String(Math.abs(whole));
-  let grouped = '';
-  for (; digits.length > 3; digits = digits.slice(0, -3)) grouped = `,${digits.slice(-3)}${grouped}`;
-  return `${whole < 0 ? '-' : ''}${digits}${grouped}`;
+  let number = String(value);
+  if (Number.isFinite(whole) && Math.abs(whole) < 1e21) {
+    let digits = String(Math.abs(whole));
+    let grouped = '';
+    for (; digits.length > 3; digits = digits.slice(0, -3)) grouped = `,${digits.slice(-3)}${grouped}`;
+    number = `${whole < 0 ? '-' : ''}${digits}${grouped}`;
+  }
+  return one === undefined ? number : `${number} ${value === 1 ? one : many}`;
 }
 
 function oneDecimal(value: number): string {

@@ -36,4 +36,10 @@ describe('countInWords', () => {
     expect(countInWords(Infinity)).to.equal('Infinity');
     expect(countInWords(1e21)).to.equal('1e+21');
   });
+
+  it('names what it counts, singular for one', () => {
+    expect(countInWords(1, 'row')).to.equal('1 row');
+    expect(countInWords(12_345, 'row')).to.equal('12,345 rows');
+    expect(countInWords(0, 'entry', 'entries')).to.equal('0 entries');
+  });
 });

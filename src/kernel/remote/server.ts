@@ -14,8 +14,9 @@ export interface JupyterServerOptions {
    * Sign the kernel's WebSocket in with Jupyter's login cookie instead of the token, so the token is in no URL (a
    * browser cannot put it in a WebSocket's headers, and Chromium prints a failed WebSocket's URL in its console).
    * REST requests then carry the server's cookies, and the first of them, signed with the token, gets the cookie.
-   * Needs a server on this page's site (another port of `localhost`, or `jupyter.example.com` for a page on
-   * `notebooks.example.com`) started with `--ServerApp.allow_credentials=True` and this page in `allow_origin`.
+   * Needs a server started with `--ServerApp.allow_credentials=True` and this page in `allow_origin`, on this page's
+   * site (another port of `localhost`, or `jupyter.example.com` for a page on `notebooks.example.com`), or on another
+   * site that sets its login cookie Partitioned (README, *Kernels*): browsers that block third-party cookies keep that one.
    * Default false: the token rides in the WebSocket URL's query.
    */
   cookieLogin?: boolean;
