@@ -510,17 +510,47 @@ async function serveBigNotebook(context, next) {
   context.body = JSON.stringify(makeBigNotebook({ cells: Number(context.query.cells ?? 1000) }));
 }
 
-/** For `npm run faults` (scripts/faults.mjs): every test's suite path, name and result, written as JSON to `file`. */
-function resultsAsJson(file) {
-  const flatten = (suite, path, out) => {
-    for (const test of suite.tests ?? []) out.push({ suite: path.join(' > '), test: test.name, passed: test.passed, skipped: test.skipped });
-    for (const child of suite.suites ?? []) flatten(child, [...path, child.name], out);
+/** Every test of a finished run: its file, suite path, name, result and, when it failed, its error's first line. */
+function testsOf(sessions) {
+  const flatten = (file, suite, path, out) => {
+    for (const test of suite.tests ?? []) {
+      out.push({ file, suite: path.join(' > '), test: test.name, passed: test.passed, skipped: test.skipped, error: test.error?.message?.split('\n')[0] });
+    }
+    for (const child of suite.suites ?? []) flatten(file, child, [...path, child.name], out);
     return out;
   };
+  return sessions.flatMap((session) => (session.testResults ? flatten(session.testFile, session.testResults, [], []) : []));
+}
+
+/** For `npm run faults` (scripts/faults.mjs): every test's suite path, name and result, written as JSON to `file`. */
+function resultsAsJson(file) {
   return {
     async onTestRunFinished({ sessions }) {
-      const results = sessions.flatMap((session) => (session.testResults ? flatten(session.testResults, [], []) : []));
-      await writeFile(file, JSON.stringify(results));
+      await writeFile(file, JSON.stringify(testsOf(sessions)));
+    },
+  };
+}
+
+/**
+ * After the run, one line per failed test or file that could not run. The default reporter prints each failure
+ * when its file ends, hundreds of lines before the end; a CI log kept only by its tail would otherwise not say
+ * what failed.
+ */
+function failureSummary() {
+  let lines = [];
+  return {
+    onTestRunFinished({ sessions }) {
+      const cwd = `${process.cwd()}/`;
+      const where = (file) => file.replace(cwd, '');
+      lines = [
+        ...sessions.filter((s) => s.errors?.length).map((s) => `${where(s.testFile)}: ${s.errors[0].message?.split('\n')[0]}`),
+        ...testsOf(sessions)
+          .filter((t) => !t.passed && !t.skipped)
+          .map((t) => `${where(t.file)}: ${t.suite ? `${t.suite} > ` : ''}${t.test}: ${t.error ?? 'failed'}`),
+      ];
+    },
+    stop() {
+      if (lines.length) console.log(`\nFailed (${lines.length}):\n${lines.map((l) => `  - ${l}`).join('\n')}\n`);
     },
   };
 }
@@ -534,7 +564,7 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  ...(process.env.BENTO_FAULTS_REPORT ? { reporters: [defaultReporter(), resultsAsJson(process.env.BENTO_FAULTS_REPORT)] } : {}),
+  reporters: [defaultReporter(), failureSummary(), ...(process.env.BENTO_FAULTS_REPORT ? [resultsAsJson(process.env.BENTO_FAULTS_REPORT)] : [])],
   plugins: [jupyterServer, clickHouseServer, graphQLServer, fakeGoogleServer, failNextRequest, storageQuota, cspReportsCommand, pythonAsText, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   middleware: [answerGarbage, serveBigNotebook, crossOriginIsolation, corsForSandboxedKernels, echoCookies, underContentSecurityPolicy, failArmedRequests, proxyClickHouse, servePackages, wrongWasmType, jobsWorkerFromSource],
   browsers: [
