@@ -168,8 +168,7 @@ export class RemoteKernel implements Kernel {
     try {
       await this.ready();
       await this.settleAfterForeignRestart();
-      const reply = await this.send(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput });
-      return reply as ExecuteReply;
+      return (await this.sendExecute(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput })) as ExecuteReply;
     } catch (error) {
       const content: ExecuteReplyContent = failedExecution(
         error,
@@ -502,7 +501,7 @@ export class RemoteKernel implements Kernel {
           { code: tableSetupCode(), silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: false },
           { session: this.session, channel: 'shell' },
         );
-        const reply = (await this.send(request, { kind: 'execute' })) as ExecuteReply;
+        const reply = (await this.sendExecute(request, { kind: 'execute' })) as ExecuteReply;
         if (reply.content.status !== 'ok') {
           const content = reply.content as { ename?: string; evalue?: string };
           throw new TableError(`The kernel could not load Bento's table support (${content.ename ?? 'error'}: ${content.evalue ?? reply.content.status}).`);
@@ -590,6 +589,25 @@ export class RemoteKernel implements Kernel {
       }
       this.watchHealth();
     });
+  }
+
+  /**
+   * Sends an execute_request, and sends it again when ipykernel aborted it although no execution of ours was ahead
+   * of it. After a cell fails, ipykernel aborts every execute_request that reaches it before it has finished
+   * aborting its queue, even one sent after the failure's reply came back (ipython/ipykernel#609). On a loaded
+   * machine the next cell of a Run All was lost that way, or the table setup of a `%%sql` cell run right after a
+   * failed one. A request that was queued behind a failing one of ours stays aborted, as Run All wants.
+   */
+  private async sendExecute(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>): Promise<Message> {
+    // ipykernel's window is one turn of its event loop by default; a host may widen it (stop_on_error_timeout).
+    const waits = [0, 100, 1000];
+    for (let attempt = 0; ; attempt++) {
+      const behindOurs = [...this.pending.values()].some((pending) => pending.kind === 'execute');
+      const reply = await this.send(request, handlers);
+      if ((reply.content as { status?: string }).status !== 'aborted' || behindOurs || attempt === waits.length) return reply;
+      await delay(waits[attempt]);
+      request = makeMessage('execute_request', request.content, { session: this.session, channel: 'shell' });
+    }
   }
 
   private send(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>, timeoutMs?: number): Promise<Message> {
