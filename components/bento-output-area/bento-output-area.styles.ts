@@ -201,42 +201,6 @@ export const styles = css`
     font-style: italic;
   }
 
-  .json {
-    font-family: var(--_font-mono);
-    font-size: var(--_font-size-code);
-  }
-
-  .json summary {
-    cursor: pointer;
-  }
-
-  .json-children {
-    padding-inline-start: var(--_space-3);
-    border-inline-start: 1px solid var(--_border);
-    margin-inline-start: var(--_space-1);
-  }
-
-  .json-key {
-    color: var(--_ansi-magenta);
-  }
-
-  .json-string {
-    color: var(--_ansi-green);
-  }
-
-  .json-number {
-    color: var(--_ansi-blue);
-  }
-
-  .json-boolean,
-  .json-null {
-    color: var(--_ansi-red);
-  }
-
-  .json-meta {
-    color: var(--_muted);
-  }
-
   .unsupported {
     color: var(--_muted);
     font-style: italic;

@@ -209,7 +209,7 @@ function richNode(output: DisplayDataOutput | ExecuteResultOutput, mime: string,
       case 'text/latex':
         return latexNode(textOf(data[mime]));
       case 'application/json':
-        return sanitizer?.jsonNode(data[mime], metadataFor(metadata, mime));
+        return sanitizer?.jsonNode(data[mime], metadataFor(metadata, mime), host);
       case 'application/vnd.bento.job+json':
         return jobNode(data);
       default:

@@ -63,8 +63,57 @@ function jsonEntry(key: string | null, value: JSONValue, open: boolean, expandAl
   return details;
 }
 
-/** A JSON value (or JSON text) as a tree; `metadata.expanded` opens every node. */
-export function jsonNode(value: JSONValue, metadata: JSONObject): HTMLElement {
+/**
+ * The tree's look, in this chunk rather than with the output area's styles, which every page loads: `jsonNode` adds
+ * it to the shadow root the tree is shown in. The colours are the output area's ANSI ones.
+ */
+const jsonStyles = `
+  .json {
+    font-family: var(--_font-mono);
+    font-size: var(--_font-size-code);
+  }
+
+  .json summary {
+    cursor: pointer;
+  }
+
+  .json-children {
+    padding-inline-start: var(--_space-3);
+    border-inline-start: 1px solid var(--_border);
+    margin-inline-start: var(--_space-1);
+  }
+
+  .json-key {
+    color: var(--_ansi-magenta);
+  }
+
+  .json-string {
+    color: var(--_ansi-green);
+  }
+
+  .json-number {
+    color: var(--_ansi-blue);
+  }
+
+  .json-boolean,
+  .json-null {
+    color: var(--_ansi-red);
+  }
+
+  .json-meta {
+    color: var(--_muted);
+  }
+`;
+let sheet: CSSStyleSheet | undefined;
+
+/**
+ * A JSON value (or JSON text) as a tree; `metadata.expanded` opens every node. `host` is the element whose shadow
+ * root shows it: its styles are added there.
+ */
+export function jsonNode(value: JSONValue, metadata: JSONObject, host: Node): HTMLElement {
+  const root = (host as Element).shadowRoot;
+  if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(jsonStyles);
+  if (root && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   let parsed = value;
   if (typeof value === 'string') {
     try {

@@ -282,6 +282,10 @@ describe('<bento-output-area>', () => {
     expect(nested.open).to.be.true;
     const items = [...nested.querySelectorAll(':scope > .json-children > *')].map((e) => e.textContent);
     expect(items).to.deep.equal(['0: 1', '1: "two"', '2: Object {1 key}']);
+    // Styled by the tree's own sheet, which its chunk adds to the output area's shadow root.
+    const children = getComputedStyle(root.querySelector('.json-children')!);
+    expect(children.borderInlineStartStyle).to.equal('solid');
+    expect(getComputedStyle(shadow(el).querySelector('.json')!).fontFamily).to.contain('monospace');
   });
 
   it('expands the whole JSON tree when the metadata says expanded, and pages long arrays', async () => {
