@@ -28,7 +28,8 @@ import { afterPageScripts, idleMoment, kernelStatus, pageLoaded } from '../../sr
 export { BentoCellCommandEvent, BentoChangeEvent, BentoErrorEvent, type CellCommand };
 
 export type CellType = 'code' | 'markdown' | 'raw';
-export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'error';
+/** `aborted`: the kernel did not run it, because a cell queued before it failed (Jupyter's stop on error). */
+export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'error' | 'aborted';
 
 /** A cell finished running: `reply` is the kernel's execute_reply (status ok or error). */
 export class BentoExecuteEvent extends Event {
@@ -395,7 +396,7 @@ export class BentoCell extends LitElement {
     clearInterval(this.timer);
     this.inputRequest = undefined;
     this.executionCount = count;
-    this.runState = this.runsPending > 0 ? 'queued' : status === 'ok' ? 'done' : 'error';
+    this.runState = this.runsPending > 0 ? 'queued' : status === 'ok' ? 'done' : status;
   }
 
   private get editor(): CellEditor | undefined {
@@ -724,7 +725,8 @@ export class BentoCell extends LitElement {
   }
 
   private renderStatus() {
-    if (this.runState === 'queued') return html`<div class="status" role="status">queued</div>`;
+    const waiting = this.runState === 'queued' ? 'queued' : this.runState === 'aborted' ? 'not run: an earlier cell failed' : '';
+    if (waiting) return html`<div class="status" role="status">${waiting}</div>`;
     if (this.runState === 'running') {
       const again = this.runsPending > 1 ? ', then again: queued' : '';
       return html`<div class="status running" role="status">running ${this.elapsedSeconds} s${again}</div>`;

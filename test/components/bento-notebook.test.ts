@@ -74,6 +74,19 @@ describe('<bento-notebook>', () => {
     expect(text(el.cells[1])).to.equal('ValueError');
   });
 
+  it('cells run one after another while one fails are not run, and say so; the next run works', async () => {
+    const el = await notebookWith(['import time\ntime.sleep(0.2)\nraise ValueError("stop here")', 'queued = True', 'queued']);
+    // As Shift+Enter on each cell in turn does: every run is asked for before the first one has answered.
+    const replies = await Promise.all([el.run(0), el.run(1), el.run(2)]);
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['error', 'aborted', 'aborted']);
+    for (const cell of el.cells.slice(1)) {
+      expect(cell.shadowRoot!.querySelector('.status')!.textContent).to.equal('not run: an earlier cell failed');
+      expect(cell.count).to.equal(null);
+    }
+    expect((await el.run(2))?.content.status).to.equal('error'); // NameError: cell 1 never ran
+    expect(el.cells[2].shadowRoot!.querySelector('.status')).to.equal(null);
+  });
+
   it('command mode: A and B insert, D D deletes, Z undoes, M and Y switch type, arrows move', async () => {
     const el = await notebookWith(['first', 'second']);
     await focusCell(el, 0);

@@ -253,5 +253,22 @@ export function kernelBehaviour(label: string, makeKernel: () => Promise<Kernel>
       const r = await run(kernel, '"still here"');
       expect(r.reply.content.status).to.equal('ok');
     });
+
+    it('does not run a cell queued behind a failing one (stop on error), and runs the next one sent after it', async () => {
+      const failing = kernel.execute('import time\ntime.sleep(0.2)\nraise ValueError("boom")');
+      const queued = kernel.execute('queued_ran = True');
+      expect((await failing).content.status).to.equal('error');
+      expect((await queued).content.status).to.equal('aborted');
+      const after = await run(kernel, '"queued_ran" in globals()');
+      expect(after.reply.content.status).to.equal('ok');
+      expect(after.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('False');
+    });
+
+    it('runs a cell queued behind one that failed silently', async () => {
+      const failing = kernel.execute('import time\ntime.sleep(0.2)\nraise ValueError("quiet")', { silent: true });
+      const queued = kernel.execute('queued_after_silent = 1');
+      expect((await failing).content.status).to.equal('error');
+      expect((await queued).content.status).to.equal('ok');
+    });
   });
 }

@@ -250,7 +250,7 @@ export class PyodideRuntime {
   }
 
   async execute(
-    request: Omit<ExecuteRequest, 'seq'>,
+    request: Omit<ExecuteRequest, 'seq' | 'queuedSince'>,
     emit: EmitCallback,
     onInput: (prompt: string, password: boolean) => Promise<string>,
   ): Promise<string> {
@@ -295,8 +295,11 @@ export class PyodideRuntime {
       };
     });
     const sent = this.callOn(incarnation, async (api) => {
-      execution.seq = this.nextSeq++;
-      await api.execute({ ...request, seq: execution.seq }, Comlink.transfer(channel.port2, [channel.port2]));
+      const seq = (execution.seq = this.nextSeq++);
+      // The worker runs executions one at a time, in the order sent: the first one still unanswered here (inflight
+      // keeps that order too) is where the queue this one joins starts.
+      const queuedSince = this.inflight.values().next().value?.seq ?? seq;
+      await api.execute({ ...request, seq, queuedSince }, Comlink.transfer(channel.port2, [channel.port2]));
       return finished;
     });
     const execution: Execution = { incarnation, settled: sent };

@@ -100,6 +100,13 @@ export interface ExecuteRequest {
   storeHistory: boolean;
   /** The page answers input(); false means input() raises, as Jupyter does with allow_stdin=False. */
   allowStdin: boolean;
+  /**
+   * The seq of the oldest execution that the page had sent and not yet seen answered when it sent this one (this
+   * one's own seq when none). If an execution of this session from there on fails, not silently, this one does not
+   * run and answers `aborted`: ipykernel's stop_on_error, which aborts what was queued behind a failed cell. Decided
+   * by what the page knew, not by when messages arrive, so a cell sent after the failure's reply always runs.
+   */
+  queuedSince: number;
 }
 
 /** A table on its way into a session: the schema as JSON beside the columns' typed arrays, whose buffers are

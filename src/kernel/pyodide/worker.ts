@@ -119,6 +119,17 @@ let currentPort: MessagePort | undefined;
  * Runs `task` after everything queued before it: executions, injections and extractions take turns, so a
  * table is never bound (or read) while a cell's Python code is running, even one suspended in an await.
  */
+/** Per session, the seq of its last execution that failed, not silently (ExecuteRequest.queuedSince). */
+const lastFailure = new Map<string, number>();
+
+function replyStatus(reply: string): string | undefined {
+  try {
+    return (JSON.parse(reply) as { status?: string }).status;
+  } catch {
+    return undefined; // the page says the reply is corrupted
+  }
+}
+
 function serialised<T>(task: () => Promise<T>): Promise<T> {
   const result = queue.then(task);
   queue = result.catch(() => {});
@@ -502,6 +513,11 @@ const api: WorkerApi = {
   execute(request: ExecuteRequest, port: MessagePort) {
     const post = (message: ExecutionPortMessage) => port.postMessage(message);
     const run = async () => {
+      if ((lastFailure.get(request.sessionId) ?? 0) >= request.queuedSince) {
+        post({ kind: 'reply', content: JSON.stringify({ status: 'aborted', execution_count: null }) });
+        port.close();
+        return;
+      }
       const emit: EmitCallback = (msgType, content) => post({ kind: 'iopub', msgType, content });
       const requestInput: InputRequester = (prompt, password) => post({ kind: 'input', prompt, password });
       const readInput = !request.allowStdin
@@ -522,6 +538,7 @@ const api: WorkerApi = {
           request.silent,
           request.storeHistory,
         );
+        if (!request.silent && replyStatus(reply) === 'error') lastFailure.set(request.sessionId, request.seq);
         post({ kind: 'reply', content: reply });
       } catch (error) {
         // Fatal errors were reported by endOnFatalError; anything else is a bug of ours, said plainly.
