@@ -283,25 +283,31 @@ export class RemoteKernel implements Kernel {
       await this.connect();
       // A kernel attached to mid-run (a reloaded page finding its kernel again) answers kernel_info only once that run
       // ends, however long it takes: wait for it as busy, not declare the kernel dead after requestTimeoutMs.
-      const info = async (): Promise<KernelInfo> => {
+      const info = async (wait = running): Promise<KernelInfo> => {
         if (running) this.setStatus({ status: 'busy', message: `Attached again to the running kernel ${this.displayName}: it is still running a cell from before, and the next runs wait for it.` });
-        return (await this.request('kernel_info_request', {}, running ? 0 : undefined)).content as unknown as KernelInfo;
+        return (await this.request('kernel_info_request', {}, wait ? 0 : undefined)).content as unknown as KernelInfo;
       };
       let answer: KernelInfo;
       try {
         answer = await info();
       } catch (error) {
         // A kernel found again that was idle a moment ago may have been between two steps of its run, or slow to
-        // answer on a loaded machine: the server says once more whether it runs before the kernel is called dead.
+        // answer on a loaded machine. The server still has it (busy() throws if not): it is slow, not dead, so its
+        // answer is waited for. The health check still calls it dead if the server loses it meanwhile.
         if (!found || !(error instanceof JupyterServerError) || !/did not answer/.test(error.message)) throw error;
         running = await busy();
-        answer = await info();
+        answer = await info(true);
       }
       if (gone) this.setStatus({ status: 'idle', message: `The kernel this page ran on is no longer on the Jupyter Server (restarted, or it shut the kernel down), so a new ${this.displayName} kernel started: variables are fresh.`, stateLost: true });
       else if (found) this.setStatus({ status: 'idle', message: `Attached again to the running kernel ${this.displayName}: its variables are kept.` });
       else this.setStatus({ status: 'idle' });
       return answer;
     } catch (error) {
+      // The WebSocket this attempt opened goes with it, as ours: the next attempt opens one with the same session id,
+      // the server then closes this one as stale, and that close must not be taken for a drop to reconnect after.
+      const socket = this.socket;
+      this.socket = undefined;
+      socket?.close();
       this.setStatus({ status: 'dead', message: error instanceof Error ? error.message : String(error) });
       throw error;
     }

@@ -62,6 +62,37 @@ describe('Jupyter Server kernel: attaching', () => {
     await attached.shutdown();
     await first.shutdown();
   });
+
+  // requestTimeoutMs of 1 ms: no kernel answers kernel_info that fast, so every first ask of a start times out, as
+  // a loaded machine's slow answer does.
+  it('waits for a kernel found again that answers slower than requestTimeoutMs, instead of calling it dead', async () => {
+    const server = new JupyterServer(jupyterServer());
+    const first = new RemoteKernel({ server });
+    await run(first, 'kept = 7');
+    const attached = new RemoteKernel({ server, kernelId: first.id, requestTimeoutMs: 1 });
+    await attached.ready();
+    expect(attached.status).to.equal('idle');
+    const r = await run(attached, 'kept');
+    expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('7');
+    await attached.shutdown();
+    await first.shutdown();
+  });
+
+  it('a start that failed is tried again by the next run, without taking its own old WebSocket for a drop', async () => {
+    const kernel = new RemoteKernel({ server: jupyterServer(), requestTimeoutMs: 1 });
+    expect(await failure(kernel.ready())).to.match(/did not answer kernel_info_request/);
+    expect(kernel.status).to.equal('dead');
+    const statuses: string[] = [];
+    kernel.onStatusChange((change) => statuses.push(change.status));
+    // The kernel the failed start made is found again: slow to answer, so waited for.
+    const r = await run(kernel, '6 * 7');
+    expect(r.outputs.find(([t]) => t === 'execute_result')![1].data['text/plain']).to.equal('42');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(statuses).not.to.include('disconnected');
+    expect(statuses).not.to.include('reconnecting');
+    expect((await run(kernel, '6 * 7')).reply.content.status).to.equal('ok');
+    await kernel.shutdown();
+  });
 });
 
 describe('Jupyter Server kernel: lifecycle and faults', () => {
