@@ -115,10 +115,6 @@ let pendingInput: ((answer: string | null) => void) | undefined;
 /** The port of the execution in progress: a fatal error is reported there before the worker ends. */
 let currentPort: MessagePort | undefined;
 
-/**
- * Runs `task` after everything queued before it: executions, injections and extractions take turns, so a
- * table is never bound (or read) while a cell's Python code is running, even one suspended in an await.
- */
 /** Per session, the seq of its last execution that failed, not silently (ExecuteRequest.queuedSince). */
 const lastFailure = new Map<string, number>();
 
@@ -130,6 +126,10 @@ function replyStatus(reply: string): string | undefined {
   }
 }
 
+/**
+ * Runs `task` after everything queued before it: executions, injections and extractions take turns, so a
+ * table is never bound (or read) while a cell's Python code is running, even one suspended in an await.
+ */
 function serialised<T>(task: () => Promise<T>): Promise<T> {
   const result = queue.then(task);
   queue = result.catch(() => {});
