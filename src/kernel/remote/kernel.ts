@@ -114,6 +114,8 @@ export class RemoteKernel implements Kernel {
   private lastShutdownStatusAt = 0;
   /** Our own restart is under way: the shutdown and start it causes are expected. */
   private restartInFlight = false;
+  /** How many times Interrupt was asked for: a cell asked for before one is not sent again after it (sendExecute). */
+  private interrupts = 0;
   /** The comm target for tables, registered in the current kernel process (undefined: not yet, or restarted). */
   private tableSetup?: Promise<void>;
   private readonly comms = new Map<string, CommWaiter>();
@@ -165,10 +167,11 @@ export class RemoteKernel implements Kernel {
       { code, silent, store_history: options.storeHistory ?? !silent, user_expressions: {}, allow_stdin: Boolean(options.onInput), stop_on_error: true },
       { session: this.session, channel: 'shell' },
     );
+    const interrupts = this.interrupts;
     try {
       await this.ready();
       await this.settleAfterForeignRestart();
-      return (await this.sendExecute(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput })) as ExecuteReply;
+      return (await this.sendExecute(request, { kind: 'execute', onIOPub: options.onIOPub, onInput: options.onInput }, interrupts)) as ExecuteReply;
     } catch (error) {
       const content: ExecuteReplyContent = failedExecution(
         error,
@@ -222,6 +225,7 @@ export class RemoteKernel implements Kernel {
   }
 
   async interrupt(): Promise<void> {
+    this.interrupts++;
     if (this.kernelId) await this.server.interruptKernel(this.kernelId);
   }
 
@@ -602,9 +606,10 @@ export class RemoteKernel implements Kernel {
    * of it. After a cell fails, ipykernel aborts every execute_request that reaches it before it has finished
    * aborting its queue, even one sent after the failure's reply came back (ipython/ipykernel#609). On a loaded
    * machine the next cell of a Run All was lost that way, or the table setup of a `%%sql` cell run right after a
-   * failed one. A request that was queued behind a failing one of ours stays aborted, as Run All wants.
+   * failed one. A request that was queued behind a failing one of ours stays aborted, as Run All wants, and so does
+   * one the person interrupted since it was asked for (`interrupts`, this.interrupts then).
    */
-  private async sendExecute(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>): Promise<Message> {
+  private async sendExecute(request: Message, handlers: Pick<Pending, 'kind' | 'onIOPub' | 'onInput'>, interrupts = this.interrupts): Promise<Message> {
     // ipykernel's window is one turn of its event loop by default; a host may widen it (stop_on_error_timeout).
     const waits = [0, 100, 1000];
     for (let attempt = 0; ; attempt++) {
@@ -612,6 +617,7 @@ export class RemoteKernel implements Kernel {
       const reply = await this.send(request, handlers);
       if ((reply.content as { status?: string }).status !== 'aborted' || behindOurs || attempt === waits.length) return reply;
       await delay(waits[attempt]);
+      if (this.interrupts !== interrupts) return reply;
       request = makeMessage('execute_request', request.content, { session: this.session, channel: 'shell' });
     }
   }

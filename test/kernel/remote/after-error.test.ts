@@ -34,6 +34,14 @@ describe('RemoteKernel: runs after a failed cell (ipykernel aborts what reaches 
     expect(status(await kernel.execute('assert list(t["n"]) == [1, 2]'))).to.equal('ok');
   });
 
+  it('does not send again a cell the person interrupted since asking for it', async () => {
+    expect(status(await kernel.execute('1 / 0'))).to.equal('error');
+    const asked = kernel.execute('interrupted_ran = True');
+    await kernel.interrupt();
+    expect(status(await asked)).to.equal('aborted');
+    expect(status(await kernel.execute('assert "interrupted_ran" not in globals()'))).to.equal('ok');
+  });
+
   it('still aborts a cell that was queued behind the failing one, as Run All wants', async () => {
     const failing = kernel.execute('import time; time.sleep(0.2); 1 / 0');
     const queued = kernel.execute('y = 1');
