@@ -510,11 +510,13 @@ async function serveBigNotebook(context, next) {
   context.body = JSON.stringify(makeBigNotebook({ cells: Number(context.query.cells ?? 1000) }));
 }
 
+const firstLine = (error) => error?.message?.split('\n')[0];
+
 /** Every test of a finished run: its file, suite path, name, result and, when it failed, its error's first line. */
 function testsOf(sessions) {
   const flatten = (file, suite, path, out) => {
     for (const test of suite.tests ?? []) {
-      out.push({ file, suite: path.join(' > '), test: test.name, passed: test.passed, skipped: test.skipped, error: test.error?.message?.split('\n')[0] });
+      out.push({ file, suite: path.join(' > '), test: test.name, passed: test.passed, skipped: test.skipped, error: firstLine(test.error) });
     }
     for (const child of suite.suites ?? []) flatten(file, child, [...path, child.name], out);
     return out;
@@ -543,7 +545,7 @@ function failureSummary() {
       const cwd = `${process.cwd()}/`;
       const where = (file) => file.replace(cwd, '');
       lines = [
-        ...sessions.filter((s) => s.errors?.length).map((s) => `${where(s.testFile)}: ${s.errors[0].message?.split('\n')[0]}`),
+        ...sessions.filter((s) => s.errors?.length).map((s) => `${where(s.testFile)}: ${firstLine(s.errors[0])}`),
         ...testsOf(sessions)
           .filter((t) => !t.passed && !t.skipped)
           .map((t) => `${where(t.file)}: ${t.suite ? `${t.suite} > ` : ''}${t.test}: ${t.error ?? 'failed'}`),

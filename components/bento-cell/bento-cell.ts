@@ -725,8 +725,9 @@ export class BentoCell extends LitElement {
   }
 
   private renderStatus() {
-    const waiting = this.runState === 'queued' ? 'queued' : this.runState === 'aborted' ? 'not run: an earlier cell failed' : '';
-    if (waiting) return html`<div class="status" role="status">${waiting}</div>`;
+    // Before a run and instead of one: the line says why the cell has no output yet.
+    const notRunning = this.runState === 'queued' ? 'queued' : this.runState === 'aborted' ? 'not run: an earlier cell failed' : '';
+    if (notRunning) return html`<div class="status" role="status">${notRunning}</div>`;
     if (this.runState === 'running') {
       const again = this.runsPending > 1 ? ', then again: queued' : '';
       return html`<div class="status running" role="status">running ${this.elapsedSeconds} s${again}</div>`;
