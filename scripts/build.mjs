@@ -187,7 +187,7 @@ async function checkStartupWeight(metafile, { verbose = false } = {}) {
       for (const [input, { bytesInOutput }] of inputs) console.log(`    ${String(bytesInOutput).padStart(8)}  ${input}`);
     }
   }
-  const summary = `${eager.length} files, ${kb(total.gzip9)} gzip -9 (${kb(total.gzip6)} gzip -6), budget ${kb(STARTUP_BUDGET_BYTES)}`;
+  const summary = `${eager.length} files, ${kb(total.gzip9)} gzip -9 (${kb(total.gzip6)} gzip -6), budget ${kb(STARTUP_BUDGET_BYTES)} (${STARTUP_BUDGET_BYTES - Math.max(total.gzip9, total.gzip6)} bytes left)`;
   if (Math.max(total.gzip9, total.gzip6) > STARTUP_BUDGET_BYTES) {
     throw new Error(`The JavaScript every page loads is over budget: ${summary}. Run \`node scripts/build.mjs --analyze\` to see what it is made of.`);
   }
