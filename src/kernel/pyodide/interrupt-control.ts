@@ -31,12 +31,13 @@ function words(value: bigint): [signal: number, running: number] {
   return [scratchWords[0], scratchWords[1]];
 }
 
+/** The page's side: it allocates the word, watches Python compute, and raises SIGINT. */
 export class InterruptControl {
   /** The signal word alone (Pyodide reads it through `forPyodide()`; time.sleep() waits on it). */
   readonly signal: Int32Array;
-  private readonly words: Int32Array;
-  private readonly wide: BigInt64Array;
-  private readonly beats: Int32Array;
+  protected readonly words: Int32Array;
+  protected readonly wide: BigInt64Array;
+  protected readonly beats: Int32Array;
 
   /** A fresh shared word pair, to hand to the worker (BootOptions.interruptControl). */
   static allocate(): SharedArrayBuffer {
@@ -65,6 +66,25 @@ export class InterruptControl {
     return Atomics.load(this.words, 1);
   }
 
+  /**
+   * Page: SIGINT for execution `seq`, in one atomic step, if it is the one running. True when a SIGINT for it is
+   * now pending; false when it is not running (it ended, or has not started).
+   */
+  interrupt(seq: number): boolean {
+    const idle = pair(0, seq);
+    const signalled = pair(SIGINT, seq);
+    const found = Atomics.compareExchange(this.wide, 0, idle, signalled);
+    // Wakes a time.sleep() waiting on the word (bento_kernel.install_interruptible_sleep).
+    Atomics.notify(this.signal, 0);
+    return found === idle || found === signalled;
+  }
+}
+
+/**
+ * The worker's side, in a class of its own so the page's bundle leaves it out: it marks which execution runs and
+ * hands Pyodide the signal.
+ */
+export class WorkerInterruptControl extends InterruptControl {
   /** Worker: execution `seq` starts (0: the one running ended). Clears any signal left for the one before. */
   setRunning(seq: number): void {
     Atomics.store(this.wide, 0, pair(0, seq));
@@ -102,19 +122,4 @@ export class InterruptControl {
     };
     return buffer as unknown as Int32Array;
   }
-
-  /**
-   * Page: SIGINT for execution `seq`, in one atomic step, if it is the one running. True when a SIGINT for it is
-   * now pending; false when it is not running (it ended, or has not started).
-   */
-  interrupt(seq: number): boolean {
-    const idle = pair(0, seq);
-    const signalled = pair(SIGINT, seq);
-    const found = Atomics.compareExchange(this.wide, 0, idle, signalled);
-    // Wakes a time.sleep() waiting on the word (bento_kernel.install_interruptible_sleep).
-    Atomics.notify(this.signal, 0);
-    return found === idle || found === signalled;
-  }
-
 }
-

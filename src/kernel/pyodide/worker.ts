@@ -13,7 +13,7 @@ import { toWire } from '../to-wire.ts';
 import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
 import prettySource from './bento_pretty.py';
-import { InterruptControl } from './interrupt-control.ts';
+import { WorkerInterruptControl } from './interrupt-control.ts';
 import { hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
 import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
@@ -108,7 +108,7 @@ let pyodide: PyodideInterface;
 let kernel: KernelModule;
 let options: BootOptions;
 /** Shared with the page when cross-origin isolated: Pyodide's SIGINT word and the running execution. */
-let interrupts: InterruptControl | undefined;
+let interrupts: WorkerInterruptControl | undefined;
 const importMap: Record<string, string> = {};
 let queue: Promise<unknown> = Promise.resolve();
 let pendingInput: ((answer: string | null) => void) | undefined;
@@ -343,7 +343,7 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
   onProgress({ phase: 'boot' });
   // Everything JavaScript-side is attached only now, after any snapshot was taken or restored.
   if (opts.interruptControl) {
-    interrupts = new InterruptControl(opts.interruptControl);
+    interrupts = new WorkerInterruptControl(opts.interruptControl);
     pyodide.setInterruptBuffer(interrupts.forPyodide());
   }
   endOnFatalError(pyodide);

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { InterruptControl, SIGINT } from '../../../src/kernel/pyodide/interrupt-control.ts';
+import { InterruptControl, SIGINT, WorkerInterruptControl } from '../../../src/kernel/pyodide/interrupt-control.ts';
 import { isolated } from '../../helpers.ts';
 
 // The page and the worker each hold a view of one SharedArrayBuffer (only there when cross-origin isolated); here
@@ -11,7 +11,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 
   it('signals the execution that runs, and none other', () => {
     const page = new InterruptControl(allocate());
-    const worker = new InterruptControl(page.buffer);
+    const worker = new WorkerInterruptControl(page.buffer);
     expect(page.interrupt(1)).to.be.false;
     worker.setRunning(1);
     expect(page.interrupt(2)).to.be.false;
@@ -25,7 +25,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 
   it('drops a SIGINT that came just before its execution ended, so the next one runs', () => {
     const page = new InterruptControl(allocate());
-    const worker = new InterruptControl(page.buffer);
+    const worker = new WorkerInterruptControl(page.buffer);
     worker.setRunning(1);
     expect(page.interrupt(1)).to.be.true;
     worker.setRunning(0);
@@ -36,7 +36,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 
   it('refuses a SIGINT for an execution that ended just before it, while the next one runs', () => {
     const page = new InterruptControl(allocate());
-    const worker = new InterruptControl(page.buffer);
+    const worker = new WorkerInterruptControl(page.buffer);
     worker.setRunning(1);
     // The page saw execution 1 running; before it could signal, 1 ended and 2 started.
     worker.setRunning(0);
@@ -49,7 +49,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 
   it('lets Python consume the signal and the page signal the same execution again', () => {
     const page = new InterruptControl(allocate());
-    const worker = new InterruptControl(page.buffer);
+    const worker = new WorkerInterruptControl(page.buffer);
     worker.setRunning(7);
     expect(page.interrupt(7)).to.be.true;
     // What Pyodide does when it checks: read the signal word, then clear it.
@@ -63,7 +63,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 
   it("keeps a SIGINT that lands between Pyodide's read of the signal and its store of 0", () => {
     const page = new InterruptControl(allocate());
-    const worker = new InterruptControl(page.buffer);
+    const worker = new WorkerInterruptControl(page.buffer);
     const pyodide = worker.forPyodide();
     worker.setRunning(3);
     // What Pyodide does at every check, in two steps: read index 0, then store 0 there. The page signals between them.
@@ -82,7 +82,7 @@ describe('InterruptControl: a SIGINT reaches only the execution it names', () =>
 describe('InterruptControl.computing: the page sees whether Python computes', () => {
   it('sees the beats of a Python that checks for interrupts, and none once it stops', async () => {
     const page = new InterruptControl(allocate());
-    const pyodide = new InterruptControl(page.buffer).forPyodide();
+    const pyodide = new WorkerInterruptControl(page.buffer).forPyodide();
     // What computing Python does: ask for the signal again and again.
     const checks = setInterval(() => pyodide[0], 1);
     try {
