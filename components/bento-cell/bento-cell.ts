@@ -61,6 +61,13 @@ interface KernelLender extends Element {
   kernelForRun?(cell: BentoCell): Promise<KernelLease>;
 }
 
+/** What a run not made because an earlier one failed replies, as a Jupyter kernel does (see runInOrder). */
+const ABORTED: ExecuteReply['content'] = { status: 'aborted', execution_count: null };
+
+function executeReply(kernel: Kernel, content: ExecuteReply['content']): ExecuteReply {
+  return makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
+}
+
 /** The data: URL of an image the cell keeps as an attachment (where nbformat keeps pasted images), if any. */
 function attachmentURL(attachments: Attachments | undefined, name: string): string | undefined {
   const bundle = attachments?.[name];
@@ -616,9 +623,14 @@ export class BentoCell extends LitElement {
         else this.outputs.apply(message);
       },
       onInput: (request) => this.askInput(request, kernel.session),
-    }));
+    }), () => executeReply(kernel, ABORTED));
+    return this.finish(run, reply);
+  }
+
+  /** Ends run `run` with its reply: the reply's payload shown, the cell's state and count set, `bento-execute` fired. */
+  private finish(run: number, reply: ExecuteReply, count = reply.content.execution_count ?? null): ExecuteReply {
     if (this.show(run)) this.outputs.applyPayload(reply.content);
-    this.endRun(run, reply.content.status, reply.content.execution_count ?? null);
+    this.endRun(run, reply.content.status, count);
     this.dispatchEvent(new BentoExecuteEvent(this, reply));
     return reply;
   }
@@ -657,11 +669,8 @@ export class BentoCell extends LitElement {
       // and one landing while ipykernel handles that record can leave the request without a reply.
       const count = controller.signal.aborted ? null : await countInKernel(kernel, this.source);
       content.execution_count = count ?? 0;
-      this.endRun(run, content.status, count);
-      const reply = makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
-      this.dispatchEvent(new BentoExecuteEvent(this, reply));
-      return reply;
-    });
+      return this.finish(run, executeReply(kernel, content), count);
+    }, () => this.finish(run, executeReply(kernel, ABORTED)));
   }
 
   /** A magic cell showing its live result makes its saved summary line redundant. */

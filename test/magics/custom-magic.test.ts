@@ -125,6 +125,50 @@ describe('a magic registered by the host page', () => {
   });
 });
 
+/** The cell's status line ("not run: an earlier cell failed", "queued", ...). */
+async function status(cell: BentoCell): Promise<string> {
+  await cell.updateComplete;
+  return cell.shadowRoot!.querySelector('.status')?.textContent ?? '';
+}
+
+describe('runs queued behind a failed one are not made, as Jupyter aborts them', () => {
+  it('a magic cell queued behind a failing Python cell is not run, binds nothing, and says why', async () => {
+    const nb = await notebook('import time\ntime.sleep(0.3)\nraise ValueError("stop here")', '%%words queued_words\nnot fetched', 'print("not reached")');
+    const element = nb.cells[1].shadowRoot!.querySelector('test-words-cell') as WordsCell;
+    // As Shift+Enter on each cell in turn does: every run is asked for before the first one has answered.
+    const replies = await Promise.all(nb.cells.map((cell) => cell.run()));
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['error', 'aborted', 'aborted']);
+    expect(element.runs, 'the magic did no work').to.equal(0);
+    for (const cell of nb.cells.slice(1)) {
+      expect(await status(cell)).to.equal('not run: an earlier cell failed');
+      expect(cell.count).to.equal(null);
+      expect(cell.outputs.outputs).to.deep.equal([]);
+    }
+    // Run again once the failure has shown: it runs, and nothing was bound before.
+    nb.cells[2].source = "print('queued_words' in globals())";
+    await nb.run(2);
+    expect(text(nb.cells[2])).to.equal('False\n');
+    expect((await nb.run(1))?.content.status).to.equal('ok');
+    expect(element.runs).to.equal(1);
+  });
+
+  it('a Python cell queued behind a failing magic cell is not run; one asked for after the failure runs', async () => {
+    const nb = await notebook('%%words 1w\nwrong argument', 'after_magic = True', 'print("after_magic" in globals())');
+    const replies = await Promise.all([nb.run(0), nb.run(1)]);
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['error', 'aborted']);
+    expect(await status(nb.cells[1])).to.equal('not run: an earlier cell failed');
+    await nb.run(2);
+    expect(text(nb.cells[2])).to.equal('False\n');
+  });
+
+  it('a magic cell queued behind a succeeding one runs', async () => {
+    const nb = await notebook('import time\ntime.sleep(0.2)', '%%words fine\nstill fetched', 'print(list(fine["word"]))');
+    const replies = await Promise.all(nb.cells.map((cell) => cell.run()));
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['ok', 'ok', 'ok']);
+    expect(text(nb.cells[2])).to.equal("['still', 'fetched']\n");
+  });
+});
+
 describe('stopping a magic cell', () => {
   async function stuckRun(): Promise<{ nb: BentoNotebook; cell: BentoCell; running: Promise<unknown> }> {
     const nb = await notebook('%%stuck\nwaits for an answer', 'print("not reached")');
@@ -185,6 +229,20 @@ describe('magics on a Jupyter Server kernel', () => {
     const python = await fixture<BentoCell>(html`<bento-cell .kernel=${kernel}>print(type(w).__name__, w["word"].tolist())</bento-cell>`);
     await python.run();
     expect(text(python)).to.equal("DataFrame ['FROM', 'THE', 'PAGE']\n");
+  });
+
+  it('a magic cell queued behind a failing Python cell is not run there either, nor the code queued behind it', async () => {
+    const cells = await Promise.all(
+      ['import time\ntime.sleep(0.3)\nraise ValueError("stop here")', '%%words remote_words\nnot fetched', 'remote_after = True'].map((source) =>
+        fixture<BentoCell>(html`<bento-cell .kernel=${kernel} .source=${source}></bento-cell>`),
+      ),
+    );
+    const replies = await Promise.all(cells.map((cell) => cell.run()));
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['error', 'aborted', 'aborted']);
+    expect(await status(cells[1])).to.equal('not run: an earlier cell failed');
+    const check = await fixture<BentoCell>(html`<bento-cell .kernel=${kernel}>print('remote_words' in globals(), 'remote_after' in globals())</bento-cell>`);
+    await check.run();
+    expect(text(check)).to.equal('False False\n');
   });
 
   it("hands a magic nobody registered to the kernel untouched: IPython's own %%timeit works", async () => {
