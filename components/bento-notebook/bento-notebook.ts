@@ -847,14 +847,17 @@ export class BentoNotebook extends LitElement {
     return cell.run();
   }
 
-  /** Runs every cell in order and stops at the first error, as Jupyter does. Resolves with the replies. */
+  /**
+   * Runs every cell in order and stops at the first that failed or was not run (queued behind a failing cell), as
+   * Jupyter does. Resolves with the replies.
+   */
   async runAll(from = 0, to = Infinity): Promise<Array<ExecuteReply | undefined>> {
     const replies: Array<ExecuteReply | undefined> = [];
     const cells = this.cells.slice(from, to);
     for (const cell of cells) {
       const reply = await cell.run();
       replies.push(reply);
-      if (reply?.content.status === 'error') break;
+      if (reply && reply.content.status !== 'ok') break;
     }
     return replies;
   }

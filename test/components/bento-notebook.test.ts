@@ -87,6 +87,18 @@ describe('<bento-notebook>', () => {
     expect(el.cells[2].shadowRoot!.querySelector('.status')).to.equal(null);
   });
 
+  it('Run all asked for while a cell fails stops at once: its first cell is not run, nor any after it', async () => {
+    const el = await notebookWith(['import time\ntime.sleep(0.2)\nraise ValueError("stop here")', 'first_of_run_all = True', 'second_of_run_all = True']);
+    const failing = el.run(0);
+    const replies = await el.runAll(1);
+    expect((await failing)?.content.status).to.equal('error');
+    expect(replies.map((r) => r?.content.status)).to.deep.equal(['aborted']);
+    expect(el.cells[2].state).to.equal('idle');
+    el.cells[2].source = "print('first_of_run_all' in globals(), 'second_of_run_all' in globals())";
+    await el.run(2);
+    expect(text(el.cells[2])).to.equal('False False\n');
+  });
+
   it('command mode: A and B insert, D D deletes, Z undoes, M and Y switch type, arrows move', async () => {
     const el = await notebookWith(['first', 'second']);
     await focusCell(el, 0);
