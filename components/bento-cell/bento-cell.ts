@@ -61,11 +61,13 @@ interface KernelLender extends Element {
   kernelForRun?(cell: BentoCell): Promise<KernelLease>;
 }
 
-/** What a run not made because an earlier one failed replies, as a Jupyter kernel does (see runInOrder). */
-const ABORTED: ExecuteReply['content'] = { status: 'aborted', execution_count: null };
-
 function executeReply(kernel: Kernel, content: ExecuteReply['content']): ExecuteReply {
   return makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
+}
+
+/** The reply of a run not made because an earlier one failed, as a Jupyter kernel aborts it (see runInOrder). */
+function abortedReply(kernel: Kernel): ExecuteReply {
+  return executeReply(kernel, { status: 'aborted', execution_count: null });
 }
 
 /** The data: URL of an image the cell keeps as an attachment (where nbformat keeps pasted images), if any. */
@@ -623,7 +625,7 @@ export class BentoCell extends LitElement {
         else this.outputs.apply(message);
       },
       onInput: (request) => this.askInput(request, kernel.session),
-    }), () => executeReply(kernel, ABORTED));
+    }), () => abortedReply(kernel));
     return this.finish(run, reply);
   }
 
@@ -670,7 +672,7 @@ export class BentoCell extends LitElement {
       const count = controller.signal.aborted ? null : await countInKernel(kernel, this.source);
       content.execution_count = count ?? 0;
       return this.finish(run, executeReply(kernel, content), count);
-    }, () => this.finish(run, executeReply(kernel, ABORTED)));
+    }, () => this.finish(run, abortedReply(kernel)));
   }
 
   /** A magic cell showing its live result makes its saved summary line redundant. */
