@@ -3,14 +3,17 @@
 // times on a Jupyter Server's, which this script starts on loopback and stops. Between batches it measures, after a
 // forced garbage collection, the page's JS heap, the Python worker's JS heap and WebAssembly heap, the event
 // listeners (window, document, the notebook's subtree, the renderer's total) and the kernel's own listener and
-// pending-work sets; and the latency of each execution. Prints each figure with its target and writes them to
-// bench/soak-results.json; exits 1 when a target is not met. The cells and their checks: bench/pages/soak.html.
+// pending-work sets; and the latency of each execution. Heap snapshots at the end of the warm-up and at the end say
+// which kind of memory grew, and whose code V8 compiled in between (by script). Prints each figure with its target
+// and writes them to bench/soak-results.json; exits 1 when a target is not met. The cells and their checks:
+// bench/pages/soak.html.
 //
 // Usage: npm run soak [-- --executions 2000] [--remote 500] [--restart-every 50] [--every 100] [--warmup 200]
 //        [--interrupt sleep]   (--remote 0, or a machine without Jupyter Server, skips the remote kernel;
 //        --interrupt sleep makes the serverless soak interrupt time.sleep(), see SLEEP in the page)
 //        SOAK_JS_FLAGS=... passes V8 flags to the page's Chromium: `--max-opt=0` (no optimising tiers) shows how much of
 //        the page heap's growth is V8's own JIT code rather than the notebook's objects.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +99,9 @@ async function sample(page, cdp, executions) {
 /**
  * What the page's heap holds, by kind, from a heap snapshot (after a full collection): V8's compiled code (`code`:
  * bytecode, optimised machine code and their metadata), the browser's own objects (`native`: DOM, buffered
- * performance entries), and JavaScript objects (`js`: everything else, ours among them).
+ * performance entries), and JavaScript objects (`js`: everything else, ours among them). `codeObjects` lists each
+ * compiled-code object (its snapshot id, size, and the script of the function it belongs to, found by walking its
+ * retainers up to the nearest function), so that two snapshots tell which scripts' code was compiled in between.
  */
 async function heapComposition(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -108,16 +113,55 @@ async function heapComposition(cdp) {
   } finally {
     cdp.off('HeapProfiler.addHeapSnapshotChunk', collect);
   }
-  const { snapshot, nodes } = JSON.parse(chunks.join(''));
+  const { snapshot, nodes, edges, locations } = JSON.parse(chunks.join(''));
   const fields = snapshot.meta.node_fields;
   const types = snapshot.meta.node_types[0];
-  const [type, size] = [fields.indexOf('type'), fields.indexOf('self_size')];
+  const [type, size, id, edgeCount] = ['type', 'self_size', 'id', 'edge_count'].map((field) => fields.indexOf(field));
   const bytes = { code: 0, native: 0, js: 0 };
   for (let i = 0; i < nodes.length; i += fields.length) {
     const kind = types[nodes[i + type]];
     bytes[kind === 'code' || kind === 'native' ? kind : 'js'] += nodes[i + size];
   }
-  return bytes;
+  // Node indexes below are offsets into `nodes`, as edges and locations give them.
+  const retainers = new Map();
+  const [edgeFields, toNode] = [snapshot.meta.edge_fields.length, snapshot.meta.edge_fields.indexOf('to_node')];
+  for (let node = 0, edge = 0; node < nodes.length; node += fields.length) {
+    for (let end = edge + nodes[node + edgeCount] * edgeFields; edge < end; edge += edgeFields) {
+      const to = edges[edge + toNode];
+      if (!retainers.has(to)) retainers.set(to, []);
+      retainers.get(to).push(node);
+    }
+  }
+  const [locationFields, scriptId] = [snapshot.meta.location_fields.length, snapshot.meta.location_fields.indexOf('script_id')];
+  const scriptOf = new Map();
+  for (let i = 0; i < locations.length; i += locationFields) scriptOf.set(locations[i], locations[i + scriptId]);
+  const codeObjects = [];
+  for (let node = 0; node < nodes.length; node += fields.length) {
+    if (types[nodes[node + type]] !== 'code') continue;
+    let script;
+    const seen = new Set([node]);
+    for (let frontier = [node], depth = 0; script === undefined && frontier.length && depth < 4; depth++) {
+      frontier = frontier.flatMap((n) => retainers.get(n) ?? []).filter((r) => !seen.has(r) && seen.add(r));
+      script = frontier.map((r) => scriptOf.get(r)).find((s) => s !== undefined);
+    }
+    codeObjects.push({ id: nodes[node + id], size: nodes[node + size], script });
+  }
+  return { ...bytes, codeObjects };
+}
+
+/** The URL path of every script the page has parsed, by script id (for heapComposition's codeObjects). */
+async function scriptPaths(cdp) {
+  const paths = {};
+  const parsed = (event) => (paths[event.scriptId] = event.url ? new URL(event.url).pathname : '(inline)');
+  cdp.on('Debugger.scriptParsed', parsed);
+  try {
+    // Enabling the debugger reports every script parsed so far; it is turned off again at once.
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.disable');
+  } finally {
+    cdp.off('Debugger.scriptParsed', parsed);
+  }
+  return paths;
 }
 
 /** Soaks one kernel in a fresh browser: `remote` is a Jupyter Server's { baseUrl, token }, or undefined for Pyodide. */
@@ -149,8 +193,9 @@ async function soak(origin, { executions, every, warmup, window }, remote) {
       if (process.stderr.isTTY) process.stderr.write(`  ${setup.kernel}: ${done}/${executions} executions, ${Math.round((Date.now() - started) / 1000)} s\r`);
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
+    const scripts = await scriptPaths(cdp);
     await page.evaluate(() => window.soak.shutdown());
-    return { setup, samples, latencies, restarts, unexpectedCount: last.unexpectedCount, unexpected: last.unexpected, pageErrors: errors, every, warmup, window, seconds: (Date.now() - started) / 1000 };
+    return { setup, samples, scripts, latencies, restarts, unexpectedCount: last.unexpectedCount, unexpected: last.unexpected, pageErrors: errors, every, warmup, window, seconds: (Date.now() - started) / 1000 };
   } finally {
     await close();
   }
@@ -215,6 +260,19 @@ function report(title, run) {
       `  ${`page heap growth by kind (heap snapshots ${warmup} -> ${final.executions})`.padEnd(62)}` +
         `   V8 compiled code ${KB(b.code - a.code)}, browser objects ${KB(b.native - a.native)}, JS objects ${KB(b.js - a.js)} (${pct((b.js - a.js) / total)} of the heap)`,
     );
+    // Whose code V8 compiled in between: the code objects of the second snapshot that the first did not have, by the
+    // script of their function (the bundle, lit's chunk, the sanitizer's, ...). Kept in the results without the lists.
+    const before = new Set(a.codeObjects.map((code) => code.id));
+    const byScript = {};
+    for (const code of b.codeObjects.filter((c) => !before.has(c.id))) {
+      const script = scriptLabel(run.scripts[code.script]);
+      byScript[script] = (byScript[script] ?? 0) + code.size;
+    }
+    run.newCodeByScript = byScript;
+    delete a.codeObjects;
+    delete b.codeObjects;
+    const ranked = Object.entries(byScript).sort((x, y) => y[1] - x[1]);
+    console.log(`  code compiled after the warm-up, by script: ${ranked.map(([script, n]) => `${script} ${KB(n)}`).join(', ')}`);
   }
   if (worker) {
     figure(`worker JS heap growth after warm-up ${span}`, growth('workerHeap'), pct(growth('workerHeap')), '< 10%', growth('workerHeap') < TARGETS.memoryGrowth);
@@ -253,6 +311,21 @@ function report(title, run) {
   for (const l of latencies) (byKind[l.kind] ??= []).push(l);
   console.log(`  p50 by cell (ms): ${Object.entries(byKind).map(([kind, list]) => `${kind} ${median(list.map((l) => l.ms)).toFixed(0)}`).join(', ')}`);
   return { figures, met: figures.every((f) => f.met) };
+}
+
+/** A script's path, with what a chunk of the bundle holds when its hashed name does not say (lit, DOMPurify). */
+function scriptLabel(path) {
+  if (!path) return '(no script)';
+  const name = path.split('/').at(-1);
+  if (!path.startsWith('/dist/chunks/chunk-')) return name;
+  let text = '';
+  try {
+    text = readFileSync(new URL(`..${path}`, import.meta.url), 'utf8');
+  } catch {
+    return name;
+  }
+  const holds = [['litHtmlVersions', 'lit'], ['DOMPurify', 'DOMPurify']].filter(([marker]) => text.includes(marker)).map(([, what]) => what);
+  return holds.length ? `${name} (${holds.join(', ')})` : name;
 }
 
 const interrupted = (run) => (run.setup.interruptBy === 'sleep' ? 'time.sleep()' : 'a loop in Python');
