@@ -8,7 +8,7 @@ import { makeMessage, toCodePointOffset, toUtf16Offset, type ExecuteReply, type 
 import { newCellId } from '../../src/notebook/ipynb.ts';
 import { joinSource, type Cell, type Output } from '../../src/notebook/nbformat.ts';
 import { OutputModel } from '../../src/notebook/output-model.ts';
-import { countInKernel, failedExecution } from '../../src/kernel/replies.ts';
+import { countInKernel, executeReply, failedExecution } from '../../src/kernel/replies.ts';
 import { ownedMagic, type CellMagicSpec, type MagicCellElement } from '../../src/magics/magics.ts';
 import { runInOrder } from '../../src/magics/order.ts';
 import '../bento-output-area/bento-output-area.ts';
@@ -59,10 +59,6 @@ export interface KernelLease {
 /** A notebook hands its cells its kernel when they run (BentoNotebook.kernelForRun). */
 interface KernelLender extends Element {
   kernelForRun?(cell: BentoCell): Promise<KernelLease>;
-}
-
-function executeReply(kernel: Kernel, content: ExecuteReply['content']): ExecuteReply {
-  return makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
 }
 
 /** The reply of a run not made because an earlier one failed, as a Jupyter kernel aborts it (see runInOrder). */

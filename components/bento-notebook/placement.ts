@@ -8,7 +8,7 @@ import type { configuredServers, createKernel, KernelChoice, listKernelspecs } f
 import type { ExecuteOptions, Kernel } from '../../src/kernel/kernel.ts';
 import { makeMessage, type ExecuteReply, type IOPubMessage } from '../../src/kernel/protocol.ts';
 import { inBrowser, rememberedKernel, rememberedUrl, rememberKernel } from '../../src/kernel/remembered.ts';
-import { failedExecution } from '../../src/kernel/replies.ts';
+import { executeReply, failedExecution } from '../../src/kernel/replies.ts';
 import type { Verdict } from '../../src/placement/placement.ts';
 import { checkAfterRun, checkBeforeRun } from '../../src/placement/rules.ts';
 import type { BentoCell } from '../bento-cell/bento-cell.ts';
@@ -47,7 +47,7 @@ function failing(kernel: Kernel, ename: string, message: string): Kernel {
     const publish = (msgType: string, content: object) =>
       options.onIOPub?.(makeMessage(msgType, content, { session: kernel.session, channel: 'iopub' }) as IOPubMessage);
     const content = failedExecution(new Error(message), publish, ename);
-    return makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
+    return executeReply(kernel, content);
   });
 }
 

@@ -1,5 +1,13 @@
 import type { Kernel } from './kernel.ts';
-import type { ErrorContent, ExecuteReplyContent } from './protocol.ts';
+import { makeMessage, type ErrorContent, type ExecuteReply, type ExecuteReplyContent } from './protocol.ts';
+
+/**
+ * An execute_reply made in the page for `kernel`'s session, for a run the kernel did not make itself: a magic cell's,
+ * one not made after an earlier failure, one refused before it started.
+ */
+export function executeReply(kernel: Kernel, content: ExecuteReplyContent): ExecuteReply {
+  return makeMessage('execute_reply', content, { session: kernel.session, channel: 'shell' }) as ExecuteReply;
+}
 
 /**
  * Numbers a cell the kernel did not run itself (a magic cell, a farmed-out cell) as Jupyter numbers every cell: the
