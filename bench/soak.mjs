@@ -263,10 +263,13 @@ function report(title, run) {
     // Whose code V8 compiled in between: the code objects of the second snapshot that the first did not have, by the
     // script of their function (the bundle, lit's chunk, the sanitizer's, ...). Kept in the results without the lists.
     const before = new Set(a.codeObjects.map((code) => code.id));
+    const byId = {};
+    for (const code of b.codeObjects.filter((c) => !before.has(c.id))) byId[code.script] = (byId[code.script] ?? 0) + code.size;
+    // Labelled once per script (a chunk's label reads its file), not once per code object.
     const byScript = {};
-    for (const code of b.codeObjects.filter((c) => !before.has(c.id))) {
-      const script = scriptLabel(run.scripts[code.script]);
-      byScript[script] = (byScript[script] ?? 0) + code.size;
+    for (const [id, bytes] of Object.entries(byId)) {
+      const script = scriptLabel(run.scripts[id]);
+      byScript[script] = (byScript[script] ?? 0) + bytes;
     }
     run.newCodeByScript = byScript;
     delete a.codeObjects;
