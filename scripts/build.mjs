@@ -2,12 +2,13 @@
 // `pyodide` npm package and DuckDB-WASM's from `@duckdb/duckdb-wasm`, so pages run offline with no CDN.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
+import { stdlibBootZip } from './stdlib-bytecode.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -219,6 +220,8 @@ export async function build({ analyze = false } = {}) {
     // Its chunk encoder's worker (src/jobs/encoder.ts), which it finds beside itself.
     esbuild.build({ ...shared, entryPoints: [join(root, 'src/jobs/encoder-worker.ts')], outfile: join(dist, 'jobs-encoder.js') }),
     ...PYODIDE_FILES.map((file) => copyFile(join(pyodideDir, file), join(dist, 'pyodide', file))),
+    // Beside them: the standard library with the bytecode a start that is not restored imports.
+    stdlibBootZip().then((bytes) => writeFile(join(dist, 'pyodide', 'python_stdlib_boot.zip'), bytes)),
     ...DUCKDB_FILES.map((file) => copyFile(join(duckdbDir, file), join(dist, 'duckdb', file))),
   ]);
   checkChunkLayout(main.metafile);

@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = createRequire(import.meta.url)('../package.json');
 /** Files above this size are only the runtimes (Pyodide's and DuckDB's wasm, the stdlib). */
 const LARGE_BYTES = 2 * 1024 * 1024;
-const LARGE_ALLOWED = /^dist\/(pyodide\/(pyodide\.asm\.wasm|python_stdlib\.zip)|duckdb\/duckdb-(eh|mvp)\.wasm|chunks\/editor-[^/]+\.js\.map)$/;
+const LARGE_ALLOWED = /^dist\/(pyodide\/(pyodide\.asm\.wasm|python_stdlib(_boot)?\.zip)|duckdb\/duckdb-(eh|mvp)\.wasm|chunks\/editor-[^/]+\.js\.map)$/;
 
 /** The README's Vite step, as it is there (test/readme.test.ts checks that this script runs it). */
 const VITE_SAMPLE = "import bentoLite from 'bento-lite/vite';";

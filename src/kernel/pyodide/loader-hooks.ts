@@ -18,6 +18,8 @@
  * - Pyodide's JavaScript half (pyodide.asm.mjs) imported and its standard library (python_stdlib.zip) requested
  *   from the moment the boot starts too, so that both arrive while the snapshot is looked up, read and checked
  *   instead of after: loadPyodide starts them only when it is called. Its own import and fetch then get these.
+ * - The standard library with bytecode (BOOT_STDLIB) for a start that does not restore, or, where the host has no
+ *   such file, the plain one: the prefetched plain zip is dropped only once the other has answered.
  * - The build-id probe's two fetches (worker.ts), answered from nothing under PROBE_URL.
  *
  * This is the only place the worker patches them: one install, one removal, so nothing can put a hook back later.
@@ -25,6 +27,12 @@
 import type { ProgressCallback } from './worker-api.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
+
+/**
+ * The standard library with the bytecode of the modules a start imports (scripts/stdlib-bytecode.mjs), beside
+ * Pyodide's python_stdlib.zip: a start that is not restored from a snapshot asks for it instead.
+ */
+export const BOOT_STDLIB = 'python_stdlib_boot.zip';
 
 /** Where the build-id probe points Pyodide's loader; nothing under it is ever fetched from the network. */
 export const PROBE_URL = 'https://pyodide-probe.bento-lite.invalid/';
@@ -108,12 +116,28 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback, files
   // Its failure is reported to Pyodide's fetch, which asks again, or nowhere if none asks.
   stdlib.catch(() => {});
   const prefetched = new Map([[stdlibURL, stdlib]]);
+  /** Drops a prefetch no load will ask for, and stops its download. */
+  const forgo = (url: string) => {
+    void prefetched.get(url)?.then((response) => response.body?.cancel(), () => {});
+    prefetched.delete(url);
+  };
+  const bootStdlibURL = new URL(BOOT_STDLIB, wasmURL).href;
   // The same URL as Pyodide's own import, so that it gets this module (a failure here is its failure to report).
   import(/* @vite-ignore */ new URL('pyodide.asm.mjs', wasmURL).href).catch(() => {});
 
-  globalThis.fetch = async (input, init) => {
+  const hooked = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = urlOf(input);
     if (url.startsWith(PROBE_URL)) return new Response(new Uint8Array(0));
+    if (url === bootStdlibURL) {
+      const response = await originalFetch(input, init).catch(() => undefined);
+      if (response?.ok) {
+        forgo(stdlibURL);
+        return counted(url, response);
+      }
+      // A host that serves only Pyodide's own files (a copy of its folder on a CDN) has no boot zip: the plain one.
+      void response?.body?.cancel();
+      return hooked(stdlibURL, init);
+    }
     const ahead = prefetched.get(url);
     if (ahead && (init?.method ?? 'GET') === 'GET') {
       prefetched.delete(url);
@@ -127,6 +151,7 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback, files
     }
     return counted(url, await originalFetch(input, init));
   };
+  globalThis.fetch = hooked;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     const response = await source;
     if (!standIns.has(response)) return originalInstantiate.call(WebAssembly, response, imports);
@@ -142,6 +167,6 @@ export function hookLoader(indexURL: string, onProgress: ProgressCallback, files
     globalThis.fetch = originalFetch;
     WebAssembly.instantiateStreaming = originalInstantiate;
     // What no load asked for is not downloaded any further.
-    for (const ahead of prefetched.values()) void ahead.then((response) => response.body?.cancel(), () => {});
+    for (const url of [...prefetched.keys()]) forgo(url);
   };
 }

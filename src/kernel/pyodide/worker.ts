@@ -14,7 +14,7 @@ import ipythonSource from './bento_ipython.py';
 import kernelSource from './bento_kernel.py';
 import prettySource from './bento_pretty.py';
 import { WorkerInterruptControl } from './interrupt-control.ts';
-import { hookLoader, PROBE_URL } from './loader-hooks.ts';
+import { BOOT_STDLIB, hookLoader, PROBE_URL } from './loader-hooks.ts';
 import { preloadLockfile } from './preload.ts';
 import { SANDBOXED_WORKER_NAME, WATCHDOG_SOURCE, type SandboxStart, type SnapshotAnswer, type SnapshotRequest } from './sandbox-names.ts';
 import {
@@ -58,6 +58,8 @@ interface KernelModule extends PyProxy {
 }
 
 const KERNEL_DIR = '/bento';
+/** Binds `toc` to Python's directory of the standard library's zip (zipimport's cache, read at the first import). */
+const STDLIB_DIRECTORY = 'import json, sys, zipimport\ntoc = zipimport._zip_directory_cache.get(next(p for p in sys.path if p.endswith(".zip")), {})\n';
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
 const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
 /** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
@@ -253,7 +255,10 @@ async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> 
  */
 async function startPython(opts: BootOptions, lockFileContents: Promise<string>): Promise<StartedPython> {
   // The lockfile as preloaded (packageBaseUrl is always given, so its URL is not needed to find packages).
-  const base: LoadConfig = { indexURL: opts.indexURL, lockFileContents, packageBaseUrl: opts.packageBaseUrl };
+  const restoring: LoadConfig = { indexURL: opts.indexURL, lockFileContents, packageBaseUrl: opts.packageBaseUrl };
+  // A start that is not restored imports its modules from the zip that has their bytecode (loader-hooks.ts falls
+  // back to the plain one where the host has no such file). A sandboxed worker is handed the plain one only.
+  const base: LoadConfig = sandboxed ? restoring : { ...restoring, stdLibURL: `${opts.indexURL}${BOOT_STDLIB}` };
   const load = async (config: LoadConfig) => (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
   if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
   const key = await snapshotKeyFor(opts);
@@ -265,7 +270,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
     try {
       // Read and verified while Pyodide fetches its files and imports its JavaScript; it awaits these bytes
       // before it instantiates the wasm, so nothing unverified is ever restored.
-      const py = await load({ ...base, _loadSnapshot: handOver(lookup.read()) } as LoadConfig);
+      const py = await load({ ...restoring, _loadSnapshot: handOver(lookup.read()) } as LoadConfig);
       afterRestore(py, key);
       return { py, source: 'restored', key, snapshotBytes: lookup.size };
     } catch (error) {
@@ -291,12 +296,36 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
     // (interrupt buffer, callbacks, the fatal-error hook) is attached after it is taken.
     installKernelFiles(py);
     py.runPython(SNAPSHOT_IMPORTS);
-    made = py.makeMemorySnapshot();
+    made = withoutBytecodeEntries(py, () => py.makeMemorySnapshot!());
   } catch (error) {
     fallbackReason = `${fallbackReason}; making a snapshot failed (${describe(error)})`;
   }
   unshadowGlobals(py);
   return { py, source: made ? 'made' : 'plain', fallbackReason, key, made, snapshotBytes: made?.byteLength };
+}
+
+/**
+ * Runs `take` while Python's directory of the standard library's zip leaves out the boot zip's bytecode entries,
+ * so that a snapshot taken in it holds the directory of the plain zip, which a restore mounts at the same path.
+ * The build checks that the boot zip's other entries are the plain zip's, offsets included
+ * (scripts/stdlib-bytecode.mjs). Restored afterwards, so that this runtime goes on importing bytecode. The entries
+ * wait in JavaScript, as text: nothing of this stays in Python's memory, so nothing of it is in the snapshot.
+ */
+function withoutBytecodeEntries<T>(py: PyodideInterface, take: () => T): T {
+  const run = (code: string) => {
+    const scope = py.toPy({}) as PyProxy;
+    try {
+      return String(py.runPython(STDLIB_DIRECTORY + code, { globals: scope }));
+    } finally {
+      scope.destroy();
+    }
+  };
+  const taken = run('json.dumps({name: toc.pop(name) for name in [n for n in toc if n.endswith(".pyc")]})');
+  try {
+    return take();
+  } finally {
+    run(`toc.update((name, tuple(entry)) for name, entry in json.loads(${JSON.stringify(taken)}).items())`);
+  }
 }
 
 /**

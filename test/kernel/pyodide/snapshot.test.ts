@@ -157,6 +157,47 @@ describe('Pyodide memory snapshot cache', () => {
     }
   });
 
+  it('boots from the standard library with bytecode, and a restore from the plain one reads its own zip', async () => {
+    // dist/pyodide has the boot zip (scripts/stdlib-bytecode.mjs); the other tests' /node_modules/pyodide/ has not.
+    const dist = { indexURL: '/dist/pyodide/' };
+    // What Python imported from where; its directory of the zip; a traceback and a source through modules of the
+    // boot (json, asyncio), and one imported now (csv), each read from the zip's sources.
+    const probe =
+      'import asyncio, inspect, json, sys, traceback, zipimport\n' +
+      'archive = next(p for p in sys.path if p.endswith(".zip"))\n' +
+      'toc = zipimport._zip_directory_cache[archive]\n' +
+      'try:\n    json.loads("{")\nexcept ValueError as e:\n    frames = [f for f in traceback.extract_tb(e.__traceback__) if ".zip/" in f.filename]\n' +
+      'import csv\n' +
+      '(asyncio.__spec__.origin.rsplit(".", 1)[1], sum(n.endswith(".pyc") for n in toc) > 100, any(f.filename.endswith("json/decoder.py") for f in frames) and all(f.line for f in frames), ' +
+      '"def sleep" in inspect.getsource(asyncio.sleep), csv.__spec__.origin.rsplit(".", 1)[1], "class DictReader" in inspect.getsource(csv))';
+    const made = await start(dist);
+    expect(made.info.source).to.equal('made');
+    // The runtime that made the snapshot imported its modules' bytecode, and still has the bytecode's entries after
+    // the snapshot; a module the boot did not import (csv) has none, and compiles from its source as before.
+    expect(resultText(await run(made.kernel, probe))).to.equal("('pyc', True, True, True, 'py', True)");
+    expect((await made.runtime.snapshotSaved()).saved).to.be.true;
+
+    const restored = await start(dist);
+    expect(restored.info.source).to.equal('restored');
+    // Restored, Python's directory is the plain zip's: no bytecode entries, and a module imported now is found
+    // and compiled from its source at the offsets the snapshot's directory gives.
+    expect(resultText(await run(restored.kernel, probe))).to.equal("('pyc', False, True, True, 'py', True)");
+    // The whole plain directory reads right: every module of the zip is still found where the directory says.
+    const everyModule = await run(
+      restored.kernel,
+      'import zipimport, sys\narchive = next(p for p in sys.path if p.endswith(".zip"))\n' +
+        'fresh = zipimport._read_directory(archive)\n' +
+        '{n: e[1:] for n, e in zipimport._zip_directory_cache[archive].items()} == {n: e[1:] for n, e in fresh.items()}',
+    );
+    expect(resultText(everyModule)).to.equal('True');
+  });
+
+  it('boots from the plain standard library where the host serves no boot zip (Pyodide\'s own folder)', async () => {
+    const { kernel, info } = await start({ snapshot: false });
+    expect(info.source).to.equal('plain');
+    expect(resultText(await run(kernel, 'import asyncio\nasyncio.__spec__.origin.rsplit("/", 1)[1]'))).to.equal("'__init__.py'");
+  });
+
   it('serves JavaScript objects alike from the runtime that made the snapshot and from one restored from it', async () => {
     // Pyodide records the paths to JavaScript objects while it can make a snapshot, by showing Python the globals
     // through a proxy; the runtime that made the snapshot must not go on seeing proxies.

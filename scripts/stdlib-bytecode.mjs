@@ -1,0 +1,85 @@
+// Writes dist/pyodide/python_stdlib_boot.zip: Pyodide's python_stdlib.zip with the bytecode of the modules a
+// start of Python imports (Pyodide's own and the kernel's) appended.
+//
+// Why: Pyodide ships its standard library as source only, so a start that is not restored from a snapshot (the
+// first visit, `snapshot: false`) compiles each of the ~150 modules it imports, on WebAssembly: 10–20 ms for a
+// module of a few hundred lines, against well under 1 ms to unmarshal its bytecode. The worker boots from this
+// zip whenever it does not restore a snapshot, and restores with the plain zip, whose bytes are a prefix of this
+// one's: the bytecode is appended after Pyodide's entries, which keep their offsets, so the zip directory Python
+// keeps in a snapshot, once the worker has taken the bytecode's entries out of it, is the plain zip's exactly. The
+// build checks that below rather than trusting it.
+//
+// The bytecode is compiled here by the same Pyodide, in Node, so it is that interpreter's. It is "unchecked
+// hash-based" (PEP 552): the zip never changes under it, so nothing is compared at import. Each code object names
+// its source as an import from the zip would (/lib/python314.zip/asyncio/tasks.py), and the sources stay, so
+// tracebacks and `inspect` read them as before. The result is cached in node_modules/.cache, keyed by its inputs.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pyodideDir = dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+/** The kernel's Python, imported by every start (worker.ts: SNAPSHOT_IMPORTS), and where each lives. */
+const KERNEL_FILES = {
+  bento_kernel: 'src/kernel/pyodide/bento_kernel.py',
+  bento_ipython: 'src/kernel/pyodide/bento_ipython.py',
+  bento_pretty: 'src/kernel/pyodide/bento_pretty.py',
+  bento_table: 'src/kernel/bento_table.py',
+};
+/** Bump when what this writes changes, so that a cached zip is not reused. */
+const RECIPE = 1;
+
+const APPEND_BYTECODE = `
+import importlib.util, shutil, sys, zipfile, zipimport
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+archive = next(p for p in sys.path if p.endswith(".zip"))
+prefix = archive + "/"
+# What this start imported from the zip (frozen modules, such as abc and codecs, are not read from it).
+sources = sorted(
+    m.__spec__.origin[len(prefix):]
+    for m in list(sys.modules.values())
+    if getattr(m, "__spec__", None) and (m.__spec__.origin or "").startswith(prefix) and m.__spec__.origin.endswith(".py")
+)
+shutil.copyfile(archive, "/tmp/boot.zip")
+with zipfile.ZipFile(archive) as plain, zipfile.ZipFile("/tmp/boot.zip", "a") as boot:
+    for name in sources:
+        data = plain.read(name)
+        code = compile(data, prefix + name, "exec", dont_inherit=True)
+        entry = zipfile.ZipInfo(name + "c", plain.getinfo(name).date_time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False))
+
+# The promise the worker relies on: without the bytecode's entries, the directory is the plain zip's.
+# (Each entry starts with the path of the zip it was read from, the same for both once mounted in the worker.)
+appended = zipimport._read_directory("/tmp/boot.zip")
+stripped = {name: entry[1:] for name, entry in appended.items() if not name.endswith(".pyc")}
+if stripped != {name: entry[1:] for name, entry in zipimport._read_directory(archive).items()}:
+    raise RuntimeError("the boot zip's directory without its bytecode differs from the plain zip's")
+len(sources)
+`;
+
+/** The boot zip's bytes, made from Pyodide's own python_stdlib.zip (or taken from the cache). */
+export async function stdlibBootZip() {
+  const plain = await readFile(join(pyodideDir, 'python_stdlib.zip'));
+  const { version } = JSON.parse(await readFile(join(pyodideDir, 'package.json'), 'utf8'));
+  const sources = await Promise.all(Object.values(KERNEL_FILES).map((path) => readFile(join(root, path))));
+  const hash = createHash('sha256').update(`${version} ${RECIPE}`).update(plain);
+  for (const source of sources) hash.update(source);
+  const cached = join(root, 'node_modules', '.cache', 'bento-lite', `python_stdlib_boot-${hash.digest('hex').slice(0, 16)}.zip`);
+  const kept = await readFile(cached).catch(() => undefined);
+  if (kept) return kept;
+  const { loadPyodide } = await import('pyodide');
+  const py = await loadPyodide({ indexURL: `${pyodideDir}/` });
+  py.FS.mkdirTree('/bento');
+  Object.keys(KERNEL_FILES).forEach((name, i) => py.FS.writeFile(`/bento/${name}.py`, sources[i]));
+  py.runPython(`import sys\nsys.path.insert(0, "/bento")\nimport ${Object.keys(KERNEL_FILES).join(', ')}`);
+  py.runPython(APPEND_BYTECODE);
+  const bytes = Buffer.from(py.FS.readFile('/tmp/boot.zip'));
+  await mkdir(dirname(cached), { recursive: true });
+  await writeFile(`${cached}.tmp`, bytes);
+  await rename(`${cached}.tmp`, cached);
+  return bytes;
+}
