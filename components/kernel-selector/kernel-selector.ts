@@ -7,10 +7,13 @@ import type { KernelStatus } from '../../src/kernel/protocol.ts';
 import type { JupyterServerOptions } from '../../src/kernel/remote/server.ts';
 import { BentoErrorEvent } from '../shared/events.ts';
 import { statusBadge } from '../shared/kernel-status.ts';
-import { afterPageScripts, kernelStatus } from '../../src/util/later.ts';
+import { afterPageScripts, idleMoment, kernelStatus } from '../../src/util/later.ts';
 import { styles } from './kernel-selector.styles.ts';
 
 export type { KernelChoice } from '../../src/kernel/choice.ts';
+
+/** How long the server kernels' list waits for a busy kernel, and then for an idle moment of the page. */
+const LIST_AFTER_BUSY_MS = 2000;
 
 /**
  * Someone picked another kernel. Cancelable: call preventDefault() to keep the current one. A
@@ -107,11 +110,19 @@ export class KernelSelector extends LitElement {
     return false;
   }
 
-  /** Lists the servers' kernelspecs again (once the current kernel has started: the list must not slow its start). */
+  /**
+   * Lists the servers' kernelspecs again, once the current kernel is not starting and has done what was asked of it meanwhile
+   * (a cell run during the start is what the person waits for; the list's chunk, request and render would take the
+   * cores that run and paint it), or has been busy for LIST_AFTER_BUSY_MS, and the page has a moment.
+   */
   async refresh(): Promise<void> {
     const servers = configuredServers(this.servers, this.serverUrl, this.token);
     this.lastListed = servers;
-    if (this.kernel && servers.length) await kernelStatus(this.kernel, (status) => status !== 'starting' && status !== 'restarting');
+    if (this.kernel && servers.length) {
+      await kernelStatus(this.kernel, (status) => status !== 'starting' && status !== 'restarting');
+      await kernelStatus(this.kernel, (status) => status !== 'busy', AbortSignal.timeout(LIST_AFTER_BUSY_MS));
+      await idleMoment(undefined, LIST_AFTER_BUSY_MS);
+    }
     const listing = await listKernelspecs(servers);
     // Drop the answer if the configuration changed while it was coming.
     if (servers === this.lastListed) this.listing = listing;
