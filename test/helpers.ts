@@ -10,9 +10,12 @@ import type { ExecuteReply, IOPubMessage } from '../src/kernel/protocol.ts';
 import { PyodideKernel } from '../src/kernel/pyodide/kernel.ts';
 import { PyodideRuntime, type PyodideRuntimeOptions } from '../src/kernel/pyodide/runtime.ts';
 
-/** Runtime options for tests: the worker and Pyodide straight from the source tree and node_modules. */
+/**
+ * Runtime options for tests: the worker straight from the source tree, Pyodide's files as the build serves them
+ * (dist/pyodide: Pyodide's own, and the standard library with the boot's bytecode that `npm test` builds first).
+ */
 export function testRuntimeOptions(extra: PyodideRuntimeOptions = {}): PyodideRuntimeOptions {
-  return { workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/node_modules/pyodide/', ...extra };
+  return { workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/dist/pyodide/', ...extra };
 }
 
 export interface Run {

@@ -472,7 +472,7 @@ describe('<bento-notebook> in a page that configures Python after the bundle', (
     const origin = location.origin;
     const { frame, win } = await pageConfiguringAfterTheBundle(
       `<bento-notebook no-autosave><bento-cell>6 * 7</bento-cell></bento-notebook><bento-cell id="alone">2 + 2</bento-cell>`,
-      `{ workerURL: '${origin}/src/kernel/pyodide/worker.ts', indexURL: '${origin}/node_modules/pyodide/', interruptGraceMs: 4321 }`,
+      `{ workerURL: '${origin}/src/kernel/pyodide/worker.ts', indexURL: '${origin}/dist/pyodide/', interruptGraceMs: 4321 }`,
     );
     try {
       const notebook = win.document.querySelector('bento-notebook')!;

@@ -121,7 +121,7 @@ async function notebookPage({ key, kernel: kind, graphql = [], sheets = [] }: No
   let reattachedTo: string | undefined;
   if (kind === 'pyodide' || 'servers' in kind) {
     const [{ PyodideKernel }, { PyodideRuntime }] = await Promise.all([import('../../src/kernel/pyodide/kernel.ts'), import('../../src/kernel/pyodide/runtime.ts')]);
-    kernel = new PyodideKernel({ runtime: new PyodideRuntime({ workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/node_modules/pyodide/' }) });
+    kernel = new PyodideKernel({ runtime: new PyodideRuntime({ workerURL: '/src/kernel/pyodide/worker.ts', indexURL: '/dist/pyodide/' }) });
   } else {
     const { RemoteKernel } = await import('../../src/kernel/remote/kernel.ts');
     reattachedTo = sessionStorage.getItem(kernelKey) ?? undefined;

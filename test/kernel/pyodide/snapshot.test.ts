@@ -126,7 +126,7 @@ describe('Pyodide memory snapshot cache', () => {
     expect(key.pyodideVersion).to.equal(PYODIDE_VERSION);
     expect(key.buildId).to.match(/^[0-9a-f]{64}$/);
     expect(key.kernelHash).to.match(/^[0-9a-f]{64}$/);
-    expect(key.indexURL).to.equal(new URL('/node_modules/pyodide/', location.href).href);
+    expect(key.indexURL).to.equal(new URL('/dist/pyodide/', location.href).href);
     expect(key.utcOffsets).to.match(/^-?\d+,-?\d+$/);
     expect(first.info.snapshotBytes).to.be.greaterThan(1_000_000);
     expect(resultText(await run(first.kernel, 'leaked = 41\nleaked + 1'))).to.equal('42');
@@ -158,8 +158,7 @@ describe('Pyodide memory snapshot cache', () => {
   });
 
   it('boots from the standard library with bytecode, and a restore from the plain one reads its own zip', async () => {
-    // dist/pyodide has the boot zip (scripts/stdlib-bytecode.mjs); the other tests' /node_modules/pyodide/ has not.
-    const dist = { indexURL: '/dist/pyodide/' };
+    // dist/pyodide, where the tests' runtimes find Pyodide, has the boot zip (scripts/stdlib-bytecode.mjs).
     // What Python imported from where; its directory of the zip; a traceback and a source through modules of the
     // boot (json, asyncio), and one imported now (csv), each read from the zip's sources.
     const probe =
@@ -170,14 +169,14 @@ describe('Pyodide memory snapshot cache', () => {
       'import csv\n' +
       '(asyncio.__spec__.origin.rsplit(".", 1)[1], sum(n.endswith(".pyc") for n in toc) > 100, any(f.filename.endswith("json/decoder.py") for f in frames) and all(f.line for f in frames), ' +
       '"def sleep" in inspect.getsource(asyncio.sleep), csv.__spec__.origin.rsplit(".", 1)[1], "class DictReader" in inspect.getsource(csv))';
-    const made = await start(dist);
+    const made = await start();
     expect(made.info.source).to.equal('made');
     // The runtime that made the snapshot imported its modules' bytecode, and still has the bytecode's entries after
     // the snapshot; a module the boot did not import (csv) has none, and compiles from its source as before.
     expect(resultText(await run(made.kernel, probe))).to.equal("('pyc', True, True, True, 'py', True)");
     expect((await made.runtime.snapshotSaved()).saved).to.be.true;
 
-    const restored = await start(dist);
+    const restored = await start();
     expect(restored.info.source).to.equal('restored');
     // Restored, Python's directory is the plain zip's: no bytecode entries, and a module imported now is found
     // and compiled from its source at the offsets the snapshot's directory gives.
@@ -193,7 +192,8 @@ describe('Pyodide memory snapshot cache', () => {
   });
 
   it('boots from the plain standard library where the host serves no boot zip (Pyodide\'s own folder)', async () => {
-    const { kernel, info } = await start({ snapshot: false });
+    // Pyodide's own folder, as the npm package (or its CDN) has it: no boot zip there, so one 404 is expected.
+    const { kernel, info } = await start({ indexURL: '/node_modules/pyodide/', snapshot: false });
     expect(info.source).to.equal('plain');
     expect(resultText(await run(kernel, 'import asyncio\nasyncio.__spec__.origin.rsplit("/", 1)[1]'))).to.equal("'__init__.py'");
   });
