@@ -2,7 +2,7 @@
 // start of Python imports (Pyodide's own and the kernel's) appended.
 //
 // Why: Pyodide ships its standard library as source only, so a start that is not restored from a snapshot (the
-// first visit, `snapshot: false`) compiles each of the ~150 modules it imports, on WebAssembly: 10–20 ms for a
+// first visit, `snapshot: false`) compiles each of the some 140 modules it imports, on WebAssembly: 10–20 ms for a
 // module of a few hundred lines, against well under 1 ms to unmarshal its bytecode. The worker boots from this
 // zip whenever it does not restore a snapshot, and restores with the plain zip, whose bytes are a prefix of this
 // one's: the bytecode is appended after Pyodide's entries, which keep their offsets, so the zip directory Python
