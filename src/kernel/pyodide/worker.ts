@@ -255,14 +255,14 @@ async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> 
  */
 async function startPython(opts: BootOptions, lockFileContents: Promise<string>): Promise<StartedPython> {
   // The lockfile as preloaded (packageBaseUrl is always given, so its URL is not needed to find packages).
-  const restoring: LoadConfig = { indexURL: opts.indexURL, lockFileContents, packageBaseUrl: opts.packageBaseUrl };
+  const restoreConfig: LoadConfig = { indexURL: opts.indexURL, lockFileContents, packageBaseUrl: opts.packageBaseUrl };
   // A start that is not restored imports its modules from the zip that has their bytecode (loader-hooks.ts falls
   // back to the plain one where the host has no such file). A sandboxed worker is handed the plain one only.
-  const base: LoadConfig = sandboxed ? restoring : { ...restoring, stdLibURL: `${opts.indexURL}${BOOT_STDLIB}` };
+  const bootConfig: LoadConfig = sandboxed ? restoreConfig : { ...restoreConfig, stdLibURL: `${opts.indexURL}${BOOT_STDLIB}` };
   const load = async (config: LoadConfig) => (await loadPyodide(config)) as PyodideInterface & SnapshotCapable;
-  if (!opts.snapshot) return { py: await load(base), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
+  if (!opts.snapshot) return { py: await load(bootConfig), source: 'plain', fallbackReason: 'snapshots are off (snapshot: false)' };
   const key = await snapshotKeyFor(opts);
-  if (typeof key === 'string') return { py: await load(base), source: 'plain', fallbackReason: key };
+  if (typeof key === 'string') return { py: await load(bootConfig), source: 'plain', fallbackReason: key };
 
   let fallbackReason: string;
   const lookup = await snapshots.lookup(key);
@@ -270,7 +270,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
     try {
       // Read and verified while Pyodide fetches its files and imports its JavaScript; it awaits these bytes
       // before it instantiates the wasm, so nothing unverified is ever restored.
-      const py = await load({ ...restoring, _loadSnapshot: handOver(lookup.read()) } as LoadConfig);
+      const py = await load({ ...restoreConfig, _loadSnapshot: handOver(lookup.read()) } as LoadConfig);
       afterRestore(py, key);
       return { py, source: 'restored', key, snapshotBytes: lookup.size };
     } catch (error) {
@@ -283,10 +283,10 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
 
   let py: PyodideInterface & SnapshotCapable;
   try {
-    py = await load({ ...base, _makeSnapshot: true } as LoadConfig);
+    py = await load({ ...bootConfig, _makeSnapshot: true } as LoadConfig);
   } catch (error) {
     const reason = `${fallbackReason}; starting Python to make a snapshot failed (${describe(error)})`;
-    return { py: await load(base), source: 'plain', fallbackReason: reason, key };
+    return { py: await load(bootConfig), source: 'plain', fallbackReason: reason, key };
   }
   let made: Uint8Array | undefined;
   try {

@@ -161,14 +161,22 @@ describe('Pyodide memory snapshot cache', () => {
     // dist/pyodide, where the tests' runtimes find Pyodide, has the boot zip (scripts/stdlib-bytecode.mjs).
     // What Python imported from where; its directory of the zip; a traceback and a source through modules of the
     // boot (json, asyncio), and one imported now (calendar), each read from the zip's sources.
-    const probe =
-      'import asyncio, inspect, json, sys, traceback, zipimport\n' +
-      'archive = next(p for p in sys.path if p.endswith(".zip"))\n' +
-      'toc = zipimport._zip_directory_cache[archive]\n' +
-      'try:\n    json.loads("{")\nexcept ValueError as e:\n    frames = [f for f in traceback.extract_tb(e.__traceback__) if ".zip/" in f.filename]\n' +
-      'import calendar\n' +
-      '(asyncio.__spec__.origin.rsplit(".", 1)[1], sum(n.endswith(".pyc") for n in toc) > 100, any(f.filename.endswith("json/decoder.py") for f in frames) and all(f.line for f in frames), ' +
-      '"def sleep" in inspect.getsource(asyncio.sleep), calendar.__spec__.origin.rsplit(".", 1)[1], "class Calendar" in inspect.getsource(calendar))';
+    const probe = [
+      'import asyncio, inspect, json, sys, traceback, zipimport',
+      'toc = zipimport._zip_directory_cache[next(p for p in sys.path if p.endswith(".zip"))]',
+      'try:',
+      '    json.loads("{")',
+      'except ValueError as e:',
+      '    frames = [f for f in traceback.extract_tb(e.__traceback__) if ".zip/" in f.filename]',
+      'import calendar',
+      'boot_kind = asyncio.__spec__.origin.rsplit(".", 1)[1]',
+      'bytecode_listed = sum(n.endswith(".pyc") for n in toc) > 100',
+      'traced = any(f.filename.endswith("json/decoder.py") for f in frames) and all(f.line for f in frames)',
+      'boot_source = "def sleep" in inspect.getsource(asyncio.sleep)',
+      'later_kind = calendar.__spec__.origin.rsplit(".", 1)[1]',
+      'later_source = "class Calendar" in inspect.getsource(calendar)',
+      '(boot_kind, bytecode_listed, traced, boot_source, later_kind, later_source)',
+    ].join('\n');
     const made = await start();
     expect(made.info.source).to.equal('made');
     // The runtime that made the snapshot imported its modules' bytecode, and still has the bytecode's entries after
