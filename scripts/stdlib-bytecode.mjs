@@ -31,7 +31,11 @@ const KERNEL_FILES = {
 /** Bump when what this writes changes, so that a cached zip is not reused. */
 const RECIPE = 1;
 
+/** Where the boot zip is written, in Pyodide's own in-memory file system. */
+const OUT = '/python_stdlib_boot.zip';
+
 const APPEND_BYTECODE = `
+OUT = ${JSON.stringify(OUT)}
 import importlib.util, shutil, sys, zipfile, zipimport
 from importlib._bootstrap_external import _code_to_hash_pyc
 
@@ -43,8 +47,8 @@ sources = sorted(
     for m in list(sys.modules.values())
     if getattr(m, "__spec__", None) and (m.__spec__.origin or "").startswith(prefix) and m.__spec__.origin.endswith(".py")
 )
-shutil.copyfile(archive, "/tmp/boot.zip")
-with zipfile.ZipFile(archive) as plain, zipfile.ZipFile("/tmp/boot.zip", "a") as boot:
+shutil.copyfile(archive, OUT)
+with zipfile.ZipFile(archive) as plain, zipfile.ZipFile(OUT, "a") as boot:
     for name in sources:
         data = plain.read(name)
         code = compile(data, prefix + name, "exec", dont_inherit=True)
@@ -54,7 +58,7 @@ with zipfile.ZipFile(archive) as plain, zipfile.ZipFile("/tmp/boot.zip", "a") as
 
 # The promise the worker relies on: without the bytecode's entries, the directory is the plain zip's.
 # (Each entry starts with the path of the zip it was read from, the same for both once mounted in the worker.)
-appended = zipimport._read_directory("/tmp/boot.zip")
+appended = zipimport._read_directory(OUT)
 stripped = {name: entry[1:] for name, entry in appended.items() if not name.endswith(".pyc")}
 if stripped != {name: entry[1:] for name, entry in zipimport._read_directory(archive).items()}:
     raise RuntimeError("the boot zip's directory without its bytecode differs from the plain zip's")
@@ -77,7 +81,7 @@ export async function stdlibBootZip() {
   Object.keys(KERNEL_FILES).forEach((name, i) => py.FS.writeFile(`/bento/${name}.py`, sources[i]));
   py.runPython(`import sys\nsys.path.insert(0, "/bento")\nimport ${Object.keys(KERNEL_FILES).join(', ')}`);
   py.runPython(APPEND_BYTECODE);
-  const bytes = Buffer.from(py.FS.readFile('/tmp/boot.zip'));
+  const bytes = Buffer.from(py.FS.readFile(OUT));
   await mkdir(dirname(cached), { recursive: true });
   await writeFile(`${cached}.tmp`, bytes);
   await rename(`${cached}.tmp`, cached);
