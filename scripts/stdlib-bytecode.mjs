@@ -1,5 +1,5 @@
 // Writes dist/pyodide/python_stdlib_boot.zip: Pyodide's python_stdlib.zip with the bytecode of the modules a
-// start of Python imports (Pyodide's own and the kernel's) appended.
+// start of Python imports (Pyodide's own, the standard library's the kernel imports, and the kernel's own) appended.
 //
 // Why: Pyodide ships its standard library as source only, so a start that is not restored from a snapshot (the
 // first visit, `snapshot: false`) compiles each of the some 140 modules it imports, on WebAssembly: 10–20 ms for a
@@ -29,14 +29,15 @@ const KERNEL_FILES = {
   bento_table: 'src/kernel/bento_table.py',
 };
 /** Bump when what this writes changes, so that a cached zip is not reused. */
-const RECIPE = 1;
+const RECIPE = 2;
 
 /** Where the boot zip is written, in Pyodide's own in-memory file system. */
 const OUT = '/python_stdlib_boot.zip';
 
 const APPEND_BYTECODE = `
 OUT = ${JSON.stringify(OUT)}
-import importlib.util, shutil, sys, zipfile, zipimport
+KERNEL = ${JSON.stringify(Object.keys(KERNEL_FILES))}
+import importlib.util, os, shutil, sys, zipfile, zipimport
 from importlib._bootstrap_external import _code_to_hash_pyc
 
 archive = next(p for p in sys.path if p.endswith(".zip"))
@@ -55,6 +56,18 @@ with zipfile.ZipFile(archive) as plain, zipfile.ZipFile(OUT, "a") as boot:
         entry = zipfile.ZipInfo(name + "c", plain.getinfo(name).date_time)
         entry.compress_type = zipfile.ZIP_DEFLATED
         boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False))
+    # The kernel's own modules, which the worker writes to /bento as source and copies these to where the import
+    # looks for their bytecode there (__pycache__/bento_kernel.cpython-314.pyc; worker.ts: INSTALL_KERNEL_BYTECODE).
+    # At the zip's top level, under that file name: no new folder, which Python's directory would list. "Checked":
+    # a source that is not the one compiled here is compiled again, as before, never run from stale bytecode.
+    for name in KERNEL:
+        path = f"/bento/{name}.py"
+        with open(path, "rb") as f:
+            data = f.read()
+        code = compile(data, path, "exec", dont_inherit=True)
+        entry = zipfile.ZipInfo(os.path.basename(importlib.util.cache_from_source(path)), (2020, 1, 1, 0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=True))
 
 # The promise the worker relies on: without the bytecode's entries, the directory is the plain zip's.
 # (Each entry starts with the path of the zip it was read from, the same for both once mounted in the worker.)

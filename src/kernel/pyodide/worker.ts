@@ -60,6 +60,20 @@ interface KernelModule extends PyProxy {
 const KERNEL_DIR = '/bento';
 /** Binds `toc` to Python's directory of the standard library's zip (zipimport's cache, read at the first import). */
 const STDLIB_DIRECTORY = 'import json, sys, zipimport\ntoc = zipimport._zip_directory_cache.get(next(p for p in sys.path if p.endswith(".zip")), {})\n';
+/** Copies the kernel's bytecode, where the boot zip has it (scripts/stdlib-bytecode.mjs), to where its import looks. */
+const INSTALL_KERNEL_BYTECODE = `
+import importlib.util, os, sys, zipimport
+zip = zipimport.zipimporter(next(p for p in sys.path if p.endswith(".zip")))
+for name in ("bento_kernel", "bento_ipython", "bento_pretty", "bento_table"):
+    cached = importlib.util.cache_from_source(${JSON.stringify(KERNEL_DIR)} + "/" + name + ".py")
+    try:
+        data = zip.get_data(os.path.basename(cached))
+    except OSError:
+        break
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    with open(cached, "wb") as f:
+        f.write(data)
+`;
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
 const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
 /** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
@@ -229,14 +243,30 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
-/** Writes our Python sources into Pyodide's file system, which lives in JavaScript (not in a snapshot). */
-function installKernelFiles(py: PyodideInterface): void {
+/**
+ * Writes our Python sources into Pyodide's file system, which lives in JavaScript (not in a snapshot). Before they
+ * are imported (`bytecode`, a start that is not restored), also their bytecode from the boot zip, where the import
+ * looks for it (__pycache__): compiling them on WebAssembly was most of importing the kernel. It is checked against
+ * the sources (scripts/stdlib-bytecode.mjs), and a zip without it (the plain one) leaves the import to compile them.
+ */
+function installKernelFiles(py: PyodideInterface, { bytecode = false } = {}): void {
   py.FS.mkdirTree(KERNEL_DIR);
   py.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_ipython.py`, ipythonSource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_pretty.py`, prettySource);
   py.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
   py.runPython(`import sys\nif ${JSON.stringify(KERNEL_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
+  if (bytecode) inScope(py, INSTALL_KERNEL_BYTECODE);
+}
+
+/** Runs `code` in a namespace of its own, dropped afterwards (nothing of it stays in Python, or in a snapshot). */
+function inScope(py: PyodideInterface, code: string): string {
+  const scope = py.toPy({}) as PyProxy;
+  try {
+    return String(py.runPython(code, { globals: scope }));
+  } finally {
+    scope.destroy();
+  }
 }
 
 /** The key a snapshot of this runtime is stored under, or why the cache cannot be used here. */
@@ -294,7 +324,7 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
     if (py._api?.config?.BUILD_ID !== key.buildId) throw new Error('the loaded build is not the one the probe read');
     // Only Python state, and no reference to a JavaScript object, may be in a snapshot: everything JavaScript-side
     // (interrupt buffer, callbacks, the fatal-error hook) is attached after it is taken.
-    installKernelFiles(py);
+    installKernelFiles(py, { bytecode: true });
     py.runPython(SNAPSHOT_IMPORTS);
     made = withoutBytecodeEntries(py, () => py.makeMemorySnapshot!());
   } catch (error) {
@@ -312,19 +342,11 @@ async function startPython(opts: BootOptions, lockFileContents: Promise<string>)
  * wait in JavaScript, as text: nothing of this stays in Python's memory, so nothing of it is in the snapshot.
  */
 function withoutBytecodeEntries<T>(py: PyodideInterface, take: () => T): T {
-  const run = (code: string) => {
-    const scope = py.toPy({}) as PyProxy;
-    try {
-      return String(py.runPython(STDLIB_DIRECTORY + code, { globals: scope }));
-    } finally {
-      scope.destroy();
-    }
-  };
-  const taken = run('json.dumps({name: toc.pop(name) for name in [n for n in toc if n.endswith(".pyc")]})');
+  const taken = inScope(py, STDLIB_DIRECTORY + 'json.dumps({name: toc.pop(name) for name in [n for n in toc if n.endswith(".pyc")]})');
   try {
     return take();
   } finally {
-    run(`toc.update((name, tuple(entry)) for name, entry in json.loads(${JSON.stringify(taken)}).items())`);
+    inScope(py, STDLIB_DIRECTORY + `toc.update((name, tuple(entry)) for name, entry in json.loads(${JSON.stringify(taken)}).items())`);
   }
 }
 
@@ -376,7 +398,7 @@ async function bootRuntime(opts: BootOptions, onProgress: ProgressCallback): Pro
     pyodide.setInterruptBuffer(interrupts.forPyodide());
   }
   endOnFatalError(pyodide);
-  if (python.source === 'plain') installKernelFiles(pyodide);
+  if (python.source === 'plain') installKernelFiles(pyodide, { bytecode: true });
   kernel = pyodide.pyimport('bento_kernel') as unknown as KernelModule;
   for (const [name, pkg] of Object.entries(pyodide.lockfile.packages)) {
     for (const module of pkg.imports ?? []) importMap[module] = name;

@@ -182,6 +182,21 @@ describe('Pyodide memory snapshot cache', () => {
     // The runtime that made the snapshot imported its modules' bytecode, and still has the bytecode's entries after
     // the snapshot; a module the boot did not import (calendar) has none, and compiles from its source as before.
     expect(resultText(await run(made.kernel, probe))).to.equal("('pyc', True, True, True, 'py', True)");
+    // The kernel's own modules found their bytecode where the import looks for it: "checked" (flags 3), and
+    // compiled from exactly the source the worker wrote, so the import took it rather than compiling again.
+    const kernelBytecode = [
+      'import importlib.util',
+      'names = ("bento_kernel", "bento_ipython", "bento_pretty", "bento_table")',
+      'def state(name):',
+      '    path = f"/bento/{name}.py"',
+      '    with open(importlib.util.cache_from_source(path), "rb") as f:',
+      '        pyc = f.read()',
+      '    with open(path, "rb") as f:',
+      '        source = f.read()',
+      '    return int.from_bytes(pyc[4:8], "little"), pyc[8:16] == importlib.util.source_hash(source)',
+      '[state(name) for name in names]',
+    ].join('\n');
+    expect(resultText(await run(made.kernel, kernelBytecode))).to.equal('[(3, True), (3, True), (3, True), (3, True)]');
     expect((await made.runtime.snapshotSaved()).saved).to.be.true;
 
     const restored = await start();
