@@ -63,11 +63,11 @@ const STDLIB_DIRECTORY = 'import json, sys, zipimport\ntoc = zipimport._zip_dire
 /** Copies the kernel's bytecode, where the boot zip has it (scripts/stdlib-bytecode.mjs), to where its import looks. */
 const INSTALL_KERNEL_BYTECODE = `
 import importlib.util, os, sys, zipimport
-zip = zipimport.zipimporter(next(p for p in sys.path if p.endswith(".zip")))
+stdlib = zipimport.zipimporter(next(p for p in sys.path if p.endswith(".zip")))
 for name in ("bento_kernel", "bento_ipython", "bento_pretty", "bento_table"):
     cached = importlib.util.cache_from_source(${JSON.stringify(KERNEL_DIR)} + "/" + name + ".py")
     try:
-        data = zip.get_data(os.path.basename(cached))
+        data = stdlib.get_data(os.path.basename(cached))
     except OSError:
         break
     os.makedirs(os.path.dirname(cached), exist_ok=True)
