@@ -58,13 +58,16 @@ interface KernelModule extends PyProxy {
 }
 
 const KERNEL_DIR = '/bento';
+/** Our Python modules, by name: written to KERNEL_DIR, imported into every snapshot (scripts/stdlib-bytecode.mjs
+ * compiles the same four). */
+const KERNEL_MODULES = { bento_kernel: kernelSource, bento_ipython: ipythonSource, bento_pretty: prettySource, bento_table: tableSource };
 /** Binds `toc` to Python's directory of the standard library's zip (zipimport's cache, read at the first import). */
 const STDLIB_DIRECTORY = 'import json, sys, zipimport\ntoc = zipimport._zip_directory_cache.get(next(p for p in sys.path if p.endswith(".zip")), {})\n';
 /** Copies the kernel's bytecode, where the boot zip has it (scripts/stdlib-bytecode.mjs), to where its import looks. */
 const INSTALL_KERNEL_BYTECODE = `
 import importlib.util, os, sys, zipimport
 stdlib = zipimport.zipimporter(next(p for p in sys.path if p.endswith(".zip")))
-for name in ("bento_kernel", "bento_ipython", "bento_pretty", "bento_table"):
+for name in ${JSON.stringify(Object.keys(KERNEL_MODULES))}:
     cached = importlib.util.cache_from_source(${JSON.stringify(KERNEL_DIR)} + "/" + name + ".py")
     try:
         data = stdlib.get_data(os.path.basename(cached))
@@ -75,7 +78,7 @@ for name in ("bento_kernel", "bento_ipython", "bento_pretty", "bento_table"):
         f.write(data)
 `;
 /** What a snapshot holds besides Python itself: our kernel, imported and installed (sys.stdout, input, ...). */
-const SNAPSHOT_IMPORTS = 'import bento_kernel, bento_ipython, bento_pretty, bento_table';
+const SNAPSHOT_IMPORTS = `import ${Object.keys(KERNEL_MODULES).join(', ')}`;
 /** Sandboxed (`isolation: 'sandbox'`), this worker has an opaque origin: no storage, no Web Locks, no cookies. */
 const sandboxed = self.name === SANDBOXED_WORKER_NAME;
 /** Runtime files by URL, handed over by the page (sandboxed only): see SandboxStart. */
@@ -251,10 +254,7 @@ function describe(error: unknown): string {
  */
 function installKernelFiles(py: PyodideInterface, { bytecode = false } = {}): void {
   py.FS.mkdirTree(KERNEL_DIR);
-  py.FS.writeFile(`${KERNEL_DIR}/bento_kernel.py`, kernelSource);
-  py.FS.writeFile(`${KERNEL_DIR}/bento_ipython.py`, ipythonSource);
-  py.FS.writeFile(`${KERNEL_DIR}/bento_pretty.py`, prettySource);
-  py.FS.writeFile(`${KERNEL_DIR}/bento_table.py`, tableSource);
+  for (const [name, source] of Object.entries(KERNEL_MODULES)) py.FS.writeFile(`${KERNEL_DIR}/${name}.py`, source);
   py.runPython(`import sys\nif ${JSON.stringify(KERNEL_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})`);
   if (bytecode) inScope(py, INSTALL_KERNEL_BYTECODE);
 }
@@ -273,7 +273,7 @@ function inScope(py: PyodideInterface, code: string): string {
 async function snapshotKeyFor(opts: BootOptions): Promise<SnapshotKey | string> {
   if (sandboxed && !pageSnapshots) return "the runtime is sandboxed (isolation: 'sandbox'), and its opaque origin has no storage";
   if (!sandboxed && !snapshotCacheAvailable()) return 'the origin-private file system is unavailable here (it needs https or localhost)';
-  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash([kernelSource, ipythonSource, prettySource, tableSource])]);
+  const [buildId, hash] = await Promise.all([readBuildId(), kernelHash(Object.values(KERNEL_MODULES))]);
   if (!buildId) return "Pyodide's build id could not be read (its private API changed), so no snapshot is used";
   return { pyodideVersion, buildId, kernelHash: hash, indexURL: opts.indexURL, utcOffsets: utcOffsets() };
 }
