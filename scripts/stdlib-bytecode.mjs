@@ -29,7 +29,7 @@ const KERNEL_FILES = {
   bento_table: 'src/kernel/bento_table.py',
 };
 /** Bump when what this writes changes, so that a cached zip is not reused. */
-const RECIPE = 2;
+const RECIPE = 3;
 
 /** Where the boot zip is written, in Pyodide's own in-memory file system. */
 const OUT = '/python_stdlib_boot.zip';
@@ -68,6 +68,8 @@ with zipfile.ZipFile(archive) as plain, zipfile.ZipFile(OUT, "a") as boot:
         entry = zipfile.ZipInfo(os.path.basename(importlib.util.cache_from_source(path)), (2020, 1, 1, 0, 0, 0))
         entry.compress_type = zipfile.ZIP_DEFLATED
         boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=True))
+    # Which plain zip this one extends: a snapshot made from it is restored with that one (bento_kernel.py reads it).
+    boot.comment = f"bento-lite: python_stdlib.zip is {os.path.getsize(archive)} bytes".encode()
 
 # The promise the worker relies on: without the bytecode's entries, the directory is the plain zip's.
 # (Each entry starts with the path of the zip it was read from, the same for both once mounted in the worker.)

@@ -197,6 +197,12 @@ describe('Pyodide memory snapshot cache', () => {
       '[state(name) for name in names]',
     ].join('\n');
     expect(resultText(await run(made.kernel, kernelBytecode))).to.equal('[(3, True), (3, True), (3, True), (3, True)]');
+    // The snapshot records the size of the plain zip a restore will mount, read from the boot zip's comment, and a
+    // restore that finds another zip refuses it: here the mounted zip is the boot zip itself.
+    const plainBytes = (await (await fetch('/dist/pyodide/python_stdlib.zip')).arrayBuffer()).byteLength;
+    const refusal = await run(made.kernel, 'import bento_kernel\nprint(bento_kernel._PLAIN_STDLIB_BYTES)\nbento_kernel.after_restore()');
+    expect(refusal.stdout).to.equal(`${plainBytes}\n`);
+    expect(errorOf(refusal)?.evalue).to.match(new RegExp(`^the standard library served \\(\\d+ bytes\\) is not the one the snapshot was made with \\(${plainBytes}\\)$`));
     expect((await made.runtime.snapshotSaved()).saved).to.be.true;
 
     const restored = await start();
@@ -219,6 +225,9 @@ describe('Pyodide memory snapshot cache', () => {
     const { kernel, info } = await start({ indexURL: '/node_modules/pyodide/', snapshot: false });
     expect(info.source).to.equal('plain');
     expect(resultText(await run(kernel, 'import asyncio\nasyncio.__spec__.origin.rsplit("/", 1)[1]'))).to.equal("'__init__.py'");
+    // With no boot zip, the plain zip a restore would mount is the one this start ran from.
+    const plainBytes = (await (await fetch('/node_modules/pyodide/python_stdlib.zip')).arrayBuffer()).byteLength;
+    expect(resultText(await run(kernel, 'import bento_kernel\nbento_kernel._PLAIN_STDLIB_BYTES'))).to.equal(String(plainBytes));
   });
 
   it('serves JavaScript objects alike from the runtime that made the snapshot and from one restored from it', async () => {
