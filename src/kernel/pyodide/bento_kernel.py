@@ -1184,11 +1184,15 @@ def install_interruptible_sleep(wait):
 # every repeat visit. It is imported above for that alone.
 
 
+def _stdlib_archive():
+    """Where Pyodide mounted the standard library's zip."""
+    return next(p for p in sys.path if p.endswith(".zip"))
+
+
 def _plain_stdlib_bytes():
     """The size of Pyodide's own python_stdlib.zip, which a restore mounts. A start that is not restored runs from
     the boot zip (scripts/stdlib-bytecode.mjs), whose comment, at its very end, gives it; the plain zip is its own."""
-    archive = next(p for p in sys.path if p.endswith(".zip"))
-    with open(archive, "rb") as f:
+    with open(_stdlib_archive(), "rb") as f:
         size = f.seek(0, 2)
         f.seek(max(0, size - 256))
         mark = re.search(rb"python_stdlib\.zip is (\d+) bytes", f.read())
@@ -1203,8 +1207,7 @@ _PLAIN_STDLIB_BYTES = _plain_stdlib_bytes()
 def after_restore():
     """Called once in an interpreter restored from a memory snapshot. Every runtime restored from one snapshot
     starts from the same bytes, so whatever was seeded before the snapshot would repeat in each of them."""
-    archive = next(p for p in sys.path if p.endswith(".zip"))
-    with open(archive, "rb") as f:
+    with open(_stdlib_archive(), "rb") as f:
         served = f.seek(0, 2)
     if served != _PLAIN_STDLIB_BYTES:
         raise RuntimeError(
