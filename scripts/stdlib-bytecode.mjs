@@ -48,14 +48,17 @@ sources = sorted(
     for m in list(sys.modules.values())
     if getattr(m, "__spec__", None) and (m.__spec__.origin or "").startswith(prefix) and m.__spec__.origin.endswith(".py")
 )
+def add(boot, entry_name, date_time, source, filename, checked):
+    """Appends the bytecode of \`source\`, whose code names \`filename\`, as \`entry_name\`."""
+    code = compile(source, filename, "exec", dont_inherit=True)
+    entry = zipfile.ZipInfo(entry_name, date_time)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(source), checked=checked))
+
 shutil.copyfile(archive, OUT)
 with zipfile.ZipFile(archive) as plain, zipfile.ZipFile(OUT, "a") as boot:
     for name in sources:
-        data = plain.read(name)
-        code = compile(data, prefix + name, "exec", dont_inherit=True)
-        entry = zipfile.ZipInfo(name + "c", plain.getinfo(name).date_time)
-        entry.compress_type = zipfile.ZIP_DEFLATED
-        boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False))
+        add(boot, name + "c", plain.getinfo(name).date_time, plain.read(name), prefix + name, checked=False)
     # The kernel's own modules, which the worker writes to /bento as source and copies these to where the import
     # looks for their bytecode there (__pycache__/bento_kernel.cpython-314.pyc; worker.ts: INSTALL_KERNEL_BYTECODE).
     # At the zip's top level, under that file name: no new folder, which Python's directory would list. "Checked":
@@ -63,11 +66,8 @@ with zipfile.ZipFile(archive) as plain, zipfile.ZipFile(OUT, "a") as boot:
     for name in KERNEL:
         path = f"/bento/{name}.py"
         with open(path, "rb") as f:
-            data = f.read()
-        code = compile(data, path, "exec", dont_inherit=True)
-        entry = zipfile.ZipInfo(os.path.basename(importlib.util.cache_from_source(path)), (2020, 1, 1, 0, 0, 0))
-        entry.compress_type = zipfile.ZIP_DEFLATED
-        boot.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=True))
+            source = f.read()
+        add(boot, os.path.basename(importlib.util.cache_from_source(path)), (2020, 1, 1, 0, 0, 0), source, path, checked=True)
     # Which plain zip this one extends: a snapshot made from it is restored with that one (bento_kernel.py reads it).
     boot.comment = f"bento-lite: python_stdlib.zip is {os.path.getsize(archive)} bytes".encode()
 
@@ -77,7 +77,6 @@ appended = zipimport._read_directory(OUT)
 stripped = {name: entry[1:] for name, entry in appended.items() if not name.endswith(".pyc")}
 if stripped != {name: entry[1:] for name, entry in zipimport._read_directory(archive).items()}:
     raise RuntimeError("the boot zip's directory without its bytecode differs from the plain zip's")
-len(sources)
 `;
 
 /** The boot zip's bytes, made from Pyodide's own python_stdlib.zip (or taken from the cache). */
