@@ -61,12 +61,14 @@ const KERNEL_DIR = '/bento';
 /** Our Python modules, by name: written to KERNEL_DIR, imported into every snapshot (scripts/stdlib-bytecode.mjs
  * compiles the same four). */
 const KERNEL_MODULES = { bento_kernel: kernelSource, bento_ipython: ipythonSource, bento_pretty: prettySource, bento_table: tableSource };
+/** Python for where Pyodide mounted the standard library's zip (bento_kernel.py has it as _stdlib_archive()). */
+const STDLIB_ARCHIVE = 'next(p for p in sys.path if p.endswith(".zip"))';
 /** Binds `toc` to Python's directory of the standard library's zip (zipimport's cache, read at the first import). */
-const STDLIB_DIRECTORY = 'import json, sys, zipimport\ntoc = zipimport._zip_directory_cache.get(next(p for p in sys.path if p.endswith(".zip")), {})\n';
+const STDLIB_DIRECTORY = `import json, sys, zipimport\ntoc = zipimport._zip_directory_cache.get(${STDLIB_ARCHIVE}, {})\n`;
 /** Copies the kernel's bytecode, where the boot zip has it (scripts/stdlib-bytecode.mjs), to where its import looks. */
 const INSTALL_KERNEL_BYTECODE = `
 import importlib.util, os, sys, zipimport
-stdlib = zipimport.zipimporter(next(p for p in sys.path if p.endswith(".zip")))
+stdlib = zipimport.zipimporter(${STDLIB_ARCHIVE})
 for name in ${JSON.stringify(Object.keys(KERNEL_MODULES))}:
     cached = importlib.util.cache_from_source(${JSON.stringify(KERNEL_DIR)} + "/" + name + ".py")
     try:
